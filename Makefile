@@ -1,0 +1,51 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+# PYTHON=/path/to/python3.13 overrides the interpreter used to create .venv.
+
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MANAGE := $(PY) manage.py
+# Values that only satisfy the production settings' start-up checks, for `check --deploy`.
+DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.prod \
+	SECRET_KEY=deploy-check-only-$$(date +%s)-not-a-real-secret-0123456789abcdefghij \
+	AUDIT_HMAC_KEY=deploy-check-only-audit-key-0123456789 \
+	ALLOWED_HOSTS=cases.example.org DATABASE_URL=postgres://deploy-check@127.0.0.1:1/none
+
+.PHONY: run test lint check bench clean
+
+$(PY):
+	@interpreter="$$(PYTHON="$(PYTHON)" scripts/find-python)" || exit 1; \
+	echo "Creating $(VENV) with $$interpreter"; \
+	"$$interpreter" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime-installed
+
+run: $(VENV)/.runtime-installed
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo --if-empty
+	$(MANAGE) runserver 127.0.0.1:8000
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: $(VENV)/.dev-installed
+	$(MANAGE) check --fail-level WARNING
+	$(MANAGE) makemigrations --check --dry-run
+	$(DEPLOY_CHECK_ENV) $(MANAGE) check --deploy --fail-level WARNING
+
+test: lint check
+	$(BIN)/pytest
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/pytest tests/perf -p no:randomly --benchmark-only -s
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

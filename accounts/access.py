@@ -1,0 +1,188 @@
+"""The access chokepoints: every view declares a policy, every protected read goes through `visible_to`.
+
+Three layers, all deny-by-default:
+
+1. Django's LoginRequiredMiddleware sends anonymous requests to the log-in page unless a view is
+   declared `public`.
+2. `AccessPolicyMiddleware` refuses to run a view with no declared policy (and a system check fails
+   at start-up), and enforces model-level permissions (`requires_permission`).
+3. Object-level need-to-know: protected models use `ObjectPermissionQuerySet.visible_to(user,
+   action)`, and views fetch single objects with `get_visible_object`, which answers 404 for an
+   object the user may not see (the same answer as a missing one) and 403 for a visible object the
+   user may not act on.
+
+Role-wide (portfolio) access is a model permission held through a role's group; need-to-know
+access is a django-guardian object permission in the model's direct foreign-key tables. This is
+guardian's own convention (`accept_global_perms`): a global permission covers every object.
+Every denial is written to the audit trail here, in one place.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
+
+from audit.choices import AuditAction, Outcome
+from audit.services import record_event
+
+
+class PolicyKind(StrEnum):
+    PUBLIC = "public"
+    SIGNED_IN = "signed_in"
+    PERMISSION = "permission"
+    OBJECT_PERMISSION = "object_permission"
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """What a view requires. `permission` is "app_label.codename" for the two permission kinds."""
+
+    kind: PolicyKind
+    permission: str = ""
+
+    def __str__(self) -> str:
+        return "%s %s" % (self.kind, self.permission) if self.permission else str(self.kind)
+
+
+def _declare(policy: AccessPolicy):
+    def decorator(view):
+        view.access_policy = policy
+        if policy.kind is PolicyKind.PUBLIC:
+            view = login_not_required(view)
+        return view
+
+    return decorator
+
+
+def public(view):
+    """No log-in needed (the log-in page, and later the public concern form)."""
+    return _declare(AccessPolicy(PolicyKind.PUBLIC))(view)
+
+
+def signed_in(view):
+    """Any active staff user; the view itself shows only what the user may see."""
+    return _declare(AccessPolicy(PolicyKind.SIGNED_IN))(view)
+
+
+def requires_permission(permission: str):
+    """A role-wide model permission, checked before the view runs (403 otherwise)."""
+    return _declare(AccessPolicy(PolicyKind.PERMISSION, permission))
+
+
+def requires_object_permission(permission: str):
+    """A per-object permission: the view must fetch its object through `get_visible_object`."""
+    return _declare(AccessPolicy(PolicyKind.OBJECT_PERMISSION, permission))
+
+
+class NotVisible(Http404):
+    """The object does not exist or the user may not see it; the two are indistinguishable."""
+
+    def __init__(self, target_type: str, target_ref: str, action: str):
+        super().__init__("Not found")
+        self.target_type, self.target_ref, self.action = target_type, target_ref, action
+
+
+class ActionDenied(PermissionDenied):
+    """The user may see the object but not take this action on it."""
+
+    def __init__(self, target_type: str, target_ref: str, action: str):
+        super().__init__("You do not have permission to do that.")
+        self.target_type, self.target_ref, self.action = target_type, target_ref, action
+
+
+class AccessPolicyMiddleware:
+    """Enforces each view's declared policy and records every denial in the audit trail."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        policy = getattr(view_func, "access_policy", None)
+        if policy is None:
+            raise ImproperlyConfigured(
+                "View %s.%s declares no access policy; decorate it with one from accounts.access."
+                % (view_func.__module__, view_func.__name__)
+            )
+        if policy.kind is PolicyKind.PUBLIC:
+            return None
+        user = request.user
+        if not user.is_active:
+            # LoginRequiredMiddleware has already redirected anonymous users; this is defence in depth.
+            raise PermissionDenied
+        if policy.kind is PolicyKind.PERMISSION and not user.has_perm(policy.permission):
+            record_denial(request, "permission %s" % policy.permission)
+            raise PermissionDenied
+        return None
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotVisible | ActionDenied):
+            record_denial(
+                request,
+                "%s %s"
+                % ("not visible" if isinstance(exception, NotVisible) else "action not allowed", exception.action),
+                target_type=exception.target_type,
+                target_ref=exception.target_ref,
+            )
+        elif isinstance(exception, PermissionDenied):
+            record_denial(request, "permission denied")
+        return None
+
+
+def record_denial(request, reason: str, *, target_type: str = "", target_ref: str = "") -> None:
+    """One denied-access event, committed on its own: the refused request changes nothing else."""
+    match = request.resolver_match
+    record_event(
+        AuditAction.ACCESS_DENIED,
+        outcome=Outcome.DENIED,
+        target_type=target_type,
+        target_ref=target_ref,
+        detail={
+            "reason": reason,
+            "method": request.method,
+            "path": request.path[:300],
+            "url_name": match.view_name if match else "",
+        },
+    )
+
+
+class ObjectPermissionQuerySet(models.QuerySet):
+    """Base queryset for protected models: `visible_to` is the only way views read them."""
+
+    def visible_to(self, user, action: str = "view"):
+        """Objects on which `user` may take `action` (a permission codename prefix: view, change, ...).
+
+        A role-wide model permission covers every object; otherwise one indexed `IN` subquery per
+        direct foreign-key permission table (the user's own grants and their groups' grants).
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        opts = self.model._meta
+        codename = "%s_%s" % (action, opts.model_name)
+        if user.has_perm("%s.%s" % (opts.app_label, codename)):
+            return self.all()
+        permission_filter = {"permission__codename": codename, "permission__content_type__app_label": opts.app_label}
+        user_grants = get_user_obj_perms_model(self.model).objects.filter(user=user, **permission_filter)
+        group_grants = get_group_obj_perms_model(self.model).objects.filter(group__user=user, **permission_filter)
+        return self.filter(
+            Q(pk__in=user_grants.values("content_object_id")) | Q(pk__in=group_grants.values("content_object_id"))
+        )
+
+
+def get_visible_object(model, user, action: str = "view", **lookup):
+    """The object matching `lookup`: 404 if the user may not see it, 403 if seen but `action` is not allowed."""
+    target_type = model._meta.label_lower
+    target_ref = "/".join(str(value) for value in lookup.values())
+    obj = model.objects.visible_to(user, "view").filter(**lookup).first()
+    if obj is None:
+        raise NotVisible(target_type, target_ref, action)
+    if action != "view" and not model.objects.visible_to(user, action).filter(pk=obj.pk).exists():
+        raise ActionDenied(target_type, target_ref, action)
+    return obj

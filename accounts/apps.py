@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Accounts and access"
+
+    def ready(self) -> None:
+        from accounts import checks  # noqa: F401  (registers the access-policy system check)

@@ -1,0 +1,83 @@
+"""Demo users (one per role) and a few referrals, for trying the system locally. Never in production."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.roles import Role
+from accounts.services import grant_object_permission
+from audit.choices import AuditAction
+from audit.services import record_event
+from referrals.models import Referral
+from referrals.permissions import VIEW_REFERRAL
+
+DEMO_USERS = [
+    ("intake", "Priya", "Shah", Role.INTAKE_OFFICER),
+    ("investigator", "Tom", "Okafor", Role.INVESTIGATOR),
+    ("investigator2", "Grace", "Lindqvist", Role.INVESTIGATOR),
+    ("director", "Helen", "Marsh", Role.DIRECTOR),
+    ("director2", "Samuel", "Adeyemi", Role.DIRECTOR),
+    ("chief", "Margaret", "Doyle", Role.CHIEF_INVESTIGATOR),
+    ("auditor", "Ian", "Porter", Role.AUDITOR),
+    ("admin", "Alex", "Rowe", Role.SYSTEM_ADMINISTRATOR),
+]
+
+DEMO_REFERRALS = [
+    ("REF-2026-000001", "Delayed recognition of deterioration on a surgical ward", 40),
+    ("REF-2026-000002", "Medication dispensing error pattern in community pharmacy", 25),
+    ("REF-2026-000003", "Ambulance handover delays at an emergency department", 9),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users (password from DEMO_PASSWORD) and sample referrals. Refuses when DEBUG is off."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing if any user already exists.")
+
+    def handle(self, *args, if_empty=False, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo creates well-known passwords and refuses to run with DEBUG off.")
+        User = get_user_model()
+        if if_empty and User.objects.exists():
+            self.stdout.write("Users already exist; demo data not loaded.")
+            return
+        with transaction.atomic():
+            users = {
+                username: self.create_user(username, first, last, role) for username, first, last, role in DEMO_USERS
+            }
+            self.create_referrals(users)
+            record_event(AuditAction.DEMO_DATA_SEEDED, detail={"users": len(users)})
+        self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in at http://127.0.0.1:8000/ as:"))
+        for username, first, last, role in DEMO_USERS:
+            self.stdout.write("  %-14s %-20s %s" % (username, "%s %s" % (first, last), role.label))
+        self.stdout.write("Password for all: the DEMO_PASSWORD setting (default demo-pass-2026!)")
+
+    def create_user(self, username, first_name, last_name, role):
+        User = get_user_model()
+        user, _ = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first_name, "last_name": last_name, "email": "%s@example.org" % username},
+        )
+        user.set_password(settings.DEMO_PASSWORD)
+        user.save()
+        user.groups.set([Group.objects.get(name=role.value)])
+        return user
+
+    def create_referrals(self, users):
+        now = timezone.now()
+        referrals = []
+        for reference, summary, days_ago in DEMO_REFERRALS:
+            referral, _ = Referral.objects.get_or_create(
+                reference=reference,
+                defaults={"summary": summary, "received_at": now - timedelta(days=days_ago)},
+            )
+            referrals.append(referral)
+        # Need-to-know: each investigator is given one referral, so each sees a different one.
+        grant_object_permission(users["investigator"], VIEW_REFERRAL, referrals[0], actor=None)
+        grant_object_permission(users["investigator2"], VIEW_REFERRAL, referrals[1], actor=None)

@@ -1,0 +1,33 @@
+"""Who is making the current request, from where: set by middleware, read by `record_event`.
+
+A context variable rather than a thread-local so that it is also correct under ASGI.
+"""
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str
+    ip_address: str | None
+    user_agent: str
+    request: HttpRequest
+
+
+_current: ContextVar[RequestContext | None] = ContextVar("audit_request_context", default=None)
+
+
+def current_request_context() -> RequestContext | None:
+    return _current.get()
+
+
+def set_request_context(context: RequestContext | None):
+    """Set the context and return a token for `reset_request_context`."""
+    return _current.set(context)
+
+
+def reset_request_context(token) -> None:
+    _current.reset(token)

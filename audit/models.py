@@ -1,0 +1,48 @@
+"""The audit trail: one append-only, hash-chained row per recorded action."""
+
+from django.conf import settings
+from django.db import models
+
+from audit.choices import AuditAction, Outcome
+
+
+class AuditEvent(models.Model):
+    """A recorded action. Never updated or deleted (database triggers), chained by HMAC (audit.chain).
+
+    `seq` is gapless and is the chain order: each event's `prev_hash` is the `hash` of event seq-1.
+    """
+
+    seq = models.BigIntegerField(primary_key=True, editable=False)
+    occurred_at = models.DateTimeField(editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    actor_username = models.CharField(max_length=150, blank=True, editable=False)
+    action = models.CharField(max_length=64, choices=AuditAction.choices, editable=False)
+    target_type = models.CharField(max_length=100, blank=True, editable=False)
+    target_ref = models.CharField(max_length=100, blank=True, editable=False)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, editable=False)
+    request_id = models.CharField(max_length=32, blank=True, editable=False)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    user_agent = models.CharField(max_length=512, blank=True, editable=False)
+    detail = models.JSONField(default=dict, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["-seq"]
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["occurred_at"], name="audit_occurred_idx"),
+            models.Index(fields=["actor", "occurred_at"], name="audit_actor_idx"),
+            models.Index(fields=["target_type", "target_ref"], name="audit_target_idx"),
+            models.Index(fields=["action", "occurred_at"], name="audit_action_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return "#%s %s %s %s" % (self.seq, self.action, self.target_ref or "-", self.outcome)

@@ -1,0 +1,71 @@
+"""Recording audit events: the one way anything is written to the audit trail."""
+
+import json
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.chain import GENESIS_HASH, compute_hash, normalise_ip
+from audit.choices import AuditAction, Outcome
+from audit.context import current_request_context
+from audit.models import AuditEvent
+
+# Serialises chain appends: the key of a transaction-level PostgreSQL advisory lock.
+CHAIN_LOCK_KEY = 0x41554449  # "AUDI"
+
+
+def record_event(
+    action: AuditAction,
+    *,
+    actor=None,
+    target=None,
+    target_type: str = "",
+    target_ref: str = "",
+    outcome: Outcome = Outcome.ALLOWED,
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Append an event to the chain, inside the caller's transaction so it commits or rolls back with it.
+
+    `actor` defaults to the signed-in user of the current request; `target` is a model instance
+    (its `reference` if it has one, else its primary key) or use `target_type`/`target_ref`.
+    Appends are serialised by an advisory lock held until the surrounding transaction ends, so the
+    chain order is the commit order.
+    """
+    context = current_request_context()
+    if actor is None and context is not None:
+        user = getattr(context.request, "user", None)
+        actor = user if user is not None and user.is_authenticated else None
+    if target is not None:
+        target_type, target_ref = describe_target(target)
+    # Store exactly what JSON round-trips to, so the hash is computed over what is read back.
+    detail = json.loads(json.dumps(detail or {}, allow_nan=False))
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        event = AuditEvent(
+            seq=seq,
+            occurred_at=timezone.now(),
+            actor=actor,
+            actor_username=actor.get_username() if actor is not None else "",
+            action=action,
+            target_type=target_type,
+            target_ref=str(target_ref),
+            outcome=outcome,
+            request_id=context.request_id if context else "",
+            ip_address=normalise_ip(context.ip_address) if context else None,
+            user_agent=context.user_agent if context else "",
+            detail=detail,
+            prev_hash=prev_hash,
+        )
+        event.hash = compute_hash(event)
+        event.save(force_insert=True)
+    return event
+
+
+def describe_target(obj) -> tuple[str, str]:
+    """(type, reference) naming an object in the audit trail without exposing its content."""
+    reference = getattr(obj, "reference", None) or obj.pk
+    return obj._meta.label_lower, str(reference)

@@ -1,0 +1,43 @@
+"""Authentication events into the audit trail (infrastructure signals, not domain logic)."""
+
+from axes.signals import user_locked_out
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from audit.choices import AuditAction, Outcome
+from audit.services import record_event
+
+ATTEMPTED_USERNAME_MAX_LENGTH = 150
+
+
+@receiver(user_logged_in, dispatch_uid="audit_login")
+def record_login(sender, request, user, **kwargs):
+    record_event(AuditAction.LOGIN, actor=user, target=user)
+
+
+@receiver(user_logged_out, dispatch_uid="audit_logout")
+def record_logout(sender, request, user, **kwargs):
+    if user is not None:
+        record_event(AuditAction.LOGOUT, actor=user, target=user)
+
+
+@receiver(user_login_failed, dispatch_uid="audit_login_failed")
+def record_login_failed(sender, credentials, request=None, **kwargs):
+    attempted = str(credentials.get(get_user_model().USERNAME_FIELD, ""))[:ATTEMPTED_USERNAME_MAX_LENGTH]
+    record_event(
+        AuditAction.LOGIN_FAILED,
+        outcome=Outcome.DENIED,
+        target_type="accounts.user",
+        target_ref=attempted,
+    )
+
+
+@receiver(user_locked_out, dispatch_uid="audit_locked_out")
+def record_locked_out(sender, request, username, ip_address, **kwargs):
+    record_event(
+        AuditAction.LOCKED_OUT,
+        outcome=Outcome.DENIED,
+        target_type="accounts.user",
+        target_ref=str(username or "")[:ATTEMPTED_USERNAME_MAX_LENGTH],
+    )

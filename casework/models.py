@@ -1,0 +1,1 @@
+"""Investigations and their work. Models arrive with the casework features."""

