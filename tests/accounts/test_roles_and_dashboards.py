@@ -1,0 +1,128 @@
+"""Roles from the data migration, the demo data command, and each role's dashboard."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+from django.urls import reverse
+
+from accounts.roles import Role
+from audit.choices import AuditAction
+from referrals.models import Referral
+from tests.helpers import assert_audited
+
+EXPECTED_ROLE_PERMISSIONS = {
+    Role.INTAKE_OFFICER: {"referrals.view_referral"},
+    Role.INVESTIGATOR: set(),
+    Role.DIRECTOR: {"referrals.view_referral"},
+    Role.CHIEF_INVESTIGATOR: {"referrals.view_referral"},
+    Role.AUDITOR: {"audit.view_auditevent"},
+    Role.SYSTEM_ADMINISTRATOR: {"accounts.view_user", "accounts.add_user", "accounts.change_user", "auth.view_group"},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_is_a_group_with_its_model_permissions(role):
+    group = Group.objects.get(name=role.value)
+    granted = {
+        "%s.%s" % (p.content_type.app_label, p.codename) for p in group.permissions.select_related("content_type")
+    }
+    assert granted == EXPECTED_ROLE_PERMISSIONS[role]
+
+
+@pytest.mark.django_db
+def test_no_role_can_change_or_delete_audit_events():
+    for group in Group.objects.all():
+        assert not group.permissions.filter(content_type__app_label="audit").exclude(codename="view_auditevent")
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_when_debug_is_off():
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+
+
+DEMO_LOGINS = {
+    "intake": Role.INTAKE_OFFICER,
+    "investigator": Role.INVESTIGATOR,
+    "investigator2": Role.INVESTIGATOR,
+    "director": Role.DIRECTOR,
+    "director2": Role.DIRECTOR,
+    "chief": Role.CHIEF_INVESTIGATOR,
+    "auditor": Role.AUDITOR,
+    "admin": Role.SYSTEM_ADMINISTRATOR,
+}
+
+
+@pytest.fixture
+def demo_data(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", "--if-empty")
+
+
+@pytest.mark.parametrize(("username", "role"), DEMO_LOGINS.items())
+def test_each_demo_user_logs_in_with_the_demo_password_and_sees_their_dashboard(
+    client, demo_data, settings, username, role
+):
+    response = client.post(reverse("login"), {"username": username, "password": settings.DEMO_PASSWORD}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("dashboard")
+    html = response.content.decode()
+    assert '<span class="nhsuk-caption-l">%s</span>' % role.label in html
+    assert "(%s)" % role.label in html  # the header shows the role beside the name
+    assert_audited(AuditAction.DASHBOARD_VIEWED, target_ref="")
+    assert_audited(AuditAction.LOGIN, target_ref=username)
+
+
+def test_seed_demo_if_empty_does_not_run_twice(demo_data, capsys):
+    call_command("seed_demo", "--if-empty")
+    assert "already exist" in capsys.readouterr().out
+    assert Referral.objects.count() == 3
+
+
+def test_demo_investigators_each_see_only_their_own_referral(client, demo_data, settings):
+    seen = {}
+    for username in ("investigator", "investigator2"):
+        client.post(reverse("login"), {"username": username, "password": settings.DEMO_PASSWORD})
+        html = client.get(reverse("dashboard")).content.decode()
+        seen[username] = {ref for ref in Referral.objects.values_list("reference", flat=True) if ref in html}
+        client.post(reverse("logout"))
+    assert len(seen["investigator"]) == len(seen["investigator2"]) == 1
+    assert seen["investigator"] != seen["investigator2"]
+
+
+@pytest.mark.parametrize(
+    ("persona", "visible", "hidden"),
+    [
+        ("auditor", ["Audit log"], ["Users"]),
+        ("admin", ["Users"], ["Audit log"]),
+        ("intake", ["Dashboard"], ["Audit log", "Users"]),
+        ("director", ["Dashboard"], ["Audit log", "Users"]),
+    ],
+)
+def test_navigation_shows_only_what_the_role_may_open(client, personas, persona, visible, hidden):
+    client.force_login(personas[persona])
+    html = client.get(reverse("dashboard")).content.decode()
+    nav = html[html.index('aria-label="Menu"') : html.index("</nav>", html.index('aria-label="Menu"'))]
+    for label in visible:
+        assert ">%s</a>" % label in nav
+    for label in hidden:
+        assert ">%s</a>" % label not in nav
+
+
+def test_auditor_and_admin_dashboards_show_no_referral_content(client, auditor, admin_user, case_referral):
+    for user in (auditor, admin_user):
+        client.force_login(user)
+        html = client.get(reverse("dashboard")).content.decode()
+        assert case_referral.reference not in html.split("Latest audit events")[0]
+        assert case_referral.summary not in html
+
+
+@override_settings(DEBUG=False)
+def test_user_without_role_sees_a_clear_message(client, db):
+    from tests.factories import make_user
+
+    client.force_login(make_user("newstarter"))
+    assert "has no role yet" in client.get(reverse("dashboard")).content.decode()

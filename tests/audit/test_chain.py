@@ -1,0 +1,181 @@
+"""The hash chain: recorded content, canonical form, and detection of every kind of tampering."""
+
+import threading
+from contextlib import contextmanager
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+from django.test import RequestFactory, override_settings
+
+from audit.chain import GENESIS_HASH, compute_hash, verify_chain
+from audit.choices import AuditAction, Outcome
+from audit.context import RequestContext, reset_request_context, set_request_context
+from audit.models import AuditEvent
+from audit.services import record_event
+from tests.factories import make_referral, make_user
+
+
+def chain_report():
+    return verify_chain(AuditEvent.objects.order_by("seq"))
+
+
+@contextmanager
+def triggers_disabled():
+    """Tamper as an attacker with database superuser rights would: bypass the append-only triggers."""
+    with connection.cursor() as cursor:
+        # Deferred foreign-key checks of this test's own inserts must run before the table is altered.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+        try:
+            yield cursor
+        finally:
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
+
+
+@pytest.fixture
+def five_events(db):
+    return [record_event(AuditAction.DASHBOARD_VIEWED, detail={"i": i}) for i in range(5)]
+
+
+def test_events_are_chained_from_genesis(five_events):
+    first, *rest = AuditEvent.objects.order_by("seq")
+    assert first.seq == 1
+    assert first.prev_hash == GENESIS_HASH
+    previous = first
+    for event in rest:
+        assert event.seq == previous.seq + 1
+        assert event.prev_hash == previous.hash
+        previous = event
+    report = chain_report()
+    assert report.intact
+    assert report.events_checked == 5
+    assert report.head_hash == previous.hash
+
+
+def test_event_records_who_what_where_from_the_request_context(db):
+    user = make_user("someone")
+    request = RequestFactory().get("/", HTTP_USER_AGENT="Browser/1.0", REMOTE_ADDR="2001:db8:0:0:0:0:0:1")
+    request.user = user
+    token = set_request_context(RequestContext("abc123", "2001:db8:0:0:0:0:0:1", "Browser/1.0", request))
+    try:
+        referral = make_referral()
+        event = record_event(AuditAction.REFERRAL_VIEWED, target=referral, detail={"why": "test"})
+    finally:
+        reset_request_context(token)
+    stored = AuditEvent.objects.get(seq=event.seq)
+    assert stored.actor == user
+    assert stored.actor_username == "someone"
+    assert (stored.target_type, stored.target_ref) == ("referrals.referral", referral.reference)
+    assert stored.request_id == "abc123"
+    assert stored.ip_address == "2001:db8::1"
+    assert stored.user_agent == "Browser/1.0"
+    assert stored.outcome == Outcome.ALLOWED
+    assert stored.occurred_at.utcoffset().total_seconds() == 0
+    assert stored.hash == compute_hash(stored)
+
+
+def test_hash_survives_the_database_round_trip_of_awkward_detail(db):
+    detail = {"float": 0.1 + 0.2, "big": 2**62, "unicode": "Zoë – ✓", "nested": {"b": [1, None, True], "a": "x"}}
+    event = record_event(AuditAction.DASHBOARD_VIEWED, detail=detail)
+    assert AuditEvent.objects.get(seq=event.seq).hash == event.hash
+    assert chain_report().intact
+
+
+def test_hash_is_keyed(five_events):
+    with override_settings(AUDIT_HMAC_KEY="a-different-key"):
+        assert not chain_report().intact
+
+
+def test_altered_row_is_detected(five_events):
+    with triggers_disabled() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET target_ref = 'REF-2026-000999' WHERE seq = 3")
+    report = chain_report()
+    assert report.first_break.seq == 3
+    assert "altered" in report.first_break.reason
+
+
+def test_altered_detail_is_detected(five_events):
+    with triggers_disabled() as cursor:
+        cursor.execute("""UPDATE audit_auditevent SET detail = '{"i": 99}'::jsonb WHERE seq = 2""")
+    assert chain_report().first_break.seq == 2
+
+
+def test_deleted_row_is_detected(five_events):
+    with triggers_disabled() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE seq = 2")
+    report = chain_report()
+    assert report.first_break.seq == 3
+    assert "missing" in report.first_break.reason
+
+
+def test_deleted_row_with_renumbering_is_detected(five_events):
+    with triggers_disabled() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE seq = 2")
+        cursor.execute("UPDATE audit_auditevent SET seq = seq - 1 WHERE seq > 2")
+    assert chain_report().first_break.seq == 2
+
+
+def test_reordered_rows_are_detected(five_events):
+    with triggers_disabled() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET seq = -1 WHERE seq = 2")
+        cursor.execute("UPDATE audit_auditevent SET seq = 2 WHERE seq = 3")
+        cursor.execute("UPDATE audit_auditevent SET seq = 3 WHERE seq = -1")
+    assert chain_report().first_break.seq == 2
+
+
+def test_row_inserted_out_of_order_is_detected(five_events):
+    forged = AuditEvent.objects.get(seq=5)
+    forged.seq = 6
+    forged.prev_hash = AuditEvent.objects.get(seq=3).hash  # linked to the wrong predecessor
+    forged.hash = compute_hash(forged)  # even with the key, the link betrays it
+    forged.save(force_insert=True)
+    assert chain_report().first_break.seq == 6
+
+
+def test_rehashed_forgery_without_the_key_is_detected(five_events):
+    with triggers_disabled() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET action = 'auth.login', hash = repeat('a', 64) WHERE seq = 4")
+    assert chain_report().first_break.seq == 4
+
+
+def test_verify_command_exits_zero_on_an_intact_chain(five_events, capsys):
+    call_command("verify_audit_chain")
+    assert "intact: 5 events" in capsys.readouterr().out
+
+
+def test_verify_command_fails_naming_the_first_bad_event(five_events):
+    with triggers_disabled() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET outcome = 'denied' WHERE seq = 4")
+    with pytest.raises(CommandError, match="seq 4") as excinfo:
+        call_command("verify_audit_chain")
+    assert excinfo.value.returncode == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appends_keep_one_unbroken_chain():
+    threads_count, per_thread = 8, 15
+    errors = []
+    barrier = threading.Barrier(threads_count)
+
+    def append_events(worker):
+        try:
+            barrier.wait(timeout=10)
+            for i in range(per_thread):
+                with transaction.atomic():
+                    record_event(AuditAction.DASHBOARD_VIEWED, detail={"worker": worker, "i": i})
+        except Exception as exc:  # collected and asserted on below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=append_events, args=(n,)) for n in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    report = chain_report()
+    assert report.intact
+    assert report.events_checked == threads_count * per_thread

@@ -1,0 +1,86 @@
+"""Fixed personas and shared helpers for the whole suite."""
+
+import pytest
+from django.db.backends.postgresql.operations import DatabaseOperations
+
+from accounts.roles import Role
+from accounts.services import grant_object_permission
+from audit.models import AuditEvent
+from referrals.permissions import VIEW_REFERRAL
+from tests.factories import make_referral, make_user
+
+_original_sql_flush = DatabaseOperations.sql_flush
+
+
+def _sql_flush_past_audit_triggers(self, style, tables, **kwargs):
+    """Let transactional tests empty the audit table between tests.
+
+    The audit table refuses TRUNCATE by design. Only in tests, flushing runs with
+    `session_replication_role = replica` (superuser only, transaction-local), under which
+    ordinary triggers do not fire.
+    """
+    statements = _original_sql_flush(self, style, tables, **kwargs)
+    if AuditEvent._meta.db_table in tables:
+        statements.insert(0, "SET LOCAL session_replication_role = replica;")
+    return statements
+
+
+DatabaseOperations.sql_flush = _sql_flush_past_audit_triggers
+
+
+@pytest.fixture
+def intake(db):
+    return make_user("intake_officer", Role.INTAKE_OFFICER, first_name="Priya", last_name="Shah")
+
+
+@pytest.fixture
+def lead_investigator(db):
+    return make_user("lead_investigator", Role.INVESTIGATOR, first_name="Tom", last_name="Okafor")
+
+
+@pytest.fixture
+def other_investigator(db):
+    return make_user("other_investigator", Role.INVESTIGATOR, first_name="Grace", last_name="Lindqvist")
+
+
+@pytest.fixture
+def director(db):
+    return make_user("director", Role.DIRECTOR, first_name="Helen", last_name="Marsh")
+
+
+@pytest.fixture
+def chief(db):
+    return make_user("chief", Role.CHIEF_INVESTIGATOR, first_name="Margaret", last_name="Doyle")
+
+
+@pytest.fixture
+def auditor(db):
+    return make_user("auditor", Role.AUDITOR, first_name="Ian", last_name="Porter")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("sysadmin", Role.SYSTEM_ADMINISTRATOR, first_name="Alex", last_name="Rowe")
+
+
+@pytest.fixture
+def personas(intake, lead_investigator, other_investigator, director, chief, auditor, admin_user):
+    """Every persona by name; `anonymous` is None."""
+    return {
+        "intake": intake,
+        "lead_investigator": lead_investigator,
+        "other_investigator": other_investigator,
+        "director": director,
+        "chief": chief,
+        "auditor": auditor,
+        "admin": admin_user,
+        "anonymous": None,
+    }
+
+
+@pytest.fixture
+def case_referral(lead_investigator):
+    """A referral the lead investigator has been given need-to-know access to."""
+    referral = make_referral(summary="Falls on an older people's ward")
+    grant_object_permission(lead_investigator, VIEW_REFERRAL, referral, actor=None)
+    return referral

@@ -1,0 +1,128 @@
+"""The access matrix: (URL name, method, persona) -> status, for every named URL.
+
+Each later feature adds rows here; `test_every_named_url_has_matrix_rows` fails until it does.
+Every allowed staff request must leave an allowed audit event, and every refusal a denied one.
+"""
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from accounts.checks import iter_url_patterns
+from audit.choices import Outcome
+from audit.models import AuditEvent
+from tests.factories import TEST_PASSWORD
+
+STAFF = ["intake", "lead_investigator", "other_investigator", "director", "chief", "auditor", "admin"]
+ALL_PERSONAS = [*STAFF, "anonymous"]
+LOGIN_REDIRECT = "login"
+
+
+def rows_for(url_name, method, statuses, kwargs=None):
+    return [(url_name, method, persona, statuses[persona], kwargs) for persona in ALL_PERSONAS]
+
+
+def every(status, anonymous=LOGIN_REDIRECT):
+    return {**dict.fromkeys(STAFF, status), "anonymous": anonymous}
+
+
+def only(allowed_personas, status=200, otherwise=403):
+    return {**{p: (status if p in allowed_personas else otherwise) for p in STAFF}, "anonymous": LOGIN_REDIRECT}
+
+
+CASE_REFERRAL = {"reference": "__case_referral__"}
+
+MATRIX = [
+    *rows_for("dashboard", "get", every(200)),
+    *rows_for("login", "get", every("dashboard", anonymous=200)),
+    *rows_for("logout", "post", every(LOGIN_REDIRECT)),
+    *rows_for("logout", "get", every(405)),
+    *rows_for("accounts:user_list", "get", only({"admin"})),
+    *rows_for("audit:event_list", "get", only({"auditor"})),
+    *rows_for(
+        "referrals:detail",
+        "get",
+        only({"intake", "lead_investigator", "director", "chief"}, otherwise=404),
+        CASE_REFERRAL,
+    ),
+]
+
+
+def _matrix_id(row):
+    url_name, method, persona, status, _ = row
+    return "%s-%s-%s-%s" % (url_name, method, persona, status)
+
+
+@pytest.mark.parametrize(("url_name", "method", "persona", "expected", "kwargs"), MATRIX, ids=map(_matrix_id, MATRIX))
+def test_access_matrix(client, personas, case_referral, url_name, method, persona, expected, kwargs):
+    if kwargs == CASE_REFERRAL:
+        kwargs = {"reference": case_referral.reference}
+    url = reverse(url_name, kwargs=kwargs)
+    user = personas[persona]
+    if user is not None:
+        client.force_login(user)
+    events_before = AuditEvent.objects.count()
+
+    response = getattr(client, method)(url)
+
+    if isinstance(expected, str):
+        assert response.status_code == 302, "%s %s as %s" % (method, url, persona)
+        assert response.url.split("?")[0] == reverse(expected)
+    else:
+        assert response.status_code == expected, "%s %s as %s" % (method, url, persona)
+
+    if user is None or response.status_code in (302, 405):
+        # Anonymous redirects, redirects of signed-in users off the log-in page and wrong methods
+        # reach no view; the log-out itself is audited in tests/accounts.
+        return
+    recorded = AuditEvent.objects.filter(seq__gt=events_before, request_id=response["X-Request-ID"])
+    outcome = Outcome.ALLOWED if response.status_code == 200 else Outcome.DENIED
+    assert recorded.filter(actor=user, outcome=outcome).exists(), "no %s audit event for %s %s as %s" % (
+        outcome,
+        method,
+        url,
+        persona,
+    )
+
+
+def test_every_named_url_has_matrix_rows():
+    named = {name for _, name, _ in iter_url_patterns(get_resolver().url_patterns) if name}
+    covered = {row[0] for row in MATRIX}
+    missing = sorted(named - covered)
+    assert not missing, "URLs with no access-matrix rows: %s" % ", ".join(missing)
+
+
+def test_every_matrix_url_has_a_row_for_every_persona():
+    for url_name, method in {(row[0], row[1]) for row in MATRIX}:
+        personas = {row[2] for row in MATRIX if row[0] == url_name and row[1] == method}
+        assert personas == set(ALL_PERSONAS), "%s %s lacks rows for %s" % (
+            url_name,
+            method,
+            set(ALL_PERSONAS) - personas,
+        )
+
+
+def test_anonymous_request_to_a_protected_url_goes_to_login_with_next(client, case_referral):
+    url = reverse("referrals:detail", args=[case_referral.reference])
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url == "%s?next=%s" % (reverse("login"), url)
+
+
+def test_unknown_reference_is_the_same_404_as_an_invisible_one(client, other_investigator, case_referral):
+    client.force_login(other_investigator)
+    invisible = client.get(reverse("referrals:detail", args=[case_referral.reference]))
+    missing = client.get(reverse("referrals:detail", args=["REF-2026-999999"]))
+    assert invisible.status_code == missing.status_code == 404
+    assert main_content(invisible) == main_content(missing)
+    assert case_referral.reference not in invisible.content.decode()
+
+
+def main_content(response) -> str:
+    html = response.content.decode()
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def test_password_login_reaches_the_dashboard(client, intake):
+    response = client.post(reverse("login"), {"username": intake.username, "password": TEST_PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("dashboard")
+    assert response.status_code == 200
