@@ -45,7 +45,7 @@ test: lint check
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev-installed
-	$(BIN)/pytest tests/perf -p no:randomly --benchmark-only -s
+	$(BIN)/pytest -o addopts="-p no:cacheprovider" tests/perf -s
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
