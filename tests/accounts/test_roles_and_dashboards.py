@@ -126,3 +126,18 @@ def test_user_without_role_sees_a_clear_message(client, db):
 
     client.force_login(make_user("newstarter"))
     assert "has no role yet" in client.get(reverse("dashboard")).content.decode()
+
+
+@override_settings(TIME_ZONE="Asia/Tokyo")  # nine hours from UTC, so the two cannot coincide
+def test_audit_log_shows_times_in_utc_as_labelled(client, auditor):
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from audit.models import AuditEvent
+
+    client.force_login(auditor)
+    html = client.get(reverse("audit:event_list")).content.decode()
+    newest = AuditEvent.objects.order_by("-seq").first().occurred_at
+    assert "When (UTC)" in html
+    assert newest.astimezone(UTC).strftime("%Y-%m-%d %H:%M") in html
+    assert newest.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M") not in html
