@@ -11,7 +11,7 @@ DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.prod \
 	AUDIT_HMAC_KEY=deploy-check-only-audit-key-0123456789 \
 	ALLOWED_HOSTS=cases.example.org DATABASE_URL=postgres://deploy-check@127.0.0.1:1/none
 
-.PHONY: run test lint check bench clean
+.PHONY: run test lint check chromium bench clean
 
 $(PY):
 	@interpreter="$$(PYTHON="$(PYTHON)" scripts/find-python)" || exit 1; \
@@ -41,7 +41,10 @@ check: $(VENV)/.dev-installed
 	$(MANAGE) makemigrations --check --dry-run
 	$(DEPLOY_CHECK_ENV) $(MANAGE) check --deploy --fail-level WARNING
 
-test: lint check
+chromium:
+	@scripts/ensure-chromium
+
+test: lint check chromium
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev-installed

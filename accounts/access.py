@@ -115,6 +115,7 @@ class AccessPolicyMiddleware:
         user = request.user
         if not user.is_active:
             # LoginRequiredMiddleware has already redirected anonymous users; this is defence in depth.
+            record_denial(request, "inactive account")
             raise PermissionDenied
         if policy.kind is PolicyKind.PERMISSION and not user.has_perm(policy.permission):
             record_denial(request, "permission %s" % policy.permission)

@@ -1,6 +1,9 @@
 """Fixed personas and shared helpers for the whole suite."""
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps
 from django.db.backends.postgresql.operations import DatabaseOperations
 
 from accounts.roles import Role
@@ -26,6 +29,17 @@ def _sql_flush_past_audit_triggers(self, style, tables, **kwargs):
 
 
 DatabaseOperations.sql_flush = _sql_flush_past_audit_triggers
+
+
+@pytest.fixture
+def migrated_roles(transactional_db):
+    """Put back the role groups that a previous transactional test's flush removed.
+
+    Flushing empties every table, including what data migrations created; Django's serialized
+    rollback cannot restore it here because Playwright's event loop gives the ORM another connection
+    object. The migration's own function recreates the groups.
+    """
+    import_module("accounts.migrations.0002_roles").grant_role_permissions(apps)
 
 
 @pytest.fixture

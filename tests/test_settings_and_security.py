@@ -126,3 +126,12 @@ def test_not_found_and_forbidden_pages_are_styled(client, intake):
     assert "nhsuk-header" in not_found
     assert "You do not have permission" in forbidden
     assert "nhsuk-header" in forbidden
+
+
+def test_form_without_csrf_token_is_refused_with_a_clear_message(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
+    assert "nothing was saved" in response.content.decode()

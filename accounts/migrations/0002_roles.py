@@ -24,6 +24,11 @@ def create_roles(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
+    grant_role_permissions(apps)
+
+
+def grant_role_permissions(apps):
+    """Create the role groups and grant their permissions (which must exist); idempotent."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, permissions in ROLE_PERMISSIONS.items():
