@@ -9,23 +9,15 @@ from audit.services import record_event
 
 def grant_object_permission(user, permission: str, obj, *, actor) -> None:
     """Give `user` the object permission "app_label.codename" on `obj`."""
-    with transaction.atomic():
-        assign_perm(permission, user, obj)
-        record_event(
-            AuditAction.PERMISSION_GRANTED,
-            actor=actor,
-            target=obj,
-            detail={"user": user.get_username(), "permission": permission},
-        )
+    _change_object_permission(assign_perm, AuditAction.PERMISSION_GRANTED, user, permission, obj, actor)
 
 
 def revoke_object_permission(user, permission: str, obj, *, actor) -> None:
     """Take the object permission back; it stops applying on the user's next request."""
+    _change_object_permission(remove_perm, AuditAction.PERMISSION_REVOKED, user, permission, obj, actor)
+
+
+def _change_object_permission(change, action: AuditAction, user, permission: str, obj, actor) -> None:
     with transaction.atomic():
-        remove_perm(permission, user, obj)
-        record_event(
-            AuditAction.PERMISSION_REVOKED,
-            actor=actor,
-            target=obj,
-            detail={"user": user.get_username(), "permission": permission},
-        )
+        change(permission, user, obj)
+        record_event(action, actor=actor, target=obj, detail={"user": user.get_username(), "permission": permission})

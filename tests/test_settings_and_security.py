@@ -24,10 +24,11 @@ PROD_ENV = {
 }
 
 
-def run_manage(*args, env):
+def run_python(*args, env):
+    """Run the project's Python in a fresh process with only `env` as the production variables."""
     clean_env = {key: value for key, value in os.environ.items() if key not in PROD_ENV}
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=PROJECT_ROOT,
         env={**clean_env, **env},
         capture_output=True,
@@ -35,6 +36,10 @@ def run_manage(*args, env):
         timeout=120,
         check=False,
     )
+
+
+def run_manage(*args, env):
+    return run_python("manage.py", *args, env=env)
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "AUDIT_HMAC_KEY", "DATABASE_URL", "ALLOWED_HOSTS"])
@@ -56,16 +61,8 @@ def test_production_turns_on_hsts_and_secure_cookies():
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.DEBUG)"
     )
-    clean_env = {key: value for key, value in os.environ.items() if key not in PROD_ENV}
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=PROJECT_ROOT,
-        env={**clean_env, **PROD_ENV},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_python("-c", script, env=PROD_ENV)
+    assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["31536000", "True", "True", "True", "False"]
 
 
