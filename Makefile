@@ -35,6 +35,7 @@ run: $(VENV)/.runtime-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 
 check: $(VENV)/.dev-installed
 	$(MANAGE) check --fail-level WARNING

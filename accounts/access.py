@@ -169,8 +169,11 @@ class ObjectPermissionQuerySet(models.QuerySet):
         if user.has_perm("%s.%s" % (opts.app_label, codename)):
             return self.all()
         permission_filter = {"permission__codename": codename, "permission__content_type__app_label": opts.app_label}
-        user_grants = get_user_obj_perms_model(self.model).objects.filter(user=user, **permission_filter)
-        group_grants = get_group_obj_perms_model(self.model).objects.filter(group__user=user, **permission_filter)
+        # guardian finds a model's direct foreign-key permission tables from the class as well.
+        user_grants_model = get_user_obj_perms_model(self.model)  # type: ignore[arg-type]
+        group_grants_model = get_group_obj_perms_model(self.model)  # type: ignore[arg-type]
+        user_grants = user_grants_model._default_manager.filter(user=user, **permission_filter)
+        group_grants = group_grants_model._default_manager.filter(group__user=user, **permission_filter)
         # One subquery (a UNION), not two OR-ed ones: PostgreSQL turns it into a semi-join on the
         # permission tables' indexes instead of scanning every row of the protected table.
         granted_ids = user_grants.values("content_object_id").union(group_grants.values("content_object_id"))

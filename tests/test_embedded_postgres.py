@@ -29,6 +29,8 @@ def start_user(data_dir: Path) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert process.stdout is not None
+    assert process.stderr is not None
     line = process.stdout.readline()
     assert line.strip(), process.stderr.read()
     return process
@@ -81,6 +83,7 @@ def test_a_killed_user_does_not_keep_the_server_running_for_ever(data_dir):
 
     survivor = start_user(data_dir)  # reuses the running server and forgets the dead process
     pid = server_pid(data_dir)
+    assert pid is not None
     survivor.send_signal(signal.SIGTERM)
     survivor.wait(timeout=20)
     assert wait_until_stopped(pid)

@@ -2,6 +2,7 @@
 
 import threading
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -72,7 +73,7 @@ def test_event_records_who_what_where_from_the_request_context(db):
     assert stored.ip_address == "2001:db8::1"
     assert stored.user_agent == "Browser/1.0"
     assert stored.outcome == Outcome.ALLOWED
-    assert stored.occurred_at.utcoffset().total_seconds() == 0
+    assert stored.occurred_at.utcoffset() == timedelta(0)
     assert stored.hash == compute_hash(stored)
 
 
