@@ -43,19 +43,24 @@ class Command(BaseCommand):
     def handle(self, *args, if_empty=False, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo creates well-known passwords and refuses to run with DEBUG off.")
-        User = get_user_model()
-        if if_empty and User.objects.exists():
-            self.stdout.write("Users already exist; demo data not loaded.")
-            return
-        with transaction.atomic():
-            users = {
-                username: self.create_user(username, first, last, role) for username, first, last, role in DEMO_USERS
-            }
-            self.create_referrals(users)
-            record_event(AuditAction.DEMO_DATA_SEEDED, detail={"users": len(users)})
-        self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in at http://127.0.0.1:8000/ as:"))
+        if if_empty and get_user_model().objects.exists():
+            self.stdout.write("Users already exist; demo data not loaded again.")
+        else:
+            with transaction.atomic():
+                users = {
+                    username: self.create_user(username, *names_and_role) for username, *names_and_role in DEMO_USERS
+                }
+                self.create_referrals(users)
+                record_event(AuditAction.DEMO_DATA_SEEDED, detail={"users": len(users)})
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.print_logins()
+
+    def print_logins(self):
+        existing = set(get_user_model().objects.filter(is_active=True).values_list("username", flat=True))
+        self.stdout.write("Log in at http://127.0.0.1:8000/ as:")
         for username, first, last, role in DEMO_USERS:
-            self.stdout.write("  %-14s %-20s %s" % (username, "%s %s" % (first, last), role.label))
+            if username in existing:
+                self.stdout.write("  %-14s %-20s %s" % (username, "%s %s" % (first, last), role.label))
         self.stdout.write("Password for all: the DEMO_PASSWORD setting (default demo-pass-2026!)")
 
     def create_user(self, username, first_name, last_name, role):
