@@ -78,20 +78,33 @@ def requires_object_permission(permission: str):
     return _declare(AccessPolicy(PolicyKind.OBJECT_PERMISSION, permission))
 
 
-class NotVisible(Http404):
+class AccessRefused:
+    """What an object-level refusal names in the audit trail (mixed into the 404 and 403 below)."""
+
+    public_message = ""
+    reason_prefix = ""
+
+    def __init__(self, target_type: str, target_ref: str, action: str):
+        super().__init__(self.public_message)  # type: ignore[call-arg]  # the exception class takes it
+        self.target_type, self.target_ref, self.action = target_type, target_ref, action
+
+    @property
+    def reason(self) -> str:
+        return "%s %s" % (self.reason_prefix, self.action)
+
+
+class NotVisible(AccessRefused, Http404):
     """The object does not exist or the user may not see it; the two are indistinguishable."""
 
-    def __init__(self, target_type: str, target_ref: str, action: str):
-        super().__init__("Not found")
-        self.target_type, self.target_ref, self.action = target_type, target_ref, action
+    public_message = "Not found"
+    reason_prefix = "not visible for"
 
 
-class ActionDenied(PermissionDenied):
+class ActionDenied(AccessRefused, PermissionDenied):
     """The user may see the object but not take this action on it."""
 
-    def __init__(self, target_type: str, target_ref: str, action: str):
-        super().__init__("You do not have permission to do that.")
-        self.target_type, self.target_ref, self.action = target_type, target_ref, action
+    public_message = "You do not have permission to do that."
+    reason_prefix = "not allowed to"
 
 
 class AccessPolicyMiddleware:
@@ -123,14 +136,8 @@ class AccessPolicyMiddleware:
         return None
 
     def process_exception(self, request, exception):
-        if isinstance(exception, NotVisible | ActionDenied):
-            record_denial(
-                request,
-                "%s %s"
-                % ("not visible" if isinstance(exception, NotVisible) else "action not allowed", exception.action),
-                target_type=exception.target_type,
-                target_ref=exception.target_ref,
-            )
+        if isinstance(exception, AccessRefused):
+            record_denial(request, exception.reason, target_type=exception.target_type, target_ref=exception.target_ref)
         elif isinstance(exception, PermissionDenied):
             record_denial(request, "permission denied")
         return None

@@ -108,6 +108,7 @@ def test_denied_object_access_is_audited_with_its_target(client, other_investiga
         request_id=response["X-Request-ID"],
     )
     assert event.detail["url_name"] == "referrals:detail"
+    assert event.detail["reason"] == "not visible for view"
 
 
 def test_denied_model_permission_is_audited(client, intake):
