@@ -23,7 +23,8 @@ class AuditEvent(models.Model):
         editable=False,
     )
     actor_username = models.CharField(max_length=150, blank=True, editable=False)
-    action = models.CharField(max_length=64, choices=AuditAction.choices, editable=False)
+    # Typed by AuditAction in code; no `choices` here, so adding an action needs no migration.
+    action = models.CharField(max_length=64, editable=False)
     target_type = models.CharField(max_length=100, blank=True, editable=False)
     target_ref = models.CharField(max_length=100, blank=True, editable=False)
     outcome = models.CharField(max_length=8, choices=Outcome.choices, editable=False)
@@ -46,3 +47,7 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return "#%s %s %s %s" % (self.seq, self.action, self.target_ref or "-", self.outcome)
+
+    @property
+    def action_label(self) -> str:
+        return AuditAction(self.action).label if self.action in AuditAction.values else self.action

@@ -16,5 +16,6 @@ urlpatterns = [
     path("accounts/logout/", signed_in(auth_views.LogoutView.as_view()), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("referrals/", include("referrals.urls")),
+    path("share-a-concern/", include("referrals.public_urls")),
     path("audit/", include("audit.urls")),
 ]

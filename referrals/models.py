@@ -1,32 +1,265 @@
 """Concerns shared with the body (referrals). Protected material: read only through `visible_to`."""
 
-from django.db import models
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from referrals.querysets import ReferralQuerySet
+from accounts.fields import EncryptedTextField
+from referrals.choices import (
+    OPEN_STATES,
+    Band,
+    CareSetting,
+    Channel,
+    ConcernKind,
+    FollowUpSource,
+    Frequency,
+    HarmLevel,
+    ReferralState,
+    Region,
+    ReporterType,
+    SignpostReason,
+)
+from referrals.querysets import SEARCH_VECTOR, ReferralQuerySet
+
+S = ReferralState
+# The body's remit starts with events from this date (earlier events are accepted but flagged).
+REMIT_START = date(2017, 4, 1)
+DESCRIPTION_MAX_LENGTH = 10_000
+SHORT_TEXT_MAX_LENGTH = 200
 
 
-class Referral(models.Model):
+class ReferenceCounter(models.Model):
+    """Gapless yearly counters behind human references such as REF-2026-000123 and INV-2026-0042."""
+
+    prefix = models.CharField(max_length=8)
+    year = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="unique_reference_counter")]
+
+    def __str__(self) -> str:
+        return "%s-%s: %s" % (self.prefix, self.year, self.last_number)
+
+    @classmethod
+    def next_reference(cls, prefix: str, digits: int) -> str:
+        """The next reference for this year; the counter row stays locked until the transaction ends."""
+        year = timezone.localdate().year
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO referrals_referencecounter (prefix, year, last_number) VALUES (%s, %s, 1) "
+                "ON CONFLICT (prefix, year) DO UPDATE "
+                "SET last_number = referrals_referencecounter.last_number + 1 RETURNING last_number",
+                [prefix, year],
+            )
+            (number,) = cursor.fetchone()
+        return "%s-%s-%0*d" % (prefix, year, digits, number)
+
+
+class SignpostBody(models.Model):
+    """Where an out-of-remit referrer can be sent (a maintained list, data not code)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    url = models.URLField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TriageCriteria(models.Model):
+    """A published, versioned scoring matrix. Assessments record the version they used."""
+
+    version = models.PositiveIntegerField(unique=True)
+    published_on = models.DateField()
+    dimensions = models.JSONField(help_text="List of {key, label, guidance}; each is scored minor/moderate/major.")
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name_plural = "triage criteria"
+
+    def __str__(self) -> str:
+        return "Triage criteria v%s" % self.version
+
+    @classmethod
+    def current(cls) -> "TriageCriteria":
+        return cls.objects.order_by("-version").first()
+
+    @property
+    def dimension_keys(self) -> list[str]:
+        return [dimension["key"] for dimension in self.dimensions]
+
+
+class Referral(FSMModelMixin, models.Model):
     """A concern. Its human reference (REF-YYYY-NNNNNN) is what URLs and the audit trail use."""
 
     reference = models.CharField(max_length=20, unique=True, editable=False)
-    summary = models.CharField(max_length=200)
+    state = FSMField(default=S.RECEIVED, choices=S.choices, protected=True)
+    state_changed_at = models.DateTimeField(default=timezone.now)
     received_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB_FORM)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_referrals"
+    )
 
-    history = HistoricalRecords()
+    # What the referrer told us. Free text is searchable; the form warns against patient identifiers.
+    reporter_type = models.CharField(max_length=20, choices=ReporterType.choices)
+    concern_kind = models.CharField(max_length=20, choices=ConcernKind.choices)
+    organisation_name = models.CharField(max_length=SHORT_TEXT_MAX_LENGTH)
+    care_setting = models.CharField(max_length=20, choices=CareSetting.choices)
+    region = models.CharField(max_length=30, choices=Region.choices)
+    occurred_on = models.DateField(null=True, blank=True)
+    description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH)
+    harm_level = models.CharField(max_length=10, choices=HarmLevel.choices)
+    frequency = models.CharField(max_length=20, choices=Frequency.choices)
+
+    # Personal details: encrypted, never indexed or filtered on.
+    reporter_name = EncryptedTextField()
+    reporter_email = EncryptedTextField()
+    reporter_phone = EncryptedTextField()
+    patient_details = EncryptedTextField()
+
+    # Remit flags, set from the answers when the referral is received (filterable).
+    before_remit_start = models.BooleanField(default=False)
+    outside_england = models.BooleanField(default=False)
+
+    receipt_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    # Outcomes.
+    signpost_reason = models.CharField(max_length=30, choices=SignpostReason.choices, blank=True)
+    signposted_to = models.ForeignKey(SignpostBody, null=True, blank=True, on_delete=models.PROTECT)
+
+    history = HistoricalRecords(excluded_fields=["receipt_code_hash"])
     objects = ReferralQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at"]
+        permissions = [
+            ("triage_referral", "Can triage referrals (assess, request information, signpost, link, propose)"),
+            ("decide_referral", "Can accept, defer, decline and reopen referrals"),
+            ("view_referral_identity", "Can see the referrer's identity, contact and patient details"),
+            ("assign_referral", "Can claim and assign referrals"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-received_at"], name="referral_state_received_idx"),
+            models.Index(fields=["-received_at"], name="referral_received_idx"),
+            models.Index(fields=["assignee", "state"], name="referral_assignee_idx"),
+            models.Index(fields=["organisation_name"], name="referral_org_idx"),
+            GinIndex(SEARCH_VECTOR, name="referral_search_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
 
     def get_absolute_url(self) -> str:
         return reverse("referrals:detail", args=[self.reference])
+
+    @property
+    def out_of_remit(self) -> bool:
+        return self.before_remit_start or self.outside_england
+
+    @property
+    def title(self) -> str:
+        return "%s: %s" % (self.organisation_name, self.get_care_setting_display())
+
+    @property
+    def is_anonymous(self) -> bool:
+        return not (self.reporter_name or self.reporter_email or self.reporter_phone)
+
+    @property
+    def age(self) -> timedelta:
+        """Time spent in the current state, measured against the ageing targets."""
+        return timezone.now() - self.state_changed_at
+
+    @property
+    def target_days(self) -> int | None:
+        return settings.REFERRAL_TARGET_DAYS.get(self.state)
+
+    @property
+    def is_overdue(self) -> bool:
+        target = self.target_days
+        return target is not None and self.age > timedelta(days=target)
+
+    def set_remit_flags(self) -> None:
+        self.before_remit_start = self.occurred_on is not None and self.occurred_on < REMIT_START
+        self.outside_england = self.region == Region.OUTSIDE_ENGLAND
+
+    # Workflow (DESIGN 3.1). Called only from referrals.services, which locks, checks and audits.
+    @transition(field=state, source=S.RECEIVED, target=S.TRIAGE, permission="referrals.triage_referral")
+    def start_triage(self):
+        pass
+
+    @transition(field=state, source=S.TRIAGE, target=S.AWAITING_INFO, permission="referrals.triage_referral")
+    def request_info(self):
+        pass
+
+    @transition(field=state, source=S.AWAITING_INFO, target=S.TRIAGE)
+    def info_received(self):
+        pass
+
+    @transition(field=state, source=S.TRIAGE, target=S.LOGGED, permission="referrals.triage_referral")
+    def log_for_intelligence(self):
+        pass
+
+    @transition(field=state, source=S.TRIAGE, target=S.SIGNPOSTED, permission="referrals.triage_referral")
+    def signpost(self):
+        pass
+
+    @transition(field=state, source=[S.TRIAGE, S.LOGGED], target=S.LINKED, permission="referrals.triage_referral")
+    def link(self):
+        pass
+
+    @transition(
+        field=state,
+        source=[S.TRIAGE, S.LOGGED],
+        target=S.PROPOSED,
+        permission="referrals.triage_referral",
+        conditions=[lambda referral: referral.has_complete_assessment()],
+    )
+    def propose_case(self):
+        pass
+
+    @transition(field=state, source=S.PROPOSED, target=S.ACCEPTED, permission="referrals.decide_referral")
+    def accept(self):
+        pass
+
+    @transition(field=state, source=S.PROPOSED, target=S.LOGGED, permission="referrals.decide_referral")
+    def defer(self):
+        pass
+
+    @transition(field=state, source=S.PROPOSED, target=S.DECLINED, permission="referrals.decide_referral")
+    def decline(self):
+        pass
+
+    @transition(field=state, source=OPEN_STATES, target=S.WITHDRAWN, permission="referrals.triage_referral")
+    def withdraw(self):
+        pass
+
+    @transition(
+        field=state,
+        source=[S.SIGNPOSTED, S.DECLINED, S.LOGGED, S.WITHDRAWN],
+        target=S.TRIAGE,
+        permission="referrals.decide_referral",
+    )
+    def reopen(self):
+        pass
+
+    def has_complete_assessment(self) -> bool:
+        latest = self.assessments.order_by("-assessed_at").first()
+        return latest is not None and latest.is_complete
 
 
 class ReferralUserObjectPermission(UserObjectPermissionBase):
@@ -39,3 +272,121 @@ class ReferralGroupObjectPermission(GroupObjectPermissionBase):
     """Grant of a referral permission to a group (guardian direct foreign key)."""
 
     content_object = models.ForeignKey(Referral, on_delete=models.CASCADE)
+
+
+class TriageAssessment(models.Model):
+    """Scores of one referral against one version of the triage criteria."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="assessments")
+    criteria = models.ForeignKey(TriageCriteria, on_delete=models.PROTECT)
+    scores = models.JSONField(default=dict, help_text="{dimension key: band}")
+    rationale = models.TextField(max_length=DESCRIPTION_MAX_LENGTH)
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-assessed_at"]
+
+    def __str__(self) -> str:
+        return "Assessment of %s (criteria v%s)" % (self.referral, self.criteria.version)
+
+    @property
+    def is_complete(self) -> bool:
+        return all(self.scores.get(key) in Band.values for key in self.criteria.dimension_keys)
+
+    @property
+    def scored_dimensions(self) -> list[tuple[str, str]]:
+        """(criterion label, band label) in the criteria's order."""
+        labels = dict(Band.choices)
+        return [(d["label"], labels.get(self.scores.get(d["key"]), "")) for d in self.criteria.dimensions]
+
+    @property
+    def overall_band(self) -> str:
+        """The highest band scored on any dimension."""
+        order = list(Band.values)
+        scored = [order.index(band) for band in self.scores.values() if band in order]
+        return order[max(scored)] if scored else ""
+
+
+class ReferralLink(models.Model):
+    """A referral linked to another referral or to an investigation (kept for pattern analysis)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="links")
+    to_referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="linked_from"
+    )
+    to_investigation = models.ForeignKey(
+        "casework.Investigation", null=True, blank=True, on_delete=models.PROTECT, related_name="referral_links"
+    )
+    reason = models.TextField(max_length=2000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(to_referral__isnull=False, to_investigation__isnull=True)
+                | models.Q(to_referral__isnull=True, to_investigation__isnull=False),
+                name="referral_link_has_one_target",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(referral=models.F("to_referral")), name="referral_link_not_to_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "%s -> %s" % (self.referral, self.to_referral or self.to_investigation)
+
+
+class ReferralActivity(models.Model):
+    """One step of a referral's workflow with the reason given: the timeline shown on its page."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="activities")
+    action = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=20, choices=S.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=S.choices, blank=True)
+    reason = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        verbose_name_plural = "referral activities"
+
+    def __str__(self) -> str:
+        return "%s %s" % (self.referral, self.action)
+
+
+class FollowUp(models.Model):
+    """More information about a referral, from the referrer (receipt code) or recorded by staff."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="follow_ups")
+    source = models.CharField(max_length=10, choices=FollowUpSource.choices)
+    text = models.TextField(max_length=DESCRIPTION_MAX_LENGTH)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["received_at"]
+
+    def __str__(self) -> str:
+        return "Follow-up to %s" % self.referral
+
+
+class RateLimitCounter(models.Model):
+    """Hits per (hashed) key and time window, shared by every worker through the database."""
+
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="unique_rate_limit_window")]
+
+    def __str__(self) -> str:
+        return "%s @ %s: %s" % (self.key[:8], self.window_start, self.hits)

@@ -36,14 +36,15 @@ def flush_past_audit_triggers():
 
 
 @pytest.fixture
-def migrated_roles(transactional_db):
-    """Put back the role groups that a previous transactional test's flush removed.
+def migrated_data(transactional_db):
+    """Put back what data migrations created (roles, signposting bodies, triage criteria).
 
-    Flushing empties every table, including what data migrations created; Django's serialized
-    rollback cannot restore it here because Playwright's event loop gives the ORM another connection
-    object. The migration's own function recreates the groups.
+    A previous transactional test's flush emptied every table. Django's serialized rollback cannot
+    restore it here because Playwright's event loop gives the ORM another connection object, so the
+    migrations' own functions recreate the data.
     """
     import_module("accounts.migrations.0002_roles").grant_role_permissions(apps)
+    import_module("referrals.migrations.0002_reference_data").create_reference_data(apps)
 
 
 @pytest.fixture
@@ -99,6 +100,8 @@ def personas(intake, lead_investigator, other_investigator, director, chief, aud
 @pytest.fixture
 def case_referral(lead_investigator):
     """A referral the lead investigator has been given need-to-know access to."""
-    referral = make_referral(summary="Falls on an older people's ward")
+    referral = make_referral(
+        organisation_name="Riverside Community Trust", description="Falls on an older people's ward at night."
+    )
     grant_object_permission(lead_investigator, VIEW_REFERRAL, referral, actor=None)
     return referral

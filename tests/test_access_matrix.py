@@ -30,6 +30,21 @@ def only(allowed_personas, status=200, otherwise=403):
 
 
 CASE_REFERRAL = {"reference": "__case_referral__"}
+START_TRIAGE = {"reference": "__case_referral__", "action": "start_triage"}
+TRIAGE_STAFF = {"intake", "director"}
+SEES_REFERRAL = {"intake", "lead_investigator", "director", "chief"}
+# Public pages that only show a form are not audited: anyone on the internet could flood the audit
+# chain with them. What they submit is audited (tests/referrals/test_public_form.py).
+UNAUDITED_PUBLIC_PAGES = {"login", "public:share_concern", "public:follow_up"}
+
+
+def object_rows(url_name, method, allowed, visible, kwargs, allowed_status=200):
+    """Allowed personas get `allowed_status`; those who can see the object but not act get 403; the rest 404."""
+    statuses = {
+        persona: allowed_status if persona in allowed else 403 if persona in visible else 404 for persona in STAFF
+    }
+    return rows_for(url_name, method, {**statuses, "anonymous": LOGIN_REDIRECT}, kwargs)
+
 
 MATRIX = [
     *rows_for("dashboard", "get", every(200)),
@@ -38,12 +53,14 @@ MATRIX = [
     *rows_for("logout", "get", every(405)),
     *rows_for("accounts:user_list", "get", only({"admin"})),
     *rows_for("audit:event_list", "get", only({"auditor"})),
-    *rows_for(
-        "referrals:detail",
-        "get",
-        only({"intake", "lead_investigator", "director", "chief"}, otherwise=404),
-        CASE_REFERRAL,
-    ),
+    *rows_for("referrals:list", "get", only({"intake", "director", "chief"})),
+    *rows_for("referrals:new", "get", only(TRIAGE_STAFF)),
+    *object_rows("referrals:detail", "get", SEES_REFERRAL, SEES_REFERRAL, CASE_REFERRAL),
+    *object_rows("referrals:assess", "get", TRIAGE_STAFF, SEES_REFERRAL, CASE_REFERRAL),
+    *object_rows("referrals:action", "post", TRIAGE_STAFF, SEES_REFERRAL, START_TRIAGE, allowed_status="referral"),
+    *rows_for("public:share_concern", "get", every(200, anonymous=200)),
+    *rows_for("public:follow_up", "get", every(200, anonymous=200)),
+    *rows_for("public:concern_sent", "get", every("public:share_concern", anonymous="public:share_concern")),
 ]
 
 
@@ -54,8 +71,8 @@ def _matrix_id(row):
 
 @pytest.mark.parametrize(("url_name", "method", "persona", "expected", "kwargs"), MATRIX, ids=map(_matrix_id, MATRIX))
 def test_access_matrix(client, personas, case_referral, url_name, method, persona, expected, kwargs):
-    if kwargs == CASE_REFERRAL:
-        kwargs = {"reference": case_referral.reference}
+    if kwargs and kwargs.get("reference") == "__case_referral__":
+        kwargs = {**kwargs, "reference": case_referral.reference}
     url = reverse(url_name, kwargs=kwargs)
     user = personas[persona]
     if user is not None:
@@ -64,18 +81,25 @@ def test_access_matrix(client, personas, case_referral, url_name, method, person
 
     response = getattr(client, method)(url)
 
-    if isinstance(expected, str):
+    if expected == "referral":
+        assert response.status_code == 302, "%s %s as %s" % (method, url, persona)
+        assert response.url == case_referral.get_absolute_url()
+    elif isinstance(expected, str):
         assert response.status_code == 302, "%s %s as %s" % (method, url, persona)
         assert response.url.split("?")[0] == reverse(expected)
     else:
         assert response.status_code == expected, "%s %s as %s" % (method, url, persona)
 
-    if user is None or response.status_code in (302, 405):
+    if (
+        user is None
+        or (response.status_code in (302, 405) and expected != "referral")
+        or (url_name in UNAUDITED_PUBLIC_PAGES)
+    ):
         # Anonymous redirects, redirects of signed-in users off the log-in page and wrong methods
         # reach no view; the log-out itself is audited in tests/accounts.
         return
     recorded = AuditEvent.objects.filter(seq__gt=events_before, request_id=response["X-Request-ID"])
-    outcome = Outcome.ALLOWED if response.status_code == 200 else Outcome.DENIED
+    outcome = Outcome.ALLOWED if response.status_code in (200, 302) else Outcome.DENIED
     assert recorded.filter(actor=user, outcome=outcome).exists(), "no %s audit event for %s %s as %s" % (
         outcome,
         method,

@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "guardian",
     "simple_history",
     "axes",
@@ -147,6 +148,9 @@ STORAGES = {
 
 # Key for the audit chain's HMAC. Development and test settings supply a fixed, non-secret key.
 AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY")
+# Fernet keys for personal details, newest first (accounts/fields.py). Add a key at the front,
+# run `manage.py rotate_field_keys`, then drop the old one.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 
 LOGGING = {
     "version": 1,
@@ -161,3 +165,14 @@ LOGGING = {
 }
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-pass-2026!")
+
+# Intake ageing: days a referral may stay in each state before it shows as overdue.
+REFERRAL_TARGET_DAYS = {
+    "received": env_int("REFERRAL_TARGET_DAYS_RECEIVED", 2),
+    "triage": env_int("REFERRAL_TARGET_DAYS_TRIAGE", 10),
+    "awaiting_info": env_int("REFERRAL_TARGET_DAYS_AWAITING_INFO", 20),
+    "proposed": env_int("REFERRAL_TARGET_DAYS_PROPOSED", 15),
+}
+# Public form abuse limits: submissions and follow-up attempts per client address per window.
+PUBLIC_FORM_SUBMISSIONS_PER_HOUR = env_int("PUBLIC_FORM_SUBMISSIONS_PER_HOUR", 10)
+FOLLOW_UP_ATTEMPTS_PER_15_MINUTES = env_int("FOLLOW_UP_ATTEMPTS_PER_15_MINUTES", 5)

@@ -1,7 +1,7 @@
 """Local development: DEBUG on, embedded PostgreSQL unless DATABASE_URL is set."""
 
 from config.embedded_postgres import embedded_database
-from config.env import env_str
+from config.env import env_list, env_str
 
 from .base import *  # noqa: F403
 from .base import DATABASES, EMBEDDED_POSTGRES_DIR
@@ -10,6 +10,7 @@ DEBUG = True
 # Not a secret: development only. Production settings refuse to start without their own.
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
 AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "dev-only-audit-chain-key")
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1hLXNlY3JldCE=")
 
 if not DATABASES:
     DATABASES = {"default": embedded_database(EMBEDDED_POSTGRES_DIR, "cases")}

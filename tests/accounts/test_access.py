@@ -123,7 +123,7 @@ def test_viewing_a_referral_is_audited(client, lead_investigator, case_referral)
     client.force_login(lead_investigator)
     response = client.get(case_referral.get_absolute_url())
     assert response.status_code == 200
-    assert escape(case_referral.summary) in response.content.decode()
+    assert escape(case_referral.description) in response.content.decode()
     assert_audited(AuditAction.REFERRAL_VIEWED, actor=lead_investigator, target_ref=case_referral.reference)
 
 

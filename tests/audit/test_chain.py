@@ -114,7 +114,9 @@ def test_deleted_row_is_detected(five_events):
 def test_deleted_row_with_renumbering_is_detected(five_events):
     with triggers_disabled() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE seq = 2")
-        cursor.execute("UPDATE audit_auditevent SET seq = seq - 1 WHERE seq > 2")
+        # Two steps, so the unique key never sees two rows with the same seq mid-update.
+        cursor.execute("UPDATE audit_auditevent SET seq = -seq WHERE seq > 2")
+        cursor.execute("UPDATE audit_auditevent SET seq = -seq - 1 WHERE seq < 0")
     assert chain_report().first_break.seq == 2
 
 

@@ -5,7 +5,7 @@ import pytest
 from accounts.roles import Role
 from tests.factories import TEST_PASSWORD
 
-pytestmark = pytest.mark.usefixtures("migrated_roles")
+pytestmark = pytest.mark.usefixtures("migrated_data")
 
 ROLE_PERSONAS = [
     ("intake", Role.INTAKE_OFFICER),
@@ -49,7 +49,7 @@ def test_investigator_sees_only_their_referral_and_gets_not_found_for_others(
 ):
     from tests.factories import make_referral
 
-    other = make_referral(summary="Someone else's case")
+    other = make_referral(organisation_name="Someone Else Care Ltd")
     sign_in(page, live_server, lead_investigator)
     listed = page.get_by_test_id("visible-referrals").inner_text()
     assert case_referral.reference in listed
@@ -57,7 +57,7 @@ def test_investigator_sees_only_their_referral_and_gets_not_found_for_others(
 
     page.goto("%s/referrals/%s/" % (live_server.url, other.reference))
     assert page.locator("h1").inner_text() == "Page not found"
-    assert "Someone else" not in page.content()
+    assert "Someone Else Care" not in page.content()
 
 
 def test_wrong_password_shows_an_error_summary(page, live_server, intake):

@@ -1,19 +1,16 @@
-"""Demo users (one per role) and a few referrals, for trying the system locally. Never in production."""
-
-from datetime import timedelta
+"""Demo users (one per role) and about sixty referrals, for trying the system locally. Never in production."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.roles import Role
 from accounts.services import grant_object_permission
 from audit.choices import AuditAction
 from audit.services import record_event
-from referrals.models import Referral
+from referrals.demo import create_demo_referrals
 from referrals.permissions import VIEW_REFERRAL
 
 DEMO_USERS = [
@@ -25,12 +22,6 @@ DEMO_USERS = [
     ("chief", "Margaret", "Doyle", Role.CHIEF_INVESTIGATOR),
     ("auditor", "Ian", "Porter", Role.AUDITOR),
     ("admin", "Alex", "Rowe", Role.SYSTEM_ADMINISTRATOR),
-]
-
-DEMO_REFERRALS = [
-    ("REF-2026-000001", "Delayed recognition of deterioration on a surgical ward", 40),
-    ("REF-2026-000002", "Medication dispensing error pattern in community pharmacy", 25),
-    ("REF-2026-000003", "Ambulance handover delays at an emergency department", 9),
 ]
 
 
@@ -75,14 +66,9 @@ class Command(BaseCommand):
         return user
 
     def create_referrals(self, users):
-        now = timezone.now()
-        referrals = []
-        for reference, summary, days_ago in DEMO_REFERRALS:
-            referral, _ = Referral.objects.get_or_create(
-                reference=reference,
-                defaults={"summary": summary, "received_at": now - timedelta(days=days_ago)},
-            )
-            referrals.append(referral)
-        # Need-to-know: each investigator is given one referral, so each sees a different one.
-        grant_object_permission(users["investigator"], VIEW_REFERRAL, referrals[0], actor=None)
-        grant_object_permission(users["investigator2"], VIEW_REFERRAL, referrals[1], actor=None)
+        referrals = create_demo_referrals(users["intake"], users["director"])
+        # Need-to-know: each demo investigator is on different accepted cases, so sees different referrals.
+        accepted = [r for r in referrals if r.investigations.exists()]
+        for index, referral in enumerate(accepted):
+            investigator = users["investigator"] if index % 2 == 0 else users["investigator2"]
+            grant_object_permission(investigator, VIEW_REFERRAL, referral, actor=None)

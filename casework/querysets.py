@@ -1,0 +1,5 @@
+from accounts.access import ObjectPermissionQuerySet
+
+
+class InvestigationQuerySet(ObjectPermissionQuerySet):
+    """Investigations are protected material: read them only through `visible_to`."""

@@ -1,0 +1,260 @@
+"""Forms for concerns: the public form, staff entry, follow-up, triage actions and the intake queue filters."""
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from referrals.choices import (
+    Band,
+    CareSetting,
+    Channel,
+    HarmLevel,
+    ReferralState,
+    Region,
+    SignpostReason,
+)
+from referrals.models import DESCRIPTION_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, Referral, SignpostBody
+
+EARLIEST_DATE = date(1900, 1, 1)
+PATIENT_DETAILS_MAX_LENGTH = 2000
+REASON_MAX_LENGTH = 4000
+RADIO_FIELDS = ("reporter_type", "concern_kind", "harm_level", "frequency")
+
+
+class NHSFormMixin:
+    """Give widgets the NHS.UK frontend classes so templates can render any field the same way."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.RadioSelect | forms.HiddenInput):
+                continue
+            css = {forms.Textarea: "nhsuk-textarea", forms.Select: "nhsuk-select"}.get(type(widget), "nhsuk-input")
+            widget.attrs.setdefault("class", css)
+
+
+class ConcernForm(NHSFormMixin, forms.ModelForm):
+    """What a referrer tells us. Contact details are optional: anonymous concerns are welcome."""
+
+    reporter_name = forms.CharField(
+        required=False,
+        max_length=SHORT_TEXT_MAX_LENGTH,
+        label="Your name",
+        help_text="Optional. You can share a concern anonymously, but then we cannot contact you.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    reporter_email = forms.EmailField(required=False, max_length=254, label="Email address")
+    reporter_phone = forms.CharField(
+        required=False, max_length=30, label="Phone number", widget=forms.TextInput(attrs={"autocomplete": "tel"})
+    )
+    care_setting = forms.ChoiceField(
+        label="What kind of care was it?", choices=[("", "Choose the kind of care"), *CareSetting.choices]
+    )
+    region = forms.ChoiceField(
+        label="Where in England was the care?", choices=[("", "Choose a region"), *Region.choices]
+    )
+    occurred_on = forms.DateField(
+        required=False,
+        label="When did it happen?",
+        help_text="If you know. Events before 1 April 2017 can still be shared.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    patient_details = forms.CharField(
+        required=False,
+        max_length=PATIENT_DETAILS_MAX_LENGTH,
+        label="Patient details, only if we need them",
+        help_text="Optional. Stored encrypted and seen only by the staff who need them.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "reporter_type",
+            "reporter_name",
+            "reporter_email",
+            "reporter_phone",
+            "concern_kind",
+            "organisation_name",
+            "care_setting",
+            "region",
+            "occurred_on",
+            "description",
+            "patient_details",
+            "harm_level",
+            "frequency",
+        ]
+        labels = {
+            "reporter_type": "Who is sharing this concern?",
+            "concern_kind": "Is this about something that happened or something that might happen?",
+            "organisation_name": "Which organisation provided the care?",
+            "description": "What happened, or what might happen?",
+            "harm_level": "Was anyone harmed?",
+            "frequency": "How often has this happened?",
+        }
+        help_texts = {
+            "description": "Describe the safety issue. Do not include names, NHS numbers or other details "
+            "that identify patients: use the box below for those if they are needed.",
+        }
+        widgets = {
+            "reporter_type": forms.RadioSelect,
+            "concern_kind": forms.RadioSelect,
+            "harm_level": forms.RadioSelect,
+            "frequency": forms.RadioSelect,
+            "description": forms.Textarea(attrs={"rows": 8, "maxlength": DESCRIPTION_MAX_LENGTH}),
+        }
+
+    def clean_occurred_on(self):
+        occurred_on = self.cleaned_data.get("occurred_on")
+        if occurred_on is not None:
+            if occurred_on > timezone.localdate():
+                raise forms.ValidationError("The date cannot be in the future.")
+            if occurred_on < EARLIEST_DATE:
+                raise forms.ValidationError("The date must be after 1 January 1900.")
+        return occurred_on
+
+    def clean_description(self):
+        description = self.cleaned_data["description"].strip()
+        if not description:
+            raise forms.ValidationError("Describe what happened or what might happen.")
+        return description
+
+
+class PublicConcernForm(ConcernForm):
+    """The public form, with a honeypot field that people never see and bots fill in."""
+
+    website = forms.CharField(required=False, label="Leave this blank", max_length=200)
+
+    def clean_website(self):
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError("This form could not be sent. Leave the last field blank and try again.")
+        return ""
+
+
+class StaffConcernForm(ConcernForm):
+    """A concern received by phone, email or letter and entered by intake staff."""
+
+    channel = forms.ChoiceField(
+        label="How was the concern received?",
+        choices=[(c.value, c.label) for c in (Channel.PHONE, Channel.EMAIL, Channel.LETTER)],
+        widget=forms.RadioSelect,
+    )
+
+
+class FollowUpForm(NHSFormMixin, forms.Form):
+    reference = forms.CharField(label="Your reference", help_text="For example, REF-2026-000123.", max_length=20)
+    receipt_code = forms.CharField(
+        label="Your receipt code", help_text="The code shown when you shared your concern.", max_length=20
+    )
+    text = forms.CharField(
+        label="What would you like to add?",
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": DESCRIPTION_MAX_LENGTH}),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        help_text="Do not include details that identify patients unless we asked for them.",
+    )
+
+
+class ReasonForm(NHSFormMixin, forms.Form):
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), max_length=REASON_MAX_LENGTH)
+
+    def __init__(self, *args, reason_required: bool = True, reason_label: str = "Reason", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = reason_required
+        self.fields["reason"].label = reason_label
+
+
+class SignpostForm(NHSFormMixin, forms.Form):
+    signpost_reason = forms.ChoiceField(label="Why is it out of remit?", choices=SignpostReason.choices)
+    body = forms.ModelChoiceField(label="Signposted to", queryset=SignpostBody.objects.filter(active=True))
+    reason = forms.CharField(
+        label="Note to keep", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
+    )
+
+
+class LinkForm(NHSFormMixin, forms.Form):
+    to_reference = forms.CharField(
+        label="Link to (referral or investigation reference)",
+        help_text="REF-YYYY-NNNNNN or INV-YYYY-NNNN",
+        max_length=20,
+    )
+    reason = forms.CharField(label="Why are they linked?", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class AcceptForm(NHSFormMixin, forms.Form):
+    title = forms.CharField(label="Investigation title", max_length=200)
+    reason = forms.CharField(
+        label="Decision note", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
+    )
+
+
+class AssignForm(NHSFormMixin, forms.Form):
+    assignee = forms.ModelChoiceField(label="Assign to", queryset=None)
+
+    def __init__(self, *args, assignees=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignees
+
+
+class InformationForm(NHSFormMixin, forms.Form):
+    text = forms.CharField(
+        label="Information received (by phone, email or letter)",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=DESCRIPTION_MAX_LENGTH,
+    )
+
+
+class AssessmentForm(NHSFormMixin, forms.Form):
+    """One band per dimension of the current criteria, and the rationale."""
+
+    rationale = forms.CharField(
+        label="Rationale", widget=forms.Textarea(attrs={"rows": 4}), max_length=DESCRIPTION_MAX_LENGTH
+    )
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for dimension in criteria.dimensions:
+            self.fields["score_%s" % dimension["key"]] = forms.ChoiceField(
+                label=dimension["label"],
+                help_text=dimension["guidance"],
+                choices=Band.choices,
+                widget=forms.RadioSelect,
+            )
+        self.order_fields([*("score_%s" % key for key in criteria.dimension_keys), "rationale"])
+
+    @property
+    def scores(self) -> dict:
+        return {key: self.cleaned_data["score_%s" % key] for key in self.criteria.dimension_keys}
+
+
+class QueueFilterForm(NHSFormMixin, forms.Form):
+    """The intake queue's filters; every field is optional and validated (bad values are ignored)."""
+
+    SORTS = {
+        "newest": ("-received_at", "Newest first"),
+        "oldest": ("received_at", "Oldest first"),
+        "longest_in_state": ("state_changed_at", "Longest in current state"),
+    }
+
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    state = forms.ChoiceField(
+        label="State", required=False, choices=[("", "Open (not closed)"), *ReferralState.choices]
+    )
+    care_setting = forms.ChoiceField(label="Care setting", required=False, choices=[("", "Any"), *CareSetting.choices])
+    harm_level = forms.ChoiceField(label="Harm", required=False, choices=[("", "Any"), *HarmLevel.choices])
+    organisation = forms.CharField(label="Organisation", required=False, max_length=200)
+    remit = forms.ChoiceField(
+        label="Remit",
+        required=False,
+        choices=[("", "Any"), ("in", "In remit"), ("out", "Flagged out of remit")],
+    )
+    assignee = forms.ChoiceField(
+        label="Assigned to", required=False, choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned")]
+    )
+    older_than_days = forms.IntegerField(label="Received more than (days) ago", required=False, min_value=0)
+    overdue = forms.BooleanField(label="Only overdue", required=False)
+    sort = forms.ChoiceField(
+        label="Sort by", required=False, choices=[(key, label) for key, (_, label) in SORTS.items()]
+    )

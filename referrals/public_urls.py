@@ -1,0 +1,10 @@
+from django.urls import path
+
+from referrals import public_views
+
+app_name = "public"
+urlpatterns = [
+    path("", public_views.share_concern, name="share_concern"),
+    path("sent/", public_views.concern_sent, name="concern_sent"),
+    path("follow-up/", public_views.follow_up, name="follow_up"),
+]

@@ -1,0 +1,355 @@
+"""Business rules for referrals: every change is a verb here, in one transaction with its audit event.
+
+Transitions lock the referral row, check the actor's permission and the current state, run the
+django-fsm transition, save, and record both the timeline entry and the audit event. Two people
+acting at once are serialised by the row lock: the second sees the new state and a clear refusal.
+"""
+
+import hmac
+import logging
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django_fsm import can_proceed, has_transition_perm
+
+from audit.choices import AuditAction
+from audit.services import record_event
+from casework.models import Investigation
+from referrals.choices import Channel, FollowUpSource, ReferralState
+from referrals.models import (
+    FollowUp,
+    ReferenceCounter,
+    Referral,
+    ReferralActivity,
+    ReferralLink,
+    SignpostBody,
+    TriageAssessment,
+    TriageCriteria,
+)
+
+logger = logging.getLogger(__name__)
+
+RECEIPT_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read out
+RECEIPT_CODE_LENGTH = 12
+PERSONAL_FIELDS = ("reporter_name", "reporter_email", "reporter_phone", "patient_details")
+
+
+class WorkflowError(Exception):
+    """A request the workflow refuses (wrong state, missing information); the message is for the user."""
+
+
+def receive_referral(details: dict, *, channel: str = Channel.WEB_FORM, actor=None) -> tuple[Referral, str]:
+    """Log a new concern and return it with its receipt code (shown once, stored only as a hash).
+
+    `actor` is the staff member who took it by phone, email or letter; None for the public form.
+    The acknowledgement email is sent after commit, and its failure never loses the concern.
+    """
+    if actor is not None and not actor.has_perm("referrals.add_referral"):
+        raise PermissionDenied("Only intake staff can record concerns.")
+    receipt_code = new_receipt_code()
+    with transaction.atomic():
+        referral = Referral(**details, channel=channel, recorded_by=actor)
+        referral.reference = ReferenceCounter.next_reference("REF", digits=6)
+        referral.receipt_code_hash = hash_receipt_code(receipt_code)
+        referral.set_remit_flags()
+        referral.save()
+        _add_activity(referral, "received", "", ReferralState.RECEIVED, actor, Channel(channel).label)
+        record_event(
+            AuditAction.REFERRAL_RECEIVED,
+            actor=actor,
+            target=referral,
+            detail={"channel": channel, "out_of_remit": referral.out_of_remit},
+        )
+        if referral.reporter_email:
+            transaction.on_commit(lambda: send_acknowledgement(referral))
+    return referral, receipt_code
+
+
+def send_acknowledgement(referral: Referral) -> None:
+    """Email the reference to the referrer; a failure is logged for intake staff, never raised."""
+    try:
+        send_mail(
+            subject="We have received your patient safety concern (%s)" % referral.reference,
+            message=(
+                "Thank you for sharing your concern. Your reference is %s.\n\n"
+                "To add information later, use this reference with the receipt code shown when you "
+                "sent the form, at /share-a-concern/follow-up/.\n" % referral.reference
+            ),
+            from_email=None,
+            recipient_list=[referral.reporter_email],
+        )
+    except Exception:
+        logger.exception("Acknowledgement email for %s could not be sent", referral.reference)
+
+
+def new_receipt_code() -> str:
+    raw = "".join(secrets.choice(RECEIPT_CODE_ALPHABET) for _ in range(RECEIPT_CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, RECEIPT_CODE_LENGTH, 4))
+
+
+def hash_receipt_code(code: str) -> str:
+    normalised = "".join(code.upper().split()).replace("-", "")
+    return salted_hmac("referrals.receipt_code", normalised, algorithm="sha256").hexdigest()
+
+
+def find_referral_by_receipt(reference: str, code: str) -> Referral | None:
+    """The referral whose reference and receipt code both match, else None (the same for either being wrong)."""
+    referral = Referral.objects.filter(reference=reference.strip().upper()).first()
+    expected = referral.receipt_code_hash if referral else hash_receipt_code(new_receipt_code())
+    supplied = hash_receipt_code(code)
+    return referral if hmac.compare_digest(expected, supplied) and referral is not None else None
+
+
+def add_follow_up(referral: Referral, text: str, *, actor=None) -> FollowUp:
+    """More information from the referrer (actor None) or recorded by staff; answers a request for information."""
+    if actor is not None and not actor.has_perm("referrals.triage_referral"):
+        raise PermissionDenied("Only intake staff can record information for a referral.")
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        follow_up = FollowUp.objects.create(
+            referral=locked,
+            source=FollowUpSource.REFERRER if actor is None else FollowUpSource.STAFF,
+            text=text,
+            recorded_by=actor,
+        )
+        record_event(
+            AuditAction.REFERRAL_FOLLOW_UP_ADDED, actor=actor, target=locked, detail={"source": follow_up.source}
+        )
+        if can_proceed(locked.info_received):
+            _apply(locked, "info_received", AuditAction.REFERRAL_INFO_RECEIVED, actor, "Information received")
+    return follow_up
+
+
+def start_triage(referral: Referral, *, actor) -> Referral:
+    return _transition(referral, "start_triage", AuditAction.REFERRAL_TRIAGE_STARTED, actor=actor)
+
+
+def request_info(referral: Referral, *, actor, reason: str) -> Referral:
+    """Ask the referrer for more (what is needed is the reason); the referral waits in awaiting_info."""
+    return _transition(referral, "request_info", AuditAction.REFERRAL_INFO_REQUESTED, actor=actor, reason=reason)
+
+
+def log_for_intelligence(referral: Referral, *, actor, reason: str = "") -> Referral:
+    return _transition(referral, "log_for_intelligence", AuditAction.REFERRAL_LOGGED, actor=actor, reason=reason)
+
+
+def signpost_referral(
+    referral: Referral, *, actor, signpost_reason: str, body: SignpostBody, note: str = ""
+) -> Referral:
+    """Out of remit: record why and where the referrer was sent."""
+
+    def record_outcome(locked: Referral) -> None:
+        locked.signpost_reason = signpost_reason
+        locked.signposted_to = body
+
+    return _transition(
+        referral,
+        "signpost",
+        AuditAction.REFERRAL_SIGNPOSTED,
+        actor=actor,
+        reason=note,
+        before_save=record_outcome,
+        detail={"signpost_reason": signpost_reason, "body": body.name},
+    )
+
+
+def link_referral(
+    referral: Referral, *, actor, reason: str, to_referral: Referral | None = None, to_investigation=None
+) -> Referral:
+    """Link to another referral or an investigation (exactly one), e.g. the same issue reported again."""
+    if (to_referral is None) == (to_investigation is None):
+        raise WorkflowError("Link the referral to one other referral or to one investigation.")
+    if to_referral is not None and to_referral.pk == referral.pk:
+        raise WorkflowError("A referral cannot be linked to itself.")
+    target = to_referral or to_investigation
+
+    def create_link(locked: Referral) -> None:
+        ReferralLink.objects.create(
+            referral=locked, to_referral=to_referral, to_investigation=to_investigation, reason=reason, created_by=actor
+        )
+
+    return _transition(
+        referral,
+        "link",
+        AuditAction.REFERRAL_LINKED,
+        actor=actor,
+        reason=reason,
+        before_save=create_link,
+        detail={"to": target.reference},
+    )
+
+
+def assess_referral(referral: Referral, *, actor, scores: dict, rationale: str) -> TriageAssessment:
+    """Score the referral against the current published criteria (recorded with their version)."""
+    if not actor.has_perm("referrals.triage_referral"):
+        raise PermissionDenied("Only intake staff and directors can assess referrals.")
+    criteria = TriageCriteria.current()
+    unknown = set(scores) - set(criteria.dimension_keys)
+    if unknown:
+        raise WorkflowError("Unknown criteria: %s." % ", ".join(sorted(unknown)))
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if locked.state not in (ReferralState.TRIAGE, ReferralState.LOGGED):
+            raise WorkflowError(
+                "%s is %s: only referrals in triage or logged can be assessed."
+                % (locked.reference, locked.get_state_display().lower())
+            )
+        assessment = TriageAssessment.objects.create(
+            referral=locked, criteria=criteria, scores=scores, rationale=rationale, assessed_by=actor
+        )
+        record_event(
+            AuditAction.REFERRAL_ASSESSED,
+            actor=actor,
+            target=locked,
+            detail={"criteria_version": criteria.version, "complete": assessment.is_complete},
+        )
+    return assessment
+
+
+def propose_case(referral: Referral, *, actor, reason: str = "") -> Referral:
+    return _transition(referral, "propose_case", AuditAction.REFERRAL_PROPOSED, actor=actor, reason=reason)
+
+
+def accept_referral(referral: Referral, *, actor, title: str, reason: str = "") -> Investigation:
+    """A director accepts a proposed case: the referral is accepted and an investigation is created, proposed."""
+    created: list[Investigation] = []
+
+    def create_investigation(locked: Referral) -> None:
+        investigation = Investigation.objects.create(
+            reference=ReferenceCounter.next_reference("INV", digits=4), title=title, origin_referral=locked
+        )
+        record_event(
+            AuditAction.INVESTIGATION_CREATED, actor=actor, target=investigation, detail={"from": locked.reference}
+        )
+        created.append(investigation)
+
+    _transition(
+        referral,
+        "accept",
+        AuditAction.REFERRAL_ACCEPTED,
+        actor=actor,
+        reason=reason,
+        before_save=create_investigation,
+    )
+    return created[0]
+
+
+def defer_referral(referral: Referral, *, actor, reason: str) -> Referral:
+    """Criteria met but no capacity now: back to logged, with the reason."""
+    return _transition(referral, "defer", AuditAction.REFERRAL_DEFERRED, actor=actor, reason=reason)
+
+
+def decline_referral(referral: Referral, *, actor, reason: str) -> Referral:
+    return _transition(referral, "decline", AuditAction.REFERRAL_DECLINED, actor=actor, reason=reason)
+
+
+def withdraw_referral(referral: Referral, *, actor, reason: str) -> Referral:
+    """Nothing is deleted: the referral and its material stay, protected, in state withdrawn."""
+    return _transition(referral, "withdraw", AuditAction.REFERRAL_WITHDRAWN, actor=actor, reason=reason)
+
+
+def reopen_referral(referral: Referral, *, actor, reason: str) -> Referral:
+    return _transition(referral, "reopen", AuditAction.REFERRAL_REOPENED, actor=actor, reason=reason)
+
+
+def assign_referral(referral: Referral, *, actor, assignee) -> Referral:
+    """Claim (assignee is the actor) or assign to an intake officer or director."""
+    if not actor.has_perm("referrals.assign_referral"):
+        raise PermissionDenied("Only intake staff and directors can assign referrals.")
+    if not assignee.is_active or not assignee.has_perm("referrals.triage_referral"):
+        raise WorkflowError("%s cannot triage referrals, so cannot be assigned one." % assignee)
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        previous = locked.assignee
+        locked.assignee = assignee
+        locked._change_reason = "assigned"
+        locked.save(update_fields=["assignee"])
+        _add_activity(locked, "assigned", "", "", actor, "Assigned to %s" % assignee)
+        record_event(
+            AuditAction.REFERRAL_ASSIGNED,
+            actor=actor,
+            target=locked,
+            detail={"assignee": assignee.get_username(), "previous": previous.get_username() if previous else None},
+        )
+    return locked
+
+
+TRANSITION_LABELS = {
+    "start_triage": "start triage on",
+    "request_info": "request information for",
+    "info_received": "record information for",
+    "log_for_intelligence": "log",
+    "signpost": "signpost",
+    "link": "link",
+    "propose_case": "propose",
+    "accept": "accept",
+    "defer": "defer",
+    "decline": "decline",
+    "withdraw": "withdraw",
+    "reopen": "reopen",
+}
+
+
+def _transition(referral, name, audit_action, *, actor, reason="", before_save=None, detail=None) -> Referral:
+    """Lock the row, check who and which state, apply the transition and record it; all or nothing."""
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        method = getattr(locked, name)
+        if not can_proceed(method, check_conditions=False):
+            raise WorkflowError(
+                "%s is now %s, so you cannot %s it. Someone may have acted on it already; nothing was changed."
+                % (locked.reference, locked.get_state_display().lower(), TRANSITION_LABELS[name])
+            )
+        if not has_transition_perm(method, actor):
+            if not can_proceed(method):
+                raise WorkflowError(_condition_message(locked, name))
+            raise PermissionDenied("Your role cannot %s this referral." % TRANSITION_LABELS[name])
+        _apply(locked, name, audit_action, actor, reason, before_save=before_save, detail=detail)
+    return locked
+
+
+def _condition_message(referral: Referral, name: str) -> str:
+    if name == "propose_case":
+        return "Complete the triage assessment (every criterion scored) before proposing %s." % referral.reference
+    return "%s cannot be moved on yet." % referral.reference
+
+
+def _apply(locked, name, audit_action, actor, reason, *, before_save=None, detail=None) -> None:
+    from_state = locked.state
+    getattr(locked, name)()
+    if before_save is not None:
+        before_save(locked)
+    locked.state_changed_at = timezone.now()
+    locked._change_reason = name
+    locked.save()
+    _add_activity(locked, name, from_state, locked.state, actor, reason)
+    record_event(
+        audit_action,
+        actor=actor,
+        target=locked,
+        detail={"from": from_state, "to": locked.state, **(detail or {})},
+    )
+
+
+def _add_activity(referral, action, from_state, to_state, actor, reason) -> None:
+    ReferralActivity.objects.create(
+        referral=referral, action=action, from_state=from_state, to_state=to_state, reason=reason, actor=actor
+    )
+
+
+def triage_staff():
+    """Active users who may triage, and so may be assigned referrals."""
+    permission = Permission.objects.get(content_type__app_label="referrals", codename="triage_referral")
+    return (
+        get_user_model()
+        .objects.filter(Q(groups__permissions=permission) | Q(user_permissions=permission), is_active=True)
+        .distinct()
+        .order_by("first_name", "last_name")
+    )
