@@ -77,7 +77,7 @@ def create_demo_referrals(intake, director) -> list[Referral]:
     """
     rng = random.Random(2026)  # noqa: S311 (repeatable demo data, not security)
     now = timezone.now()
-    created = []
+    created: list[Referral] = []
     number = 0
     for state, count in STATE_COUNTS.items():
         for _ in range(count):

@@ -1,8 +1,10 @@
 """Forms for concerns: the public form, staff entry, follow-up, triage actions and the intake queue filters."""
 
 from datetime import date
+from typing import cast
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from referrals.choices import (
@@ -25,14 +27,16 @@ RADIO_FIELDS = ("reporter_type", "concern_kind", "harm_level", "frequency")
 class NHSFormMixin:
     """Give widgets the NHS.UK frontend classes so templates can render any field the same way."""
 
+    fields: dict[str, forms.Field]
+    WIDGET_CLASSES: dict[type, str] = {forms.Textarea: "nhsuk-textarea", forms.Select: "nhsuk-select"}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.RadioSelect | forms.HiddenInput):
                 continue
-            css = {forms.Textarea: "nhsuk-textarea", forms.Select: "nhsuk-select"}.get(type(widget), "nhsuk-input")
-            widget.attrs.setdefault("class", css)
+            widget.attrs.setdefault("class", self.WIDGET_CLASSES.get(type(widget), "nhsuk-input"))
 
 
 class ConcernForm(NHSFormMixin, forms.ModelForm):
@@ -190,11 +194,11 @@ class AcceptForm(NHSFormMixin, forms.Form):
 
 
 class AssignForm(NHSFormMixin, forms.Form):
-    assignee = forms.ModelChoiceField(label="Assign to", queryset=None)
+    assignee = forms.ModelChoiceField(label="Assign to", queryset=get_user_model().objects.none())
 
-    def __init__(self, *args, assignees=None, **kwargs):
+    def __init__(self, *args, assignees, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignees
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = assignees
 
 
 class InformationForm(NHSFormMixin, forms.Form):

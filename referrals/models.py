@@ -93,7 +93,7 @@ class TriageCriteria(models.Model):
 
     @classmethod
     def current(cls) -> "TriageCriteria":
-        return cls.objects.order_by("-version").first()
+        return cls.objects.latest("version")
 
     @property
     def dimension_keys(self) -> list[str]:
@@ -227,7 +227,7 @@ class Referral(FSMModelMixin, models.Model):
         source=[S.TRIAGE, S.LOGGED],
         target=S.PROPOSED,
         permission="referrals.triage_referral",
-        conditions=[lambda referral: referral.has_complete_assessment()],
+        conditions=[lambda referral: referral.has_complete_assessment()],  # type: ignore[attr-defined]
     )
     def propose_case(self):
         pass

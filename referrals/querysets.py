@@ -31,10 +31,10 @@ class ReferralQuerySet(ObjectPermissionQuerySet):
             received_at__date__range=(when - RELATED_WINDOW, when + RELATED_WINDOW),
         ).order_by("-received_at")[:RELATED_LIMIT]
         words = list(dict.fromkeys(SIGNIFICANT_WORD.findall(referral.description.lower())))[:MAX_SEARCH_WORDS]
-        similar = []
+        similar: list = []
         if words:
             query = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
-            similar = (
+            similar = list(
                 others.annotate(search=SEARCH_VECTOR)
                 .filter(search=query)
                 .annotate(rank=SearchRank(SEARCH_VECTOR, query))

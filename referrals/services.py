@@ -269,8 +269,7 @@ def assign_referral(referral: Referral, *, actor, assignee) -> Referral:
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
         previous = locked.assignee
         locked.assignee = assignee
-        locked._change_reason = "assigned"
-        locked.save(update_fields=["assignee"])
+        save_with_history_reason(locked, "assigned", update_fields=["assignee"])
         _add_activity(locked, "assigned", "", "", actor, "Assigned to %s" % assignee)
         record_event(
             AuditAction.REFERRAL_ASSIGNED,
@@ -327,8 +326,7 @@ def _apply(locked, name, audit_action, actor, reason, *, before_save=None, detai
     if before_save is not None:
         before_save(locked)
     locked.state_changed_at = timezone.now()
-    locked._change_reason = name
-    locked.save()
+    save_with_history_reason(locked, name)
     _add_activity(locked, name, from_state, locked.state, actor, reason)
     record_event(
         audit_action,
@@ -336,6 +334,12 @@ def _apply(locked, name, audit_action, actor, reason, *, before_save=None, detai
         target=locked,
         detail={"from": from_state, "to": locked.state, **(detail or {})},
     )
+
+
+def save_with_history_reason(obj, reason: str, **save_kwargs) -> None:
+    """Save, labelling the django-simple-history record with why the change was made."""
+    obj._change_reason = reason  # read by simple_history when it writes the history row
+    obj.save(**save_kwargs)
 
 
 def _add_activity(referral, action, from_state, to_state, actor, reason) -> None:

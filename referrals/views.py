@@ -53,7 +53,7 @@ def referral_list(request):
     referrals = Referral.objects.visible_to(request.user).select_related("assignee")
     filters = form.cleaned_data if form.is_valid() else {}
     referrals = apply_queue_filters(referrals, filters, request.user)
-    sort_key = QueueFilterForm.SORTS.get(filters.get("sort") or "newest")[0]
+    sort_key = QueueFilterForm.SORTS[filters.get("sort") or "newest"][0]
     page = max(int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1, 1)
     rows = list(referrals.order_by(sort_key, "-pk")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     record_event(

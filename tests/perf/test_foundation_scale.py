@@ -18,19 +18,10 @@ from audit.models import AuditEvent
 from audit.services import record_event
 from referrals.models import Referral, ReferralUserObjectPermission
 from tests.factories import make_user
-from tests.perf.conftest import measure, report
+from tests.perf.conftest import add_referrals, measure, report
 
 MAX_RATIO = 1.5
 GRANTED_PER_INVESTIGATOR = 20
-_reference_numbers = itertools.count(1)
-
-
-def add_referrals(count: int) -> list[Referral]:
-    now = timezone.now()
-    return Referral.objects.bulk_create(
-        Referral(reference="REF-2026-%06d" % next(_reference_numbers), summary="Concern", received_at=now)
-        for _ in range(count)
-    )
 
 
 def grant(users, referrals, permission) -> None:

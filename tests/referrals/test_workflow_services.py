@@ -30,7 +30,7 @@ def in_state(state, intake, director):
         return services.log_for_intelligence(referral, actor=intake)
     if state == S.SIGNPOSTED:
         return services.signpost_referral(
-            referral, actor=intake, signpost_reason=SignpostReason.REGULATORY, body=SignpostBody.objects.first()
+            referral, actor=intake, signpost_reason=SignpostReason.REGULATORY, body=SignpostBody.objects.all()[0]
         )
     if state == S.LINKED:
         return services.link_referral(referral, actor=intake, to_referral=make_referral(), reason="Same ward")
