@@ -33,7 +33,7 @@ def test_intake_queue_first_page_and_search_do_not_slow_with_size():
         response = client.get(queue, {"care_setting": "hospital", "assignee": "none", "sort": "oldest"})
         assert response.status_code == 200
 
-    rows = {}
+    rows: dict[str, list] = {}
     for total in (1_000, 100_000):
         current = 0 if not rows else 1_000
         add_referrals(total - current - RARE_TERM_ROWS * (0 if rows else 1))
