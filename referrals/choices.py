@@ -104,6 +104,25 @@ class Band(models.TextChoices):
     MAJOR = "major", "Major"
 
 
+# How each step appears on a referral's timeline.
+ACTIVITY_LABELS = {
+    "received": "Received",
+    "assigned": "Assigned",
+    "start_triage": "Triage started",
+    "request_info": "Information requested",
+    "info_received": "Information received",
+    "log_for_intelligence": "Logged for intelligence",
+    "signpost": "Signposted",
+    "link": "Linked",
+    "propose_case": "Proposed for investigation",
+    "accept": "Accepted for investigation",
+    "defer": "Deferred",
+    "decline": "Declined",
+    "withdraw": "Withdrawn",
+    "reopen": "Reopened",
+}
+
+
 class FollowUpSource(models.TextChoices):
     REFERRER = "referrer", "From the referrer (receipt code)"
     STAFF = "staff", "Recorded by staff"

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.fields import EncryptedTextField
 from referrals.choices import (
+    ACTIVITY_LABELS,
     OPEN_STATES,
     Band,
     CareSetting,
@@ -358,6 +359,10 @@ class ReferralActivity(models.Model):
 
     def __str__(self) -> str:
         return "%s %s" % (self.referral, self.action)
+
+    @property
+    def label(self) -> str:
+        return ACTIVITY_LABELS.get(self.action, self.action)
 
 
 class FollowUp(models.Model):

@@ -40,9 +40,14 @@ def valid_answers(**overrides) -> dict:
     return answers
 
 
+def found(pattern: str, html: str) -> str:
+    match = re.search(pattern, html)
+    assert match is not None, pattern
+    return match.group(1)
+
+
 def form_token(client) -> str:
-    html = client.get(FORM_URL).content.decode()
-    return re.search(r'name="form_token" value="([^"]+)"', html).group(1)
+    return found(r'name="form_token" value="([^"]+)"', client.get(FORM_URL).content.decode())
 
 
 def submit(client, **overrides):
@@ -60,8 +65,8 @@ def test_anonymous_concern_is_saved_and_the_receipt_is_shown_once(client, db):
     assert response.status_code == 302
     assert response.url == reverse("public:concern_sent")
     page = client.get(response.url).content.decode()
-    reference = re.search(r'data-testid="reference">([^<]+)<', page).group(1)
-    code = re.search(r'data-testid="receipt-code">([^<]+)<', page).group(1)
+    reference = found(r'data-testid="reference">([^<]+)<', page)
+    code = found(r'data-testid="receipt-code">([^<]+)<', page)
     referral = Referral.objects.get(reference=reference)
     assert re.fullmatch(r"REF-\d{4}-\d{6}", reference)
     assert referral.is_anonymous

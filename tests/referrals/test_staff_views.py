@@ -1,0 +1,260 @@
+"""Staff pages: entry of concerns by phone/email/letter, the intake queue, the referral page and its actions."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from audit.choices import AuditAction
+from audit.models import AuditEvent
+from referrals import services
+from referrals.choices import ReferralState
+from referrals.models import Referral
+from tests.factories import make_referral, referral_details
+from tests.helpers import assert_audited
+from tests.referrals.test_workflow_services import FULL_SCORES
+
+QUEUE = "/referrals/"
+
+
+def staff_answers(**overrides):
+    answers = {k: v for k, v in referral_details().items() if k != "occurred_on"}
+    answers.update({"occurred_on": "", "channel": "phone"})
+    answers.update(overrides)
+    return answers
+
+
+def test_staff_record_a_phone_concern_and_read_out_the_receipt_code(client, intake):
+    client.force_login(intake)
+    response = client.post(reverse("referrals:new"), staff_answers(), follow=True)
+    referral = Referral.objects.get()
+    assert (referral.channel, referral.recorded_by) == ("phone", intake)
+    html = response.content.decode()
+    assert "Give the referrer their receipt code now" in html
+    code = html.split("it is shown only once: ")[1][:14]
+    assert services.find_referral_by_receipt(referral.reference, code) == referral
+    assert_audited(AuditAction.REFERRAL_RECEIVED, actor=intake, target_ref=referral.reference)
+
+
+def test_staff_entry_refuses_bad_input_and_keeps_it(client, intake):
+    client.force_login(intake)
+    response = client.post(reverse("referrals:new"), staff_answers(channel="carrier-pigeon", reporter_email="bad"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Select a valid choice" in html
+    assert "Enter a valid email address" in html
+    assert escape(referral_details()["description"]) in html
+    assert not Referral.objects.exists()
+
+
+# The intake queue.
+
+
+@pytest.fixture
+def queue(intake, director):
+    mine = make_referral(organisation_name="Harbour Pharmacy Group", care_setting="pharmacy")
+    services.assign_referral(mine, actor=intake, assignee=intake)
+    in_triage = make_referral(description="Ventilator alarms were silenced on the unit overnight.")
+    services.start_triage(in_triage, actor=intake)
+    old = make_referral(region="outside_england")
+    Referral.objects.filter(pk=old.pk).update(
+        received_at=timezone.now() - timedelta(days=30), state_changed_at=timezone.now() - timedelta(days=30)
+    )
+    closed = make_referral()
+    services.withdraw_referral(closed, actor=intake, reason="Asked to")
+    return {"mine": mine, "in_triage": in_triage, "old": old, "closed": closed}
+
+
+def listed(client, **params) -> set[str]:
+    html = client.get(QUEUE, params).content.decode()
+    return {ref for ref in Referral.objects.values_list("reference", flat=True) if ref in html}
+
+
+def test_queue_shows_open_work_newest_first_and_is_audited(client, intake, queue):
+    client.force_login(intake)
+    response = client.get(QUEUE)
+    html = response.content.decode()
+    assert listed(client) == {queue[k].reference for k in ("mine", "in_triage", "old")}
+    assert html.index(queue["in_triage"].reference) < html.index(queue["old"].reference)
+    assert_audited(AuditAction.REFERRAL_QUEUE_VIEWED, actor=intake)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"state": "withdrawn"}, {"closed"}),
+        ({"state": "triage"}, {"in_triage"}),
+        ({"care_setting": "pharmacy"}, {"mine"}),
+        ({"organisation": "harbour"}, {"mine"}),
+        ({"remit": "out"}, {"old"}),
+        ({"assignee": "me"}, {"mine"}),
+        ({"assignee": "none"}, {"in_triage", "old"}),
+        ({"older_than_days": "7"}, {"old"}),
+        ({"overdue": "on"}, {"old"}),
+        ({"q": "ventilator alarms"}, {"in_triage"}),
+    ],
+)
+def test_queue_filters(client, intake, queue, params, expected):
+    client.force_login(intake)
+    assert listed(client, **params) == {queue[key].reference for key in expected}
+
+
+def test_queue_search_by_reference(client, intake, queue):
+    client.force_login(intake)
+    assert listed(client, q=queue["old"].reference.lower()) == {queue["old"].reference}
+
+
+def test_queue_ignores_bad_filter_values_with_a_message(client, intake, queue):
+    client.force_login(intake)
+    response = client.get(QUEUE, {"state": "nonsense", "older_than_days": "-4", "page": "x"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_queue_pages_without_counting_every_row(client, intake, monkeypatch):
+    monkeypatch.setattr("referrals.views.PAGE_SIZE", 2)
+    referrals = [make_referral() for _ in range(5)]
+    client.force_login(intake)
+    first = client.get(QUEUE).content.decode()
+    assert "page=2" in first
+    third = client.get(QUEUE, {"page": 3}).content.decode()
+    assert referrals[0].reference in third
+    assert "page=4" not in third
+
+
+# The referral page.
+
+
+def test_intake_sees_identity_and_its_viewing_is_audited(client, intake, case_referral):
+    client.force_login(intake)
+    html = client.get(case_referral.get_absolute_url()).content.decode()
+    assert "sam@example.org" in html
+    assert_audited(AuditAction.REFERRAL_IDENTITY_VIEWED, actor=intake, target_ref=case_referral.reference)
+
+
+def test_investigator_on_the_case_sees_the_concern_but_not_the_identity(client, lead_investigator, case_referral):
+    client.force_login(lead_investigator)
+    html = client.get(case_referral.get_absolute_url()).content.decode()
+    assert escape(case_referral.description) in html
+    assert "sam@example.org" not in html
+    assert "Sam Example" not in html
+    assert not AuditEvent.objects.filter(action=AuditAction.REFERRAL_IDENTITY_VIEWED, actor=lead_investigator)
+
+
+def actions_on_page(client, referral) -> set[str]:
+    html = client.get(referral.get_absolute_url()).content.decode()
+    return set(re.findall(r'data-testid="action-([a-z_]+)"', html))
+
+
+def test_only_the_actions_allowed_now_are_offered(client, intake, director, lead_investigator):
+    referral = make_referral()
+    client.force_login(intake)
+    assert actions_on_page(client, referral) == {"claim", "assign", "start_triage", "record_info", "withdraw"}
+    client.force_login(lead_investigator)
+    services_grant(lead_investigator, referral)
+    assert actions_on_page(client, referral) == set()
+    services.start_triage(referral, actor=intake)
+    services.assess_referral(referral, actor=intake, scores=FULL_SCORES, rationale="r")
+    services.propose_case(referral, actor=intake)
+    client.force_login(director)
+    assert {"accept", "defer", "decline", "withdraw"} <= actions_on_page(client, referral)
+    client.force_login(intake)
+    assert not {"accept", "defer", "decline"} & actions_on_page(client, referral)
+
+
+def services_grant(user, referral):
+    from accounts.services import grant_object_permission
+
+    grant_object_permission(user, "referrals.view_referral", referral, actor=None)
+
+
+def action_url(referral, action):
+    return reverse("referrals:action", args=[referral.reference, action])
+
+
+def test_action_from_the_wrong_state_is_explained_and_changes_nothing(client, intake):
+    referral = make_referral()
+    client.force_login(intake)
+    client.post(action_url(referral, "start_triage"))
+    response = client.post(action_url(referral, "start_triage"), follow=True)
+    assert "is now in triage, so you cannot start triage on it" in response.content.decode()
+    assert referral.activities.filter(action="start_triage").count() == 1
+
+
+def test_action_with_a_missing_reason_is_explained_and_changes_nothing(client, intake):
+    referral = make_referral()
+    client.force_login(intake)
+    response = client.post(action_url(referral, "withdraw"), {"withdraw-reason": ""}, follow=True)
+    assert "Withdraw: This field is required" in response.content.decode()
+    assert Referral.objects.get(pk=referral.pk).state == ReferralState.RECEIVED
+
+
+def test_director_declines_with_reasons_through_the_page(client, intake, director):
+    referral = make_referral()
+    services.start_triage(referral, actor=intake)
+    services.assess_referral(referral, actor=intake, scores=FULL_SCORES, rationale="r")
+    services.propose_case(referral, actor=intake)
+    client.force_login(director)
+    client.post(action_url(referral, "decline"), {"decline-reason": "Covered elsewhere"})
+    assert Referral.objects.get(pk=referral.pk).state == ReferralState.DECLINED
+    assert referral.activities.get(action="decline").reason == "Covered elsewhere"
+
+
+def test_link_through_the_page_to_an_unknown_reference_is_explained(client, intake):
+    referral = make_referral()
+    services.start_triage(referral, actor=intake)
+    client.force_login(intake)
+    response = client.post(
+        action_url(referral, "link"), {"link-to_reference": "REF-2026-424242", "link-reason": "Same"}, follow=True
+    )
+    assert "There is no referral or investigation REF-2026-424242" in response.content.decode()
+    assert Referral.objects.get(pk=referral.pk).state == ReferralState.TRIAGE
+
+
+def test_unknown_action_is_not_found_and_get_is_not_allowed(client, intake, case_referral):
+    client.force_login(intake)
+    assert client.post(action_url(case_referral, "delete_everything")).status_code == 404
+    assert client.get(action_url(case_referral, "start_triage")).status_code == 405
+
+
+def test_assessment_page_scores_every_criterion(client, intake):
+    referral = make_referral()
+    services.start_triage(referral, actor=intake)
+    client.force_login(intake)
+    url = reverse("referrals:assess", args=[referral.reference])
+    assert "Harm to patients and staff" in client.get(url).content.decode()
+    missing = client.post(url, {"score_harm": "major", "rationale": "r"})
+    assert "This field is required" in missing.content.decode()
+    client.post(url, {**{"score_%s" % k: v for k, v in FULL_SCORES.items()}, "rationale": "Systemic"})
+    assert referral.assessments.get().is_complete
+    assert "propose_case" in actions_on_page(client, referral)
+
+
+def test_related_concerns_are_suggested_during_triage(client, intake):
+    first = make_referral(description="Ventilator alarms were silenced on the intensive care unit.")
+    second = make_referral(
+        organisation_name="Elsewhere Trust", description="Alarms on ventilators silenced without review."
+    )
+    unrelated = make_referral(organisation_name="Valley Dental Centre", description="Dental x-ray cleaning lapses.")
+    services.start_triage(first, actor=intake)
+    client.force_login(intake)
+    html = client.get(first.get_absolute_url()).content.decode()
+    related = html[html.index('data-testid="related"') :]
+    assert second.reference in related
+    assert unrelated.reference not in related
+
+
+def test_change_history_and_timeline_are_shown(client, intake):
+    referral = make_referral()
+    services.start_triage(referral, actor=intake)
+    services.assign_referral(referral, actor=intake, assignee=intake)
+    client.force_login(intake)
+    html = client.get(referral.get_absolute_url()).content.decode()
+    assert "Change history" in html
+    assert "state" in html
+    timeline = html[html.index('data-testid="timeline"') :]
+    assert "Triage started" in timeline
+    assert "Assigned" in timeline
