@@ -258,3 +258,58 @@ def test_change_history_and_timeline_are_shown(client, intake):
     timeline = html[html.index('data-testid="timeline"') :]
     assert "Triage started" in timeline
     assert "Assigned" in timeline
+
+
+# Every transition of DESIGN 3.1 through the page, by the role that may take it, and refused to one that may not.
+VIEW_TRANSITIONS = [
+    ("start_triage", ReferralState.RECEIVED, {}, ReferralState.TRIAGE, "intake"),
+    ("request_info", ReferralState.TRIAGE, {"reason": "Which ward?"}, ReferralState.AWAITING_INFO, "intake"),
+    ("record_info", ReferralState.AWAITING_INFO, {"text": "Ward 7"}, ReferralState.TRIAGE, "intake"),
+    ("log_for_intelligence", ReferralState.TRIAGE, {"reason": ""}, ReferralState.LOGGED, "intake"),
+    (
+        "signpost",
+        ReferralState.TRIAGE,
+        {"signpost_reason": "regulatory", "reason": ""},
+        ReferralState.SIGNPOSTED,
+        "intake",
+    ),
+    ("link", ReferralState.LOGGED, {"reason": "Same issue"}, ReferralState.LINKED, "intake"),
+    ("propose_case", ReferralState.LOGGED, {"reason": ""}, ReferralState.PROPOSED, "intake"),
+    ("accept", ReferralState.PROPOSED, {"title": "Ward safety", "reason": ""}, ReferralState.ACCEPTED, "director"),
+    ("defer", ReferralState.PROPOSED, {"reason": "No capacity"}, ReferralState.LOGGED, "director"),
+    ("decline", ReferralState.PROPOSED, {"reason": "Covered"}, ReferralState.DECLINED, "director"),
+    ("withdraw", ReferralState.PROPOSED, {"reason": "Asked to"}, ReferralState.WITHDRAWN, "intake"),
+    ("reopen", ReferralState.DECLINED, {"reason": "New evidence"}, ReferralState.TRIAGE, "director"),
+]
+REFUSED_ROLE = {"accept": "intake", "defer": "intake", "decline": "chief", "reopen": "intake"}
+
+
+def form_data(action, fields, referral, intake):
+    from referrals.models import SignpostBody
+
+    data = {"%s-%s" % (action, name): value for name, value in fields.items()}
+    if action == "signpost":
+        data["signpost-body"] = SignpostBody.objects.all()[0].pk
+    if action == "link":
+        data["link-to_reference"] = make_referral().reference
+    if action == "propose_case":
+        services.assess_referral(referral, actor=intake, scores=FULL_SCORES, rationale="r")
+    return data
+
+
+@pytest.mark.parametrize(("action", "source", "fields", "target", "role"), VIEW_TRANSITIONS)
+def test_every_transition_through_the_page(client, personas, action, source, fields, target, role):
+    from tests.referrals.test_workflow_services import in_state
+
+    referral = in_state(source, personas["intake"], personas["director"])
+    data = form_data(action, fields, referral, personas["intake"])
+    refused_role = REFUSED_ROLE.get(action, "auditor")
+    client.force_login(personas[refused_role])
+    refused = client.post(action_url(referral, action), data)
+    assert refused.status_code == (404 if refused_role == "auditor" else 403)
+    assert Referral.objects.get(pk=referral.pk).state == source
+
+    client.force_login(personas[role])
+    response = client.post(action_url(referral, action), data, follow=True)
+    assert "done." in response.content.decode(), response.content.decode()[:3000]
+    assert Referral.objects.get(pk=referral.pk).state == target
