@@ -5,6 +5,7 @@ from django.urls import reverse
 # (label, URL name, permission needed or None for every signed-in user)
 NAVIGATION = [
     ("Dashboard", "dashboard", None),
+    ("Intake queue", "referrals:list", "referrals.view_referral"),
     ("Audit log", "audit:event_list", "audit.view_auditevent"),
     ("Users", "accounts:user_list", "accounts.view_user"),
 ]

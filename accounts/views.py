@@ -1,11 +1,15 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Count
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.access import requires_permission, signed_in
 from accounts.roles import Role
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from audit.services import record_event
+from referrals.choices import QUEUE_STATES, ReferralState
 from referrals.models import Referral
 
 DASHBOARD_LIST_LENGTH = 10
@@ -16,18 +20,34 @@ def dashboard(request):
     """Each role's landing page, showing only what the user's permissions let them see."""
     user = request.user
     referrals = Referral.objects.visible_to(user)
-    context = {
-        "role": user.primary_role,
-        "Role": Role,
-        "referral_count": referrals.count(),
-        "referrals": referrals[:DASHBOARD_LIST_LENGTH],
-    }
+    context = {"role": user.primary_role, "Role": Role}
+    if user.has_perm("referrals.view_referral"):
+        context["queue"] = queue_summary(referrals, user)
+    else:
+        context["referral_count"] = referrals.count()
+        context["referrals"] = referrals[:DASHBOARD_LIST_LENGTH]
     if user.has_perm("audit.view_auditevent"):
         context["recent_events"] = AuditEvent.objects.select_related("actor")[:DASHBOARD_LIST_LENGTH]
     if user.has_perm("accounts.view_user"):
         context["active_user_count"] = get_user_model().objects.filter(is_active=True).count()
     record_event(AuditAction.DASHBOARD_VIEWED)
     return render(request, "dashboard/dashboard.html", context)
+
+
+def queue_summary(referrals, user) -> dict:
+    """Work waiting in the intake queue, for intake officers, directors and the chief investigator."""
+    open_work = referrals.filter(state__in=QUEUE_STATES)
+    by_state = dict(open_work.values_list("state").annotate(count=Count("pk")).values_list("state", "count"))
+    return {
+        "by_state": [(ReferralState(state).label, state, by_state.get(state, 0)) for state in QUEUE_STATES],
+        "overdue": open_work.overdue(settings.REFERRAL_TARGET_DAYS, timezone.now()).count(),
+        "mine": open_work.filter(assignee=user).count(),
+        "awaiting_decision": referrals.filter(state=ReferralState.PROPOSED).order_by("state_changed_at")[
+            :DASHBOARD_LIST_LENGTH
+        ]
+        if user.has_perm("referrals.decide_referral")
+        else [],
+    }
 
 
 @requires_permission("accounts.view_user")

@@ -27,6 +27,10 @@ OPEN_STATES = [
 ]
 
 
+# States with work waiting: what the intake queue shows unless a state is chosen.
+QUEUE_STATES = [ReferralState.RECEIVED, ReferralState.TRIAGE, ReferralState.AWAITING_INFO, ReferralState.PROPOSED]
+
+
 class ReporterType(models.TextChoices):
     PATIENT = "patient", "A patient"
     FAMILY_OR_CARER = "family_or_carer", "A family member or carer"

@@ -19,7 +19,7 @@ from audit.choices import AuditAction
 from audit.services import record_event
 from casework.models import Investigation
 from referrals import services
-from referrals.choices import ReferralState
+from referrals.choices import QUEUE_STATES, ReferralState
 from referrals.forms import (
     AcceptForm,
     AssessmentForm,
@@ -42,7 +42,6 @@ from referrals.permissions import (
 )
 
 PAGE_SIZE = 25
-QUEUE_STATES = [ReferralState.RECEIVED, ReferralState.TRIAGE, ReferralState.AWAITING_INFO, ReferralState.PROPOSED]
 REFERENCE_PATTERN = re.compile(r"^REF-\d{4}-\d{6}$", re.IGNORECASE)
 
 

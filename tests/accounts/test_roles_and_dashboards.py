@@ -152,3 +152,18 @@ def test_audit_log_shows_times_in_utc_as_labelled(client, auditor):
     assert "When (UTC)" in html
     assert newest.astimezone(UTC).strftime("%Y-%m-%d %H:%M") in html
     assert newest.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M") not in html
+
+
+def test_intake_dashboard_summarises_the_queue(client, intake, director):
+    from referrals import services
+    from tests.factories import make_referral
+
+    waiting = make_referral()
+    services.assign_referral(waiting, actor=intake, assignee=intake)
+    services.start_triage(make_referral(), actor=intake)
+    client.force_login(intake)
+    html = client.get(reverse("dashboard")).content.decode()
+    summary = html[html.index('data-testid="queue-summary"') :]
+    assert "Received</a>: 1" in summary
+    assert "In triage</a>: 1" in summary
+    assert "Assigned to you</a>: 1" in summary
