@@ -17,7 +17,7 @@ from referrals.choices import (
     ReporterType,
     SignpostReason,
 )
-from referrals.models import Referral, SignpostBody
+from referrals.models import Referral, ReferralActivity, SignpostBody
 
 ORGANISATIONS = [
     ("Northshire Hospitals NHS Foundation Trust", CareSetting.HOSPITAL, Region.NORTH_WEST),
@@ -108,9 +108,13 @@ def create_demo_referrals(intake, director) -> list[Referral]:
             )
             walk_to(referral, state, intake, director, created)
             received = now - timedelta(days=rng.randint(0, 120), hours=rng.randint(0, 23))
-            Referral.objects.filter(pk=referral.pk).update(
-                received_at=received, state_changed_at=received + (now - received) / 3
-            )
+            moved_on = received + (now - received) / 3
+            Referral.objects.filter(pk=referral.pk).update(received_at=received, state_changed_at=moved_on)
+            steps = list(referral.activities.order_by("pk").values_list("pk", flat=True))
+            for index, pk in enumerate(steps):
+                ReferralActivity.objects.filter(pk=pk).update(
+                    occurred_at=received + (moved_on - received) * index / max(len(steps) - 1, 1)
+                )
             created.append(referral)
     return created
 

@@ -61,16 +61,19 @@ def referral_list(request):
     )
     query = request.GET.copy()
     query.pop("page", None)
+    shown = rows[:PAGE_SIZE]
+    first_number = (page - 1) * PAGE_SIZE + 1
     return render(
         request,
         "referrals/list.html",
         {
             "form": form,
-            "referrals": rows[:PAGE_SIZE],
+            "referrals": shown,
             "page": page,
             "has_next": len(rows) > PAGE_SIZE,
             "query": query.urlencode(),
-            "first_number": (page - 1) * PAGE_SIZE + 1,
+            "first_number": first_number,
+            "last_number": first_number + len(shown) - 1,
         },
     )
 

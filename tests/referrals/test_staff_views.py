@@ -78,6 +78,7 @@ def test_queue_shows_open_work_newest_first_and_is_audited(client, intake, queue
     response = client.get(QUEUE)
     html = response.content.decode()
     assert listed(client) == {queue[k].reference for k in ("mine", "in_triage", "old")}
+    assert "Referrals 1 to 3" in html
     assert html.index(queue["in_triage"].reference) < html.index(queue["old"].reference)
     assert_audited(AuditAction.REFERRAL_QUEUE_VIEWED, actor=intake)
 
