@@ -314,3 +314,19 @@ def test_every_transition_through_the_page(client, personas, action, source, fie
     response = client.post(action_url(referral, action), data, follow=True)
     assert "done." in response.content.decode(), response.content.decode()[:3000]
     assert Referral.objects.get(pk=referral.pk).state == target
+
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+def test_script_in_follow_ups_reasons_and_links_is_escaped_on_the_page(client, intake):
+    referral = make_referral()
+    services.add_follow_up(referral, HOSTILE)
+    services.start_triage(referral, actor=intake)
+    services.request_info(referral, actor=intake, reason=HOSTILE)
+    services.add_follow_up(referral, "fine", actor=intake)
+    services.link_referral(referral, actor=intake, to_referral=make_referral(), reason=HOSTILE)
+    client.force_login(intake)
+    html = client.get(referral.get_absolute_url()).content.decode()
+    assert "<script>alert" not in html
+    assert html.count("&lt;script&gt;") >= 3
