@@ -1,24 +1,58 @@
-"""Investigations. Protected material: read only through `visible_to`."""
+"""Investigations and their work. Protected material: read only through `visible_to`."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
-from django_fsm import FSMField, FSMModelMixin
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from casework.choices import InvestigationState
+from casework.choices import (
+    ACTIVE_STATES,
+    DISCONTINUABLE_STATES,
+    DirectionState,
+    IntervieweeType,
+    RecommendationState,
+    ResponseAssessment,
+    StatementKind,
+    TaskStatus,
+    TeamRole,
+)
+from casework.choices import InvestigationState as S
 from casework.querysets import InvestigationQuerySet
+
+R = RecommendationState
+TEXT_MAX_LENGTH = 20_000
+DIRECT = "casework.direct_investigation"
+LEAD = "casework.lead_investigation"
+WORK_ON = "casework.work_on_investigation"
+PUBLISH = "casework.publish_investigation"
 
 
 class Investigation(FSMModelMixin, models.Model):
-    """A national investigation (INV-YYYY-NNNN), created in `proposed` when a director accepts a referral."""
+    """A national investigation (INV-YYYY-NNNN): from an accepted referral or a Secretary of State direction."""
 
     reference = models.CharField(max_length=20, unique=True, editable=False)
     title = models.CharField(max_length=200)
+    programme = models.CharField(max_length=100, blank=True)
+    organisation_name = models.CharField(
+        max_length=200, blank=True, help_text="The organisation concerned, used for conflict-of-interest checks."
+    )
     origin_referral = models.ForeignKey(
         "referrals.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="investigations"
     )
-    state = FSMField(default=InvestigationState.PROPOSED, choices=InvestigationState.choices, protected=True)
+    state = FSMField(default=S.PROPOSED, choices=S.choices, protected=True)
+    state_changed_at = models.DateTimeField(default=timezone.now)
+    paused_from = models.CharField(max_length=30, choices=S.choices, blank=True)
+    directed = models.BooleanField(default=False)
+    due_date = models.DateField(null=True, blank=True, help_text="For a directed investigation, the mandated date.")
+    report_summary = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    retention_until = models.DateField(null=True, blank=True)
+    legal_hold = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     history = HistoricalRecords()
@@ -26,9 +60,132 @@ class Investigation(FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [
+            ("work_on_investigation", "Can work on an investigation's content: journal, interviews, tasks"),
+            ("lead_investigation", "Can take the lead investigator's steps"),
+            ("direct_investigation", "Can take directors' decisions on investigations"),
+            ("publish_investigation", "Can publish investigation reports"),
+            ("manage_investigation_team", "Can add and remove investigation team members"),
+        ]
+        indexes = [models.Index(fields=["state", "-created_at"], name="investigation_state_idx")]
 
     def __str__(self) -> str:
         return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("casework:detail", args=[self.reference])
+
+    @property
+    def days_to_due(self) -> int | None:
+        return (self.due_date - timezone.localdate()).days if self.due_date else None
+
+    @property
+    def time_in_state(self) -> timedelta:
+        return timezone.now() - self.state_changed_at
+
+    @property
+    def is_over_stage_target(self) -> bool:
+        target = settings.INVESTIGATION_STAGE_TARGET_DAYS.get(self.state)
+        return target is not None and self.time_in_state > timedelta(days=target)
+
+    @property
+    def lead(self):
+        membership = next((m for m in self.team.all() if m.role == TeamRole.LEAD), None)
+        return membership.user if membership else None
+
+    # Workflow (DESIGN 3.2). Called only from casework.services, which locks, checks and audits.
+    @transition(field=state, source=S.PROPOSED, target=S.SCOPING, permission=DIRECT)
+    def start_scoping(self):
+        pass
+
+    @transition(
+        field=state,
+        source=S.SCOPING,
+        target=S.LAUNCH_PENDING,
+        permission=DIRECT,
+        conditions=[lambda inv: inv.terms_of_reference.exists()],  # type: ignore[attr-defined]
+    )
+    def approve_terms_of_reference(self):
+        pass
+
+    @transition(field=state, source=S.LAUNCH_PENDING, target=S.EVIDENCE_GATHERING, permission=LEAD)
+    def launch(self):
+        pass
+
+    @transition(field=state, source=S.EVIDENCE_GATHERING, target=S.ANALYSIS, permission=WORK_ON)
+    def begin_analysis(self):
+        pass
+
+    @transition(field=state, source=S.ANALYSIS, target=S.EVIDENCE_GATHERING, permission=WORK_ON)
+    def return_to_evidence(self):
+        pass
+
+    @transition(field=state, source=S.ANALYSIS, target=S.DRAFTING, permission=LEAD)
+    def start_drafting(self):
+        pass
+
+    @transition(field=state, source=S.DRAFTING, target=S.INTERNAL_REVIEW, permission=LEAD)
+    def submit_for_review(self):
+        pass
+
+    @transition(field=state, source=S.INTERNAL_REVIEW, target=S.DRAFT_CONSULTATION, permission=DIRECT)
+    def approve_for_consultation(self):
+        pass
+
+    @transition(field=state, source=S.DRAFT_CONSULTATION, target=S.REVISION, permission=LEAD)
+    def begin_revision(self):
+        pass
+
+    @transition(field=state, source=S.REVISION, target=S.FINAL_APPROVAL, permission=LEAD)
+    def submit_final(self):
+        pass
+
+    @transition(field=state, source=S.FINAL_APPROVAL, target=S.PUBLISHED, permission=PUBLISH)
+    def publish(self):
+        pass
+
+    @transition(
+        field=state,
+        source=S.PUBLISHED,
+        target=S.CLOSED,
+        permission=DIRECT,
+        conditions=[lambda inv: inv.all_recommendations_closed()],  # type: ignore[attr-defined]
+    )
+    def close(self):
+        pass
+
+    @transition(field=state, source=ACTIVE_STATES, target=S.PAUSED, permission=DIRECT)
+    def pause(self):
+        self.paused_from = self.state
+
+    @transition(field=state, source=S.PAUSED, target=RETURN_VALUE(*ACTIVE_STATES), permission=DIRECT)
+    def resume(self):
+        resumed_to, self.paused_from = self.paused_from, ""
+        return resumed_to
+
+    @transition(field=state, source=DISCONTINUABLE_STATES, target=S.DISCONTINUED, permission=DIRECT)
+    def discontinue(self):
+        pass
+
+    @transition(field=state, source=[S.CLOSED, S.DISCONTINUED], target=S.ARCHIVED, permission=DIRECT)
+    def archive(self):
+        pass
+
+    @transition(
+        field=state,
+        source=S.ARCHIVED,
+        target=S.DISPOSED,
+        permission=DIRECT,
+        conditions=[lambda inv: inv.retention_has_expired()],  # type: ignore[attr-defined]
+    )
+    def dispose(self):
+        pass
+
+    def all_recommendations_closed(self) -> bool:
+        return not self.recommendations.exclude(state=RecommendationState.CLOSED).exists()
+
+    def retention_has_expired(self) -> bool:
+        return not self.legal_hold and self.retention_until is not None and self.retention_until <= timezone.localdate()
 
 
 class InvestigationUserObjectPermission(UserObjectPermissionBase):
@@ -41,3 +198,244 @@ class InvestigationGroupObjectPermission(GroupObjectPermissionBase):
     """Grant of an investigation permission to a group (guardian direct foreign key)."""
 
     content_object = models.ForeignKey(Investigation, on_delete=models.CASCADE)
+
+
+class TeamMembership(models.Model):
+    """A person on an investigation's team. Membership is what grants access (casework.services)."""
+
+    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="team")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_memberships")
+    role = models.CharField(max_length=20, choices=TeamRole.choices)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+    conflict_override_reason = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["role", "added_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["investigation", "user"], name="one_membership_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return "%s: %s (%s)" % (self.investigation, self.user, self.get_role_display())
+
+
+class TermsOfReference(models.Model):
+    """One version of an investigation's terms of reference; earlier versions are kept."""
+
+    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="terms_of_reference")
+    version = models.PositiveIntegerField()
+    text = models.TextField(max_length=TEXT_MAX_LENGTH)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["investigation", "version"], name="one_tor_per_version")]
+
+    def __str__(self) -> str:
+        return "%s terms of reference v%s" % (self.investigation, self.version)
+
+
+class Task(models.Model):
+    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="tasks")
+    title = models.CharField(max_length=200)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_tasks")
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["status", "due_date", "pk"]
+        indexes = [models.Index(fields=["assignee", "status", "due_date"], name="task_assignee_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == TaskStatus.OPEN and self.due_date is not None and self.due_date < timezone.localdate()
+
+
+class CaseNote(models.Model):
+    """The case journal. Edits keep every earlier version in history: nothing written is lost."""
+
+    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="notes")
+    text = models.TextField(max_length=TEXT_MAX_LENGTH)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return "Note on %s by %s" % (self.investigation, self.author)
+
+
+class Interview(models.Model):
+    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="interviews")
+    interviewee = models.CharField(max_length=200, help_text="Role or description, e.g. 'ward sister, night shift'.")
+    interviewee_type = models.CharField(max_length=10, choices=IntervieweeType.choices)
+    held_on = models.DateField()
+    consent_given = models.BooleanField()
+    consent_notes = models.TextField(blank=True, max_length=2000)
+    conducted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-held_on"]
+
+    def __str__(self) -> str:
+        return "Interview: %s (%s)" % (self.interviewee, self.held_on)
+
+
+class Statement(models.Model):
+    """A statement the law requires to be published: start, discontinuation (with reasons), report."""
+
+    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="statements")
+    kind = models.CharField(max_length=20, choices=StatementKind.choices)
+    text = models.TextField(max_length=TEXT_MAX_LENGTH)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at"]
+
+    def __str__(self) -> str:
+        return "%s: %s" % (self.investigation, self.get_kind_display())
+
+
+class Direction(models.Model):
+    """A Secretary of State direction to investigate. Registered by one director, approved by another person."""
+
+    title = models.CharField(max_length=200)
+    issued_on = models.DateField()
+    scope = models.TextField(max_length=TEXT_MAX_LENGTH)
+    mandated_report_date = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=12, choices=DirectionState.choices, default=DirectionState.REGISTERED)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    investigation = models.OneToOneField(
+        Investigation, null=True, blank=True, on_delete=models.PROTECT, related_name="direction"
+    )
+    revoked_on = models.DateField(null=True, blank=True)
+    revocation_reason = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-issued_on"]
+        permissions = [
+            ("register_direction", "Can register a Secretary of State direction"),
+            ("approve_direction", "Can approve a direction registered by someone else"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def current_report_date(self):
+        """The mandated date from the latest variation, or from the direction itself."""
+        latest = self.variations.first()
+        return latest.mandated_report_date if latest else self.mandated_report_date
+
+
+class DirectionVariation(models.Model):
+    """A variation of a direction: a new version that can move the mandated report date."""
+
+    direction = models.ForeignKey(Direction, on_delete=models.PROTECT, related_name="variations")
+    version = models.PositiveIntegerField()
+    issued_on = models.DateField()
+    mandated_report_date = models.DateField(null=True, blank=True)
+    summary = models.TextField(max_length=TEXT_MAX_LENGTH)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["direction", "version"], name="one_variation_per_version")]
+
+    def __str__(self) -> str:
+        return "%s, variation %s" % (self.direction, self.version)
+
+
+class SafetyRecommendation(models.Model):
+    """A recommendation to an organisation (DESIGN 3.3); overdue is derived from its response due date."""
+
+    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="recommendations")
+    reference = models.CharField(max_length=30, unique=True)
+    text = models.TextField(max_length=TEXT_MAX_LENGTH)
+    addressee = models.CharField(max_length=200)
+    state = FSMField(default=RecommendationState.DRAFT, choices=RecommendationState.choices, protected=True)
+    issued_on = models.DateField(null=True, blank=True)
+    response_due = models.DateField(null=True, blank=True)
+    response_text = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
+    response_received_on = models.DateField(null=True, blank=True)
+    assessment = models.CharField(max_length=20, choices=ResponseAssessment.choices, blank=True)
+    assessment_notes = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["reference"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.state == RecommendationState.ISSUED
+            and self.response_due is not None
+            and self.response_due < timezone.localdate()
+        )
+
+    @transition(field=state, source=R.DRAFT, target=R.AGREED, permission=WORK_ON)
+    def agree(self):
+        pass
+
+    @transition(field=state, source=R.AGREED, target=R.ISSUED, permission=DIRECT)
+    def issue(self):
+        pass
+
+    @transition(field=state, source=R.ISSUED, target=R.RESPONSE_RECEIVED, permission=WORK_ON)
+    def record_response(self):
+        pass
+
+    @transition(field=state, source=R.RESPONSE_RECEIVED, target=R.ASSESSED, permission=WORK_ON)
+    def assess(self):
+        pass
+
+    @transition(field=state, source=R.ASSESSED, target=R.CLOSED, permission=DIRECT)
+    def close(self):
+        pass
+
+
+class SafetyObservation(models.Model):
+    """A safety observation: learning shared without a formal recommendation."""
+
+    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="observations")
+    text = models.TextField(max_length=TEXT_MAX_LENGTH)
+    addressee = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return "Observation on %s" % self.investigation

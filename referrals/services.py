@@ -15,10 +15,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
+from accounts.workflow import WorkflowError, run_transition, save_with_history_reason
 from audit.choices import AuditAction
 from audit.services import record_event
 from casework.models import Investigation
@@ -39,10 +39,6 @@ logger = logging.getLogger(__name__)
 RECEIPT_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read out
 RECEIPT_CODE_LENGTH = 12
 PERSONAL_FIELDS = ("reporter_name", "reporter_email", "reporter_phone", "patient_details")
-
-
-class WorkflowError(Exception):
-    """A request the workflow refuses (wrong state, missing information); the message is for the user."""
 
 
 def receive_referral(details: dict, *, channel: str = Channel.WEB_FORM, actor=None) -> tuple[Referral, str]:
@@ -123,7 +119,9 @@ def add_follow_up(referral: Referral, text: str, *, actor=None) -> FollowUp:
             AuditAction.REFERRAL_FOLLOW_UP_ADDED, actor=actor, target=locked, detail={"source": follow_up.source}
         )
         if can_proceed(locked.info_received):
-            _apply(locked, "info_received", AuditAction.REFERRAL_INFO_RECEIVED, actor, "Information received")
+            _transition(
+                locked, "info_received", AuditAction.REFERRAL_INFO_RECEIVED, actor=actor, reason="Information received"
+            )
     return follow_up
 
 
@@ -297,49 +295,26 @@ TRANSITION_LABELS = {
 
 
 def _transition(referral, name, audit_action, *, actor, reason="", before_save=None, detail=None) -> Referral:
-    """Lock the row, check who and which state, apply the transition and record it; all or nothing."""
-    with transaction.atomic():
-        locked = Referral.objects.select_for_update().get(pk=referral.pk)
-        method = getattr(locked, name)
-        if not can_proceed(method, check_conditions=False):
-            raise WorkflowError(
-                "%s is now %s, so you cannot %s it. Someone may have acted on it already; nothing was changed."
-                % (locked.reference, locked.get_state_display().lower(), TRANSITION_LABELS[name])
-            )
-        if not has_transition_perm(method, actor):
-            if not can_proceed(method):
-                raise WorkflowError(_condition_message(locked, name))
-            raise PermissionDenied("Your role cannot %s this referral." % TRANSITION_LABELS[name])
-        _apply(locked, name, audit_action, actor, reason, before_save=before_save, detail=detail)
-    return locked
-
-
-def _condition_message(referral: Referral, name: str) -> str:
-    if name == "propose_case":
-        return "Complete the triage assessment (every criterion scored) before proposing %s." % referral.reference
-    return "%s cannot be moved on yet." % referral.reference
-
-
-def _apply(locked, name, audit_action, actor, reason, *, before_save=None, detail=None) -> None:
-    from_state = locked.state
-    getattr(locked, name)()
-    if before_save is not None:
-        before_save(locked)
-    locked.state_changed_at = timezone.now()
-    save_with_history_reason(locked, name)
-    _add_activity(locked, name, from_state, locked.state, actor, reason)
-    record_event(
-        audit_action,
+    return run_transition(
+        referral,
+        name,
         actor=actor,
-        target=locked,
-        detail={"from": from_state, "to": locked.state, **(detail or {})},
+        audit_action=audit_action,
+        describe=TRANSITION_LABELS[name],
+        record_step=_record_step,
+        reason=reason,
+        condition_message=(
+            "Complete the triage assessment (every criterion scored) before proposing %s." % referral.reference
+            if name == "propose_case"
+            else ""
+        ),
+        before_save=before_save,
+        detail=detail,
     )
 
 
-def save_with_history_reason(obj, reason: str, **save_kwargs) -> None:
-    """Save, labelling the django-simple-history record with why the change was made."""
-    obj._change_reason = reason  # read by simple_history when it writes the history row
-    obj.save(**save_kwargs)
+def _record_step(referral, name, from_state, actor, reason) -> None:
+    _add_activity(referral, name, from_state, referral.state, actor, reason)
 
 
 def _add_activity(referral, action, from_state, to_state, actor, reason) -> None:

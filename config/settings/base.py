@@ -173,6 +173,22 @@ REFERRAL_TARGET_DAYS = {
     "awaiting_info": env_int("REFERRAL_TARGET_DAYS_AWAITING_INFO", 20),
     "proposed": env_int("REFERRAL_TARGET_DAYS_PROPOSED", 15),
 }
+# Investigations: days each stage may take before dashboards flag it, and the default response time
+# given to organisations that receive a safety recommendation.
+INVESTIGATION_STAGE_TARGET_DAYS = {
+    "proposed": env_int("INVESTIGATION_TARGET_DAYS_PROPOSED", 20),
+    "scoping": env_int("INVESTIGATION_TARGET_DAYS_SCOPING", 40),
+    "launch_pending": env_int("INVESTIGATION_TARGET_DAYS_LAUNCH_PENDING", 15),
+    "evidence_gathering": env_int("INVESTIGATION_TARGET_DAYS_EVIDENCE_GATHERING", 120),
+    "analysis": env_int("INVESTIGATION_TARGET_DAYS_ANALYSIS", 60),
+    "drafting": env_int("INVESTIGATION_TARGET_DAYS_DRAFTING", 45),
+    "internal_review": env_int("INVESTIGATION_TARGET_DAYS_INTERNAL_REVIEW", 20),
+    "draft_consultation": env_int("INVESTIGATION_TARGET_DAYS_DRAFT_CONSULTATION", 30),
+    "revision": env_int("INVESTIGATION_TARGET_DAYS_REVISION", 30),
+    "final_approval": env_int("INVESTIGATION_TARGET_DAYS_FINAL_APPROVAL", 15),
+}
+RECOMMENDATION_RESPONSE_DAYS = env_int("RECOMMENDATION_RESPONSE_DAYS", 90)
+
 # Public form abuse limits: submissions and follow-up attempts per client address per window.
 PUBLIC_FORM_SUBMISSIONS_PER_HOUR = env_int("PUBLIC_FORM_SUBMISSIONS_PER_HOUR", 10)
 FOLLOW_UP_ATTEMPTS_PER_15_MINUTES = env_int("FOLLOW_UP_ATTEMPTS_PER_15_MINUTES", 5)

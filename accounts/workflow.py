@@ -1,0 +1,69 @@
+"""The one way a state-machine transition runs, for every protected model.
+
+Lock the row, check the state and then the actor's permission, apply the django-fsm transition,
+save, and record the timeline entry and the audit event, all in one transaction. Of two people
+acting at once, the second waits for the lock, then sees the new state and a clear refusal.
+"""
+
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed, has_transition_perm
+
+from audit.services import record_event
+
+
+class WorkflowError(Exception):
+    """A request the workflow refuses (wrong state, missing information); the message is for the user."""
+
+
+def save_with_history_reason(obj, reason: str, **save_kwargs) -> None:
+    """Save, labelling the django-simple-history record with why the change was made."""
+    obj._change_reason = reason  # read by simple_history when it writes the history row
+    obj.save(**save_kwargs)
+
+
+def run_transition(
+    obj,
+    name: str,
+    *,
+    actor,
+    audit_action,
+    describe: str,
+    record_step: Callable,
+    reason: str = "",
+    condition_message: str = "",
+    before_save: Callable | None = None,
+    detail: dict | None = None,
+):
+    """Apply transition `name` to a locked copy of `obj`; return the saved copy.
+
+    `describe` completes "you cannot ... it" in the refusal; `record_step(locked, name, from_state,
+    actor, reason)` writes the model's timeline entry.
+    """
+    with transaction.atomic():
+        locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+        method = getattr(locked, name)
+        if not can_proceed(method, check_conditions=False):
+            raise WorkflowError(
+                "%s is now %s, so you cannot %s it. Someone may have acted on it already; nothing was changed."
+                % (locked, locked.get_state_display().lower(), describe)
+            )
+        if not has_transition_perm(method, actor):
+            if not can_proceed(method):
+                raise WorkflowError(condition_message or "%s cannot be moved on yet." % locked)
+            raise PermissionDenied("Your role cannot %s this." % describe)
+        from_state = locked.state
+        method()
+        if before_save is not None:
+            before_save(locked)
+        if hasattr(locked, "state_changed_at"):
+            locked.state_changed_at = timezone.now()
+        save_with_history_reason(locked, name)
+        record_step(locked, name, from_state, actor, reason)
+        record_event(
+            audit_action, actor=actor, target=locked, detail={"from": from_state, "to": locked.state, **(detail or {})}
+        )
+    return locked
