@@ -22,8 +22,23 @@ INTAKE_REFERRAL_PERMISSIONS = {
 EXPECTED_ROLE_PERMISSIONS = {
     Role.INTAKE_OFFICER: INTAKE_REFERRAL_PERMISSIONS,
     Role.INVESTIGATOR: set(),
-    Role.DIRECTOR: {*INTAKE_REFERRAL_PERMISSIONS, "referrals.decide_referral", "casework.view_investigation"},
-    Role.CHIEF_INVESTIGATOR: {"referrals.view_referral", "casework.view_investigation"},
+    Role.DIRECTOR: {
+        *INTAKE_REFERRAL_PERMISSIONS,
+        "referrals.decide_referral",
+        "casework.view_investigation",
+        "casework.direct_investigation",
+        "casework.manage_investigation_team",
+        "casework.register_direction",
+        "casework.approve_direction",
+        "casework.view_direction",
+    },
+    Role.CHIEF_INVESTIGATOR: {
+        "referrals.view_referral",
+        "casework.view_investigation",
+        "casework.publish_investigation",
+        "casework.approve_direction",
+        "casework.view_direction",
+    },
     Role.AUDITOR: {"audit.view_auditevent"},
     Role.SYSTEM_ADMINISTRATOR: {"accounts.view_user", "accounts.add_user", "accounts.change_user", "auth.view_group"},
 }
