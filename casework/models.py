@@ -373,6 +373,15 @@ class DirectionVariation(models.Model):
         return "%s, variation %s" % (self.direction, self.version)
 
 
+def on_investigation(permission: str):
+    """A transition permission checked on the recommendation's investigation (where team grants live)."""
+
+    def check(recommendation, user) -> bool:
+        return user.has_perm(permission) or user.has_perm(permission, recommendation.investigation)
+
+    return check
+
+
 class SafetyRecommendation(models.Model):
     """A recommendation to an organisation (DESIGN 3.3); overdue is derived from its response due date."""
 
@@ -405,23 +414,23 @@ class SafetyRecommendation(models.Model):
             and self.response_due < timezone.localdate()
         )
 
-    @transition(field=state, source=R.DRAFT, target=R.AGREED, permission=WORK_ON)
+    @transition(field=state, source=R.DRAFT, target=R.AGREED, permission=on_investigation(WORK_ON))
     def agree(self):
         pass
 
-    @transition(field=state, source=R.AGREED, target=R.ISSUED, permission=DIRECT)
+    @transition(field=state, source=R.AGREED, target=R.ISSUED, permission=on_investigation(DIRECT))
     def issue(self):
         pass
 
-    @transition(field=state, source=R.ISSUED, target=R.RESPONSE_RECEIVED, permission=WORK_ON)
+    @transition(field=state, source=R.ISSUED, target=R.RESPONSE_RECEIVED, permission=on_investigation(WORK_ON))
     def record_response(self):
         pass
 
-    @transition(field=state, source=R.RESPONSE_RECEIVED, target=R.ASSESSED, permission=WORK_ON)
+    @transition(field=state, source=R.RESPONSE_RECEIVED, target=R.ASSESSED, permission=on_investigation(WORK_ON))
     def assess(self):
         pass
 
-    @transition(field=state, source=R.ASSESSED, target=R.CLOSED, permission=DIRECT)
+    @transition(field=state, source=R.ASSESSED, target=R.CLOSED, permission=on_investigation(DIRECT))
     def close(self):
         pass
 
@@ -439,3 +448,22 @@ class SafetyObservation(models.Model):
 
     def __str__(self) -> str:
         return "Observation on %s" % self.investigation
+
+
+class InvestigationActivity(models.Model):
+    """One workflow or team step with its reason: part of the investigation's timeline."""
+
+    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="activities")
+    action = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=30, choices=S.choices, blank=True)
+    to_state = models.CharField(max_length=30, choices=S.choices, blank=True)
+    reason = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        verbose_name_plural = "investigation activities"
+
+    def __str__(self) -> str:
+        return "%s %s" % (self.investigation, self.action)

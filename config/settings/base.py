@@ -188,6 +188,8 @@ INVESTIGATION_STAGE_TARGET_DAYS = {
     "final_approval": env_int("INVESTIGATION_TARGET_DAYS_FINAL_APPROVAL", 15),
 }
 RECOMMENDATION_RESPONSE_DAYS = env_int("RECOMMENDATION_RESPONSE_DAYS", 90)
+# How long a published investigation's material is kept before it may be disposed of.
+RETENTION_YEARS = env_int("RETENTION_YEARS", 20)
 
 # Public form abuse limits: submissions and follow-up attempts per client address per window.
 PUBLIC_FORM_SUBMISSIONS_PER_HOUR = env_int("PUBLIC_FORM_SUBMISSIONS_PER_HOUR", 10)
