@@ -1,5 +1,6 @@
 """Investigations and their work. Protected material: read only through `visible_to`."""
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -318,6 +319,7 @@ class Statement(models.Model):
 class Direction(models.Model):
     """A Secretary of State direction to investigate. Registered by one director, approved by another person."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(max_length=200)
     issued_on = models.DateField()
     scope = models.TextField(max_length=TEXT_MAX_LENGTH)

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.access import public, signed_in
+from casework import views as casework_views
 
 urlpatterns = [
     path("", account_views.dashboard, name="dashboard"),
@@ -17,5 +18,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("referrals/", include("referrals.urls")),
     path("share-a-concern/", include("referrals.public_urls")),
+    path("investigations/", include("casework.urls")),
+    path("published-investigations/", casework_views.published_reports, name="published_reports"),
     path("audit/", include("audit.urls")),
 ]

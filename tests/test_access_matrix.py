@@ -6,6 +6,7 @@ Every allowed staff request must leave an allowed audit event, and every refusal
 
 import pytest
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 
 from accounts.checks import iter_url_patterns
 from audit.choices import Outcome
@@ -35,7 +36,15 @@ TRIAGE_STAFF = {"intake", "director"}
 SEES_REFERRAL = {"intake", "lead_investigator", "director", "chief"}
 # Public pages that only show a form are not audited: anyone on the internet could flood the audit
 # chain with them. What they submit is audited (tests/referrals/test_public_form.py).
-UNAUDITED_PUBLIC_PAGES = {"login", "public:share_concern", "public:follow_up"}
+UNAUDITED_PUBLIC_PAGES = {"login", "public:share_concern", "public:follow_up", "published_reports"}
+CASE = {"reference": "__case_investigation__"}
+ADD_NOTE = {"reference": "__case_investigation__", "action": "add_note"}
+APPROVE_DIRECTION = {"public_id": "__direction__", "action": "approve"}
+POST_DATA = {"casework:action": {"add_note-text": "Matrix note"}}
+# Redirects after an action that reached its view (and so must be audited).
+ACTION_REDIRECTS = {"referral", "case", "casework:directions"}
+INVESTIGATION_TEAM = {"lead_investigator"}
+SEES_INVESTIGATION = {"lead_investigator", "director", "chief"}
 
 
 def object_rows(url_name, method, allowed, visible, kwargs, allowed_status=200):
@@ -61,7 +70,41 @@ MATRIX = [
     *rows_for("public:share_concern", "get", every(200, anonymous=200)),
     *rows_for("public:follow_up", "get", every(200, anonymous=200)),
     *rows_for("public:concern_sent", "get", every("public:share_concern", anonymous="public:share_concern")),
+    *rows_for("casework:list", "get", only({"lead_investigator", "other_investigator", "director", "chief"})),
+    *object_rows("casework:detail", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, CASE),
+    *object_rows("casework:action", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, ADD_NOTE, allowed_status="case"),
+    *rows_for("casework:directions", "get", only({"director", "chief"})),
+    *rows_for(
+        "casework:direction_action",
+        "post",
+        only({"director", "chief"}, status="casework:directions"),
+        APPROVE_DIRECTION,
+    ),
+    *rows_for("published_reports", "get", every(200, anonymous=200)),
 ]
+
+
+@pytest.fixture
+def case_investigation(director, lead_investigator):
+    """An investigation in scoping, led by the lead investigator persona."""
+    from casework import services
+    from casework.models import Investigation
+
+    investigation = Investigation.objects.create(reference="INV-2026-0777", title="Matrix case")
+    return services.start_scoping(investigation, actor=director, lead=lead_investigator)
+
+
+@pytest.fixture
+def direction(db):
+    """A direction registered by a director who is none of the personas, so either approver may approve."""
+    from accounts.roles import Role
+    from casework import services
+    from tests.factories import make_user
+
+    registrant = make_user("registering_director", Role.DIRECTOR)
+    return services.register_direction(
+        actor=registrant, title="Matrix direction", issued_on=timezone.localdate(), scope="Scope"
+    )
 
 
 def _matrix_id(row):
@@ -70,20 +113,27 @@ def _matrix_id(row):
 
 
 @pytest.mark.parametrize(("url_name", "method", "persona", "expected", "kwargs"), MATRIX, ids=map(_matrix_id, MATRIX))
-def test_access_matrix(client, personas, case_referral, url_name, method, persona, expected, kwargs):
-    if kwargs and kwargs.get("reference") == "__case_referral__":
-        kwargs = {**kwargs, "reference": case_referral.reference}
+def test_access_matrix(
+    client, personas, case_referral, case_investigation, direction, url_name, method, persona, expected, kwargs
+):
+    placeholders = {
+        "__case_referral__": case_referral.reference,
+        "__case_investigation__": case_investigation.reference,
+        "__direction__": direction.public_id,
+    }
+    kwargs = {key: placeholders.get(value, value) for key, value in (kwargs or {}).items()} or None
     url = reverse(url_name, kwargs=kwargs)
     user = personas[persona]
     if user is not None:
         client.force_login(user)
     events_before = AuditEvent.objects.count()
 
-    response = getattr(client, method)(url)
+    response = getattr(client, method)(url, POST_DATA.get(url_name, {}))
 
-    if expected == "referral":
+    if expected in ("referral", "case"):
         assert response.status_code == 302, "%s %s as %s" % (method, url, persona)
-        assert response.url == case_referral.get_absolute_url()
+        target = case_referral if expected == "referral" else case_investigation
+        assert response.url == target.get_absolute_url()
     elif isinstance(expected, str):
         assert response.status_code == 302, "%s %s as %s" % (method, url, persona)
         assert response.url.split("?")[0] == reverse(expected)
@@ -92,7 +142,7 @@ def test_access_matrix(client, personas, case_referral, url_name, method, person
 
     if (
         user is None
-        or (response.status_code in (302, 405) and expected != "referral")
+        or (response.status_code in (302, 405) and expected not in ACTION_REDIRECTS)
         or (url_name in UNAUDITED_PUBLIC_PAGES)
     ):
         # Anonymous redirects, redirects of signed-in users off the log-in page and wrong methods

@@ -1,0 +1,142 @@
+"""Forms for investigations. Choices of people come from the team or from eligible staff."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from casework.choices import IntervieweeType, ResponseAssessment, TaskStatus, TeamRole
+from casework.models import TEXT_MAX_LENGTH
+from referrals.forms import NHSFormMixin
+
+
+def _text(label, required=True, rows=3, max_length=TEXT_MAX_LENGTH):
+    return forms.CharField(
+        label=label, required=required, max_length=max_length, widget=forms.Textarea(attrs={"rows": rows})
+    )
+
+
+def _person(label) -> forms.ModelChoiceField:
+    """A choice of person; the view supplies who may be chosen."""
+    return forms.ModelChoiceField(label=label, queryset=get_user_model().objects.none())
+
+
+class PeopleFormMixin(NHSFormMixin):
+    """Forms whose person fields are limited to a queryset given by the view."""
+
+    person_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.person_fields:
+            self.fields[name].queryset = people  # type: ignore[attr-defined]
+
+
+class ReasonForm(NHSFormMixin, forms.Form):
+    reason = _text("Reason")
+
+
+class StartScopingForm(PeopleFormMixin, forms.Form):
+    person_fields = ("lead",)
+    lead = _person("Lead investigator")
+    override_reason = _text("Reason to override a declared conflict (directors only)", required=False, rows=2)
+
+
+class TeamMemberForm(PeopleFormMixin, forms.Form):
+    person_fields = ("user",)
+    user = _person("Person")
+    role = forms.ChoiceField(label="Role on the case", choices=TeamRole.choices)
+    override_reason = _text("Reason to override a declared conflict (directors only)", required=False, rows=2)
+
+
+class RemoveMemberForm(PeopleFormMixin, forms.Form):
+    person_fields = ("user",)
+    user = _person("Team member")
+    reason = _text("Reason", required=False, rows=2)
+
+
+class TermsForm(NHSFormMixin, forms.Form):
+    text = _text("Terms of reference", rows=8)
+
+
+class LaunchForm(NHSFormMixin, forms.Form):
+    start_statement = _text("Start statement (published)", rows=5)
+
+
+class PublishForm(NHSFormMixin, forms.Form):
+    report_summary = _text("Summary of the published report", rows=5)
+
+
+class DiscontinueForm(NHSFormMixin, forms.Form):
+    reasons = _text("Reasons (published in the discontinuation statement)", rows=4)
+
+
+class TaskForm(PeopleFormMixin, forms.Form):
+    person_fields = ("assignee",)
+    title = forms.CharField(label="Task", max_length=200)
+    assignee = _person("Assign to")
+    due_date = forms.DateField(label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class TaskStatusForm(NHSFormMixin, forms.Form):
+    task = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label="Status", choices=TaskStatus.choices)
+
+
+class NoteForm(NHSFormMixin, forms.Form):
+    text = _text("Journal note", rows=4)
+
+
+class InterviewForm(NHSFormMixin, forms.Form):
+    interviewee = forms.CharField(label="Who (role or description)", max_length=200)
+    interviewee_type = forms.ChoiceField(label="Type", choices=IntervieweeType.choices)
+    held_on = forms.DateField(label="Date held", widget=forms.DateInput(attrs={"type": "date"}))
+    consent_given = forms.BooleanField(label="Consent recorded", required=False)
+    consent_notes = _text("Consent notes", required=False, rows=2, max_length=2000)
+
+
+class RecommendationForm(NHSFormMixin, forms.Form):
+    text = _text("Recommendation", rows=4)
+    addressee = forms.CharField(label="Addressed to (organisation)", max_length=200)
+
+
+class RecommendationStepForm(NHSFormMixin, forms.Form):
+    recommendation = forms.CharField(widget=forms.HiddenInput)
+    step = forms.ChoiceField(
+        choices=[(s, s) for s in ("agree", "issue", "record_response", "assess", "close")], widget=forms.HiddenInput
+    )
+    response_text = _text("Response", required=False, rows=3)
+    response_received_on = forms.DateField(
+        label="Response received on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    assessment = forms.ChoiceField(
+        label="Assessment", required=False, choices=[("", "Choose"), *ResponseAssessment.choices]
+    )
+
+
+class ObservationForm(NHSFormMixin, forms.Form):
+    text = _text("Safety observation", rows=3)
+    addressee = forms.CharField(label="Addressed to (optional)", max_length=200, required=False)
+
+
+class DirectionForm(NHSFormMixin, forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    issued_on = forms.DateField(label="Issued on", widget=forms.DateInput(attrs={"type": "date"}))
+    scope = _text("Scope", rows=4)
+    mandated_report_date = forms.DateField(
+        label="Mandated report date (if any)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class VariationForm(NHSFormMixin, forms.Form):
+    issued_on = forms.DateField(
+        label="Variation issued on", initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    summary = _text("What the variation changes", rows=3)
+    mandated_report_date = forms.DateField(
+        label="New mandated report date (if moved)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class RevocationForm(NHSFormMixin, forms.Form):
+    revoked_on = forms.DateField(label="Revoked on", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = _text("Reason", rows=3)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from casework import views
+
+app_name = "casework"
+urlpatterns = [
+    path("", views.investigation_list, name="list"),
+    path("directions/", views.direction_list, name="directions"),
+    path("directions/<uuid:public_id>/<slug:action>/", views.direction_action, name="direction_action"),
+    path("<str:reference>/", views.investigation_detail, name="detail"),
+    path("<str:reference>/actions/<slug:action>/", views.investigation_action, name="action"),
+]

@@ -1,0 +1,467 @@
+"""Investigation pages: the list, the investigation page and its actions, directions, and the public reports page."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_fsm import has_transition_perm
+
+from accounts.access import public, requires_object_permission, requires_permission
+from accounts.roles import Role
+from accounts.workflow import WorkflowError
+from audit.choices import AuditAction
+from audit.services import record_event
+from casework import forms, services
+from casework.choices import ACTIVE_STATES, DirectionState, InvestigationState, StatementKind, TaskStatus
+from casework.models import Direction, Investigation, SafetyRecommendation, Task, TeamMembership
+from casework.permissions import VIEW_DIRECTION, VIEW_INVESTIGATION, WORK_ON_INVESTIGATION, get_investigation_for
+
+PAGE_SIZE = 50
+CLOSED_STATES = [InvestigationState.CLOSED, InvestigationState.ARCHIVED, InvestigationState.DISPOSED]
+PUBLISHED_STATES = [InvestigationState.PUBLISHED, InvestigationState.CLOSED, InvestigationState.ARCHIVED]
+
+
+@requires_object_permission(VIEW_INVESTIGATION)
+def investigation_list(request):
+    """Investigators: the investigations they are on and their tasks. Directors: the portfolio."""
+    user = request.user
+    portfolio_wide = user.has_perm(VIEW_INVESTIGATION)
+    if not portfolio_wide and Role.INVESTIGATOR not in user.roles:
+        raise PermissionDenied
+    investigations = (
+        Investigation.objects.visible_to(user)
+        .prefetch_related(Prefetch("team", queryset=TeamMembership.objects.select_related("user")))
+        .order_by("-created_at", "-pk")
+    )
+    page = max(int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1, 1)
+    rows = list(investigations[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    context: dict[str, Any] = {
+        "investigations": rows[:PAGE_SIZE],
+        "page": page,
+        "has_next": len(rows) > PAGE_SIZE,
+        "my_tasks": Task.objects.filter(assignee=user, status=TaskStatus.OPEN)
+        .select_related("investigation")
+        .order_by("due_date")[:20],
+    }
+    if portfolio_wide:
+        context["by_state"] = Investigation.objects.values_list("state").annotate(count=Count("pk")).order_by("state")
+        context["overdue_recommendations"] = SafetyRecommendation.objects.filter(
+            state="issued", response_due__lt=timezone.localdate()
+        ).count()
+        context["overdue_tasks"] = Task.objects.filter(
+            status=TaskStatus.OPEN, due_date__lt=timezone.localdate()
+        ).count()
+    record_event(AuditAction.INVESTIGATION_LIST_VIEWED, detail={"page": page})
+    return render(request, "casework/list.html", context)
+
+
+@requires_object_permission(VIEW_INVESTIGATION)
+def investigation_detail(request, reference):
+    investigation = get_investigation_for(request.user, reference)
+    on_team = Investigation.objects.visible_to(request.user, "work_on").filter(pk=investigation.pk).exists()
+    record_event(AuditAction.INVESTIGATION_VIEWED, target=investigation)
+    context: dict[str, Any] = {
+        "investigation": investigation,
+        "team": investigation.team.select_related("user"),
+        "statements": investigation.statements.all(),
+        "recommendations": investigation.recommendations.all(),
+        "terms": investigation.terms_of_reference.first(),
+        "on_team": on_team,
+        "actions": available_actions(investigation, request.user),
+    }
+    if on_team:
+        # The journal, interviews and tasks are for the team only (directors see the summary).
+        record_event(AuditAction.INVESTIGATION_CONTENT_VIEWED, target=investigation)
+        context.update(
+            tasks=investigation.tasks.select_related("assignee"),
+            notes=investigation.notes.select_related("author"),
+            interviews=investigation.interviews.select_related("conducted_by"),
+            observations=investigation.observations.all(),
+            timeline=timeline(investigation),
+            recommendation_form=forms.RecommendationStepForm(prefix="recommendation_step"),
+            task_status_form=forms.TaskStatusForm(prefix="task_status"),
+        )
+    return render(request, "casework/detail.html", context)
+
+
+def timeline(investigation) -> list[dict]:
+    """Workflow steps, notes, tasks, interviews and statements in date order."""
+    entries = [
+        {"when": a.occurred_at, "what": a.action.replace("_", " ").capitalize(), "who": a.actor, "text": a.reason}
+        for a in investigation.activities.select_related("actor")
+    ]
+    entries += [
+        {"when": n.created_at, "what": "Journal note", "who": n.author, "text": n.text}
+        for n in investigation.notes.select_related("author")
+    ]
+    entries += [
+        {"when": t.created_at, "what": "Task", "who": t.assignee, "text": t.title} for t in investigation.tasks.all()
+    ]
+    entries += [
+        {
+            "when": i.created_at,
+            "what": "Interview (%s)" % i.get_interviewee_type_display(),
+            "who": i.conducted_by,
+            "text": i.interviewee,
+        }
+        for i in investigation.interviews.select_related("conducted_by")
+    ]
+    entries += [
+        {"when": s.published_at, "what": s.get_kind_display(), "who": s.published_by, "text": s.text}
+        for s in investigation.statements.select_related("published_by")
+    ]
+    return sorted(entries, key=lambda entry: entry["when"])
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    """A button or form on the investigation page: its form, the service it calls, and when it shows."""
+
+    label: str
+    form_class: Any
+    perform: Callable
+    available: Callable
+    people: Callable | None = None
+    # Checked before anything else (403 when false); workflow steps leave it to the state machine,
+    # so that a step from the wrong state gets its explanation rather than a refusal.
+    allowed: Callable | None = None
+    listed: bool = True
+
+    def form(self, name: str, investigation, data=None):
+        if self.form_class is None:
+            return None
+        kwargs = {"people": self.people(investigation)} if self.people else {}
+        return self.form_class(data, prefix=name, **kwargs)
+
+
+def _can(name):
+    return lambda inv, user: has_transition_perm(getattr(inv, name), user)
+
+
+def _on_team(inv, user):
+    return user.has_perm(WORK_ON_INVESTIGATION, inv)
+
+
+def _may_manage_team(inv, user):
+    return user.has_perm("casework.manage_investigation_team") or user.has_perm(
+        "casework.manage_investigation_team", inv
+    )
+
+
+def _manages_team(inv, user):
+    return _may_manage_team(inv, user) and inv.state not in (*CLOSED_STATES, InvestigationState.DISCONTINUED)
+
+
+def _team_people(inv):
+    return services.active_staff_for_team().exclude(case_memberships__investigation=inv)
+
+
+def _members(inv):
+    return services.active_staff_for_team().filter(case_memberships__investigation=inv)
+
+
+def _simple(name):
+    return CaseAction(
+        name.replace("_", " ").capitalize(),
+        None,
+        lambda inv, user, data: services.transition(inv, name, actor=user),
+        _can(name),
+    )
+
+
+def _recommendation_step(inv, user, data):
+    recommendation = get_object_or_404(SafetyRecommendation, investigation=inv, reference=data["recommendation"])
+    fields = {k: data[k] for k in ("response_text", "response_received_on", "assessment") if data.get(k)}
+    services.recommendation_step(recommendation, data["step"], actor=user, **fields)
+
+
+def _task_status(inv, user, data):
+    task = get_object_or_404(Task, investigation=inv, pk=data["task"])
+    services.set_task_status(task, data["status"], actor=user)
+
+
+ACTIONS: dict[str, CaseAction] = {
+    "start_scoping": CaseAction(
+        "Start scoping and appoint the lead",
+        forms.StartScopingForm,
+        lambda inv, user, data: services.start_scoping(
+            inv,
+            actor=user,
+            lead=data["lead"],
+            override_reasons={data["lead"]: data["override_reason"]} if data["override_reason"] else {},
+        ),
+        _can("start_scoping"),
+        _team_people,
+    ),
+    "add_member": CaseAction(
+        "Add a team member",
+        forms.TeamMemberForm,
+        lambda inv, user, data: services.add_team_member(
+            inv, data["user"], data["role"], actor=user, override_reason=data["override_reason"]
+        ),
+        _manages_team,
+        _team_people,
+        allowed=_may_manage_team,
+    ),
+    "remove_member": CaseAction(
+        "Remove a team member",
+        forms.RemoveMemberForm,
+        lambda inv, user, data: services.remove_team_member(inv, data["user"], actor=user, reason=data["reason"]),
+        _manages_team,
+        _members,
+        allowed=_may_manage_team,
+    ),
+    "terms": CaseAction(
+        "Record terms of reference",
+        forms.TermsForm,
+        lambda inv, user, data: services.record_terms_of_reference(inv, data["text"], actor=user),
+        lambda inv, user: (
+            inv.state in (InvestigationState.PROPOSED, InvestigationState.SCOPING)
+            and (_on_team(inv, user) or user.has_perm("casework.direct_investigation"))
+        ),
+    ),
+    "approve_terms_of_reference": _simple("approve_terms_of_reference"),
+    "launch": CaseAction(
+        "Launch (publishes the start statement)",
+        forms.LaunchForm,
+        lambda inv, user, data: services.launch(inv, actor=user, start_statement=data["start_statement"]),
+        _can("launch"),
+    ),
+    **{
+        name: _simple(name)
+        for name in (
+            "begin_analysis",
+            "return_to_evidence",
+            "start_drafting",
+            "submit_for_review",
+            "approve_for_consultation",
+            "begin_revision",
+            "submit_final",
+            "close",
+            "archive",
+            "dispose",
+        )
+    },
+    "publish": CaseAction(
+        "Publish the report",
+        forms.PublishForm,
+        lambda inv, user, data: services.publish(inv, actor=user, report_summary=data["report_summary"]),
+        _can("publish"),
+    ),
+    "pause": CaseAction(
+        "Pause",
+        forms.ReasonForm,
+        lambda inv, user, data: services.pause(inv, actor=user, reason=data["reason"]),
+        _can("pause"),
+    ),
+    "resume": CaseAction(
+        "Resume",
+        forms.ReasonForm,
+        lambda inv, user, data: services.resume(inv, actor=user, reason=data["reason"]),
+        _can("resume"),
+    ),
+    "discontinue": CaseAction(
+        "Discontinue (publishes a statement)",
+        forms.DiscontinueForm,
+        lambda inv, user, data: services.discontinue(inv, actor=user, reasons=data["reasons"]),
+        _can("discontinue"),
+    ),
+    "add_task": CaseAction(
+        "Add a task",
+        forms.TaskForm,
+        lambda inv, user, data: services.create_task(
+            inv, actor=user, title=data["title"], assignee=data["assignee"], due_date=data["due_date"]
+        ),
+        _on_team,
+        _members,
+        allowed=_on_team,
+    ),
+    "task_status": CaseAction(
+        "Update task", forms.TaskStatusForm, _task_status, _on_team, allowed=_on_team, listed=False
+    ),
+    "add_note": CaseAction(
+        "Add a journal note",
+        forms.NoteForm,
+        lambda inv, user, data: services.add_note(inv, data["text"], actor=user),
+        _on_team,
+        allowed=_on_team,
+    ),
+    "record_interview": CaseAction(
+        "Record an interview",
+        forms.InterviewForm,
+        lambda inv, user, data: services.record_interview(inv, actor=user, **data),
+        _on_team,
+        allowed=_on_team,
+    ),
+    "draft_recommendation": CaseAction(
+        "Draft a safety recommendation",
+        forms.RecommendationForm,
+        lambda inv, user, data: services.draft_recommendation(
+            inv, actor=user, text=data["text"], addressee=data["addressee"]
+        ),
+        _on_team,
+        allowed=_on_team,
+    ),
+    "recommendation_step": CaseAction(
+        "Move a recommendation on",
+        forms.RecommendationStepForm,
+        _recommendation_step,
+        _on_team,
+        allowed=lambda inv, user: _on_team(inv, user) or user.has_perm("casework.direct_investigation"),
+        listed=False,
+    ),
+    "add_observation": CaseAction(
+        "Record a safety observation",
+        forms.ObservationForm,
+        lambda inv, user, data: services.record_observation(
+            inv, actor=user, text=data["text"], addressee=data["addressee"]
+        ),
+        _on_team,
+        allowed=_on_team,
+    ),
+}
+
+
+def available_actions(investigation, user) -> list[dict]:
+    return [
+        {"name": name, "label": action.label, "form": action.form(name, investigation)}
+        for name, action in ACTIONS.items()
+        if action.listed and action.available(investigation, user)
+    ]
+
+
+@require_POST
+@requires_object_permission(VIEW_INVESTIGATION)
+def investigation_action(request, reference, action):
+    """Run one action from the investigation page; a refusal is explained and changes nothing."""
+    if action not in ACTIONS:
+        raise Http404("No such action")
+    spec = ACTIONS[action]
+    investigation = get_investigation_for(request.user, reference)
+    if spec.allowed is not None and not spec.allowed(investigation, request.user):
+        raise PermissionDenied
+    form = spec.form(action, investigation, request.POST)
+    if form is not None and not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, "%s: %s%s" % (spec.label, "%s: " % field if field != "__all__" else "", error))
+        return redirect(investigation)
+    try:
+        spec.perform(investigation, request.user, form.cleaned_data if form is not None else {})
+    except WorkflowError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "%s: done." % spec.label)
+    return redirect(investigation)
+
+
+# Directions.
+
+
+@requires_permission(VIEW_DIRECTION)
+def direction_list(request):
+    """Directions, with the days left to each mandated report date; directors register new ones here."""
+    form = forms.DirectionForm(request.POST or None, prefix="direction")
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.register_direction(actor=request.user, **form.cleaned_data)
+            except WorkflowError as refusal:
+                messages.error(request, str(refusal))
+            else:
+                messages.success(
+                    request, "Direction registered. Another director or the chief investigator must approve it."
+                )
+                return redirect("casework:directions")
+        else:
+            messages.error(request, "The direction was not registered: correct the form below.")
+    directions = Direction.objects.select_related("investigation", "registered_by", "approved_by").prefetch_related(
+        "variations"
+    )
+    record_event(AuditAction.DIRECTIONS_VIEWED)
+    return render(
+        request,
+        "casework/directions.html",
+        {
+            "directions": directions,
+            "form": form,
+            "variation_form": forms.VariationForm(prefix="vary"),
+            "revocation_form": forms.RevocationForm(prefix="revoke"),
+            "States": DirectionState,
+        },
+    )
+
+
+DIRECTION_ACTIONS = {
+    "approve": (None, lambda direction, user, data: services.approve_direction(direction, actor=user)),
+    "vary": (forms.VariationForm, lambda direction, user, data: services.vary_direction(direction, actor=user, **data)),
+    "revoke": (
+        forms.RevocationForm,
+        lambda direction, user, data: services.revoke_direction(direction, actor=user, **data),
+    ),
+}
+
+
+@require_POST
+@requires_permission(VIEW_DIRECTION)
+def direction_action(request, public_id, action):
+    if action not in DIRECTION_ACTIONS:
+        raise Http404("No such action")
+    direction = get_object_or_404(Direction, public_id=public_id)
+    form_class, perform = DIRECTION_ACTIONS[action]
+    form = form_class(request.POST, prefix=action) if form_class else None
+    if form is not None and not form.is_valid():
+        messages.error(
+            request, "Nothing was changed: %s" % "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        )
+        return redirect("casework:directions")
+    try:
+        perform(direction, request.user, form.cleaned_data if form is not None else {})
+    except WorkflowError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Direction %s: done." % action)
+    return redirect("casework:directions")
+
+
+# The public page: published material only.
+
+
+@public
+def published_reports(request):
+    """Published reports, start and discontinuation statements, and the safety recommendations log."""
+    published = Investigation.objects.filter(state__in=PUBLISHED_STATES).order_by("-published_at")
+    started = Investigation.objects.filter(statements__kind=StatementKind.START).exclude(
+        state__in=[*PUBLISHED_STATES, InvestigationState.DISPOSED]
+    )
+    return render(
+        request,
+        "public/published_reports.html",
+        {
+            "published": published.prefetch_related(
+                Prefetch(
+                    "recommendations", queryset=SafetyRecommendation.objects.exclude(state__in=["draft", "agreed"])
+                )
+            ),
+            "in_progress": started.filter(state__in=[*ACTIVE_STATES, InvestigationState.PAUSED]).prefetch_related(
+                Prefetch("statements", queryset=_statements(StatementKind.START))
+            ),
+            "discontinued": Investigation.objects.filter(state=InvestigationState.DISCONTINUED)
+            .filter(Q(statements__kind=StatementKind.DISCONTINUATION))
+            .distinct()
+            .prefetch_related(Prefetch("statements", queryset=_statements(StatementKind.DISCONTINUATION))),
+        },
+    )
+
+
+def _statements(kind):
+    from casework.models import Statement
+
+    return Statement.objects.filter(kind=kind)
