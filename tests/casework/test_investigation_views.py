@@ -1,0 +1,155 @@
+"""Investigation pages: need-to-know on the page itself, actions through the page, directions, the public page."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.choices import AuditAction
+from audit.models import AuditEvent
+from casework import services
+from casework.choices import InvestigationState as S
+from casework.choices import TeamRole
+from casework.models import Direction, Investigation
+from tests.helpers import assert_audited
+
+
+@pytest.fixture
+def case(director, lead_investigator):
+    investigation = Investigation.objects.create(reference="INV-2026-0500", title="Night-time falls")
+    services.start_scoping(investigation, actor=director, lead=lead_investigator)
+    services.add_note(investigation, "Met the ward manager; rota gaps at night.", actor=lead_investigator)
+    return investigation
+
+
+def action(investigation, name):
+    return reverse("casework:action", args=[investigation.reference, name])
+
+
+def test_team_sees_the_journal_and_its_viewing_is_audited(client, case, lead_investigator):
+    client.force_login(lead_investigator)
+    html = client.get(case.get_absolute_url()).content.decode()
+    assert "rota gaps at night" in html
+    assert_audited(AuditAction.INVESTIGATION_CONTENT_VIEWED, actor=lead_investigator, target_ref=case.reference)
+
+
+@pytest.mark.parametrize("persona", ["director", "chief"])
+def test_director_off_the_team_sees_the_summary_not_the_journal(client, case, personas, persona):
+    user = personas[persona]
+    client.force_login(user)
+    html = client.get(case.get_absolute_url()).content.decode()
+    assert "Night-time falls" in html
+    assert "rota gaps at night" not in html
+    assert 'data-testid="summary-only"' in html
+    assert not AuditEvent.objects.filter(action=AuditAction.INVESTIGATION_CONTENT_VIEWED, actor=user).exists()
+    assert client.post(action(case, "add_note"), {"add_note-text": "x"}).status_code == 403
+
+
+def test_removed_member_loses_access_on_the_next_request(client, case, director, other_investigator):
+    services.add_team_member(case, other_investigator, TeamRole.ANALYST, actor=director)
+    client.force_login(other_investigator)
+    assert client.get(case.get_absolute_url()).status_code == 200
+    director_client = client.__class__()
+    director_client.force_login(director)
+    director_client.post(action(case, "remove_member"), {"remove_member-user": other_investigator.pk})
+    assert not case.team.filter(user=other_investigator).exists()
+    assert client.get(case.get_absolute_url()).status_code == 404
+    assert client.get(reverse("casework:list")).status_code == 200
+    assert case.reference not in client.get(reverse("casework:list")).content.decode()
+
+
+def test_task_for_someone_off_the_team_is_explained_through_the_page(client, case, lead_investigator, intake):
+    client.force_login(lead_investigator)
+    response = client.post(
+        action(case, "add_task"), {"add_task-title": "Chronology", "add_task-assignee": intake.pk}, follow=True
+    )
+    assert "Select a valid choice" in response.content.decode()
+    assert not case.tasks.exists()
+
+
+def test_step_from_the_wrong_state_is_explained_through_the_page(client, case, director):
+    client.force_login(director)
+    response = client.post(action(case, "approve_for_consultation"), follow=True)
+    assert "is now scoping, so you cannot approve for consultation it" in response.content.decode()
+    assert Investigation.objects.get(pk=case.pk).state == S.SCOPING
+
+
+def test_removing_the_last_lead_is_explained_through_the_page(client, case, director, lead_investigator):
+    client.force_login(director)
+    response = client.post(action(case, "remove_member"), {"remove_member-user": lead_investigator.pk}, follow=True)
+    assert "only lead" in response.content.decode()
+    assert case.team.filter(user=lead_investigator).exists()
+
+
+def test_directions_page_two_person_rule(client, director, chief):
+    client.force_login(director)
+    client.post(
+        reverse("casework:directions"),
+        {
+            "direction-title": "Maternity services",
+            "direction-issued_on": timezone.localdate().isoformat(),
+            "direction-scope": "National maternity safety",
+            "direction-mandated_report_date": (timezone.localdate() + timedelta(days=200)).isoformat(),
+        },
+    )
+    direction = Direction.objects.get()
+    approve = reverse("casework:direction_action", args=[direction.public_id, "approve"])
+    refused = client.post(approve, follow=True)
+    assert "someone else must approve it" in refused.content.decode()
+    client.force_login(chief)
+    client.post(approve)
+    direction.refresh_from_db()
+    assert direction.investigation.directed
+    html = client.get(reverse("casework:directions")).content.decode()
+    assert "200 days left" in html
+
+
+def test_direction_with_dates_out_of_order_is_refused_with_a_message(client, director):
+    client.force_login(director)
+    response = client.post(
+        reverse("casework:directions"),
+        {
+            "direction-title": "X",
+            "direction-issued_on": timezone.localdate().isoformat(),
+            "direction-scope": "Y",
+            "direction-mandated_report_date": (timezone.localdate() - timedelta(days=5)).isoformat(),
+        },
+        follow=True,
+    )
+    assert "cannot be before the direction was issued" in response.content.decode()
+    assert not Direction.objects.exists()
+
+
+def test_public_page_shows_only_published_material(client, director, lead_investigator, chief):
+    published = Investigation.objects.create(reference="INV-2026-0601", title="Published one")
+    services.start_scoping(published, actor=director, lead=lead_investigator)
+    services.record_terms_of_reference(published, "ToR", actor=lead_investigator)
+    services.transition(published, "approve_terms_of_reference", actor=director)
+    services.launch(published, actor=lead_investigator, start_statement="We are looking at night-time falls.")
+    for step in ("begin_analysis", "start_drafting", "submit_for_review"):
+        services.transition(published, step, actor=lead_investigator)
+    services.transition(published, "approve_for_consultation", actor=director)
+    services.transition(published, "begin_revision", actor=lead_investigator)
+    services.transition(published, "submit_final", actor=lead_investigator)
+    draft = services.draft_recommendation(
+        published, actor=lead_investigator, text="Secret draft wording", addressee="NHSE"
+    )
+    services.publish(published, actor=chief, report_summary="Falls at night follow rota gaps.")
+    issued = services.draft_recommendation(
+        published, actor=lead_investigator, text="Staff nights safely", addressee="NHSE"
+    )
+    services.recommendation_step(issued, "agree", actor=lead_investigator)
+    services.recommendation_step(issued, "issue", actor=director)
+    scoping = Investigation.objects.create(reference="INV-2026-0602", title="Unannounced scoping work")
+    services.start_scoping(scoping, actor=director, lead=lead_investigator)
+    stopped = Investigation.objects.create(reference="INV-2026-0603", title="Stopped one")
+    services.discontinue(stopped, actor=director, reasons="Addressed by a national alert")
+
+    html = client.get(reverse("published_reports")).content.decode()
+    assert "Falls at night follow rota gaps." in html
+    assert "Staff nights safely" in html
+    assert "Awaiting response" in html
+    assert draft.text not in html
+    assert "Unannounced scoping work" not in html
+    assert "Addressed by a national alert" in html
