@@ -1,6 +1,7 @@
 """Roles from the data migration, the demo data command, and each role's dashboard."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -182,3 +183,18 @@ def test_intake_dashboard_summarises_the_queue(client, intake, director):
     assert "Received</a>: 1" in summary
     assert "In triage</a>: 1" in summary
     assert "Assigned to you</a>: 1" in summary
+
+
+def test_demo_investigations_cover_the_workflow_with_two_directed(demo_data):
+    from casework.choices import InvestigationState
+    from casework.models import Investigation
+
+    states = set(Investigation.objects.values_list("state", flat=True))
+    # Every state but `disposed`, which needs a retention period to have run out.
+    assert states == set(InvestigationState.values) - {InvestigationState.DISPOSED}
+    assert Investigation.objects.filter(directed=True).count() == 2
+    User = get_user_model()
+    mine = set(Investigation.objects.visible_to(User.objects.get(username="investigator")))
+    theirs = set(Investigation.objects.visible_to(User.objects.get(username="investigator2")))
+    assert mine - theirs
+    assert theirs - mine

@@ -100,6 +100,7 @@ def test_directions_page_two_person_rule(client, director, chief):
     client.force_login(chief)
     client.post(approve)
     direction.refresh_from_db()
+    assert direction.investigation is not None
     assert direction.investigation.directed
     html = client.get(reverse("casework:directions")).content.decode()
     assert "200 days left" in html

@@ -7,11 +7,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.roles import Role
-from accounts.services import grant_object_permission
 from audit.choices import AuditAction
 from audit.services import record_event
+from casework.demo import create_demo_investigations
 from referrals.demo import create_demo_referrals
-from referrals.permissions import VIEW_REFERRAL
 
 DEMO_USERS = [
     ("intake", "Priya", "Shah", Role.INTAKE_OFFICER),
@@ -67,8 +66,7 @@ class Command(BaseCommand):
 
     def create_referrals(self, users):
         referrals = create_demo_referrals(users["intake"], users["director"])
-        # Need-to-know: each demo investigator is on different accepted cases, so sees different referrals.
         accepted = [r for r in referrals if r.investigations.exists()]
-        for index, referral in enumerate(accepted):
-            investigator = users["investigator"] if index % 2 == 0 else users["investigator2"]
-            grant_object_permission(investigator, VIEW_REFERRAL, referral, actor=None)
+        # Investigations from the accepted referrals and more; team membership gives the demo
+        # investigators need-to-know access to some cases (and their referrals) and not others.
+        create_demo_investigations(users, accepted)

@@ -1,0 +1,169 @@
+"""About fifteen demo investigations across every stage, two of them directed, through the real services."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from casework import services
+from casework.choices import InvestigationState as S
+from casework.choices import TeamRole
+from casework.models import Investigation
+from referrals.models import ReferenceCounter
+
+TITLES = [
+    "Recognising and responding to deterioration in adult inpatients",
+    "Safe staffing on older people's wards at night",
+    "Ambulance handover delays and patient harm",
+    "Follow-up of abnormal test results in primary care",
+    "Insulin safety across transfers of care",
+    "Fetal monitoring and escalation in labour",
+    "Discharge from mental health inpatient care",
+    "Nasogastric tube placement checks",
+    "Oxygen supply and equipment readiness on wards",
+    "Medicines with look-alike packaging",
+    "Reasonable adjustments for people with a learning disability",
+    "Electronic referral routing failures",
+    "Falls prevention in care homes",
+]
+# The stage each demo investigation is walked to (directed ones are added after these).
+STAGES = [
+    S.PROPOSED,
+    S.SCOPING,
+    S.LAUNCH_PENDING,
+    S.EVIDENCE_GATHERING,
+    S.ANALYSIS,
+    S.DRAFTING,
+    S.INTERNAL_REVIEW,
+    S.DRAFT_CONSULTATION,
+    S.REVISION,
+    S.FINAL_APPROVAL,
+    S.PUBLISHED,
+    S.CLOSED,
+    S.PAUSED,
+    S.DISCONTINUED,
+    S.ARCHIVED,
+]
+FORWARD = [
+    (S.LAUNCH_PENDING, "approve_terms_of_reference", "director"),
+    (S.EVIDENCE_GATHERING, "launch", "lead"),
+    (S.ANALYSIS, "begin_analysis", "lead"),
+    (S.DRAFTING, "start_drafting", "lead"),
+    (S.INTERNAL_REVIEW, "submit_for_review", "lead"),
+    (S.DRAFT_CONSULTATION, "approve_for_consultation", "director"),
+    (S.REVISION, "begin_revision", "lead"),
+    (S.FINAL_APPROVAL, "submit_final", "lead"),
+    (S.PUBLISHED, "publish", "chief"),
+]
+
+
+def create_demo_investigations(people: dict, accepted_referrals) -> list[Investigation]:
+    """`people` maps demo usernames to users; accepted referrals already have proposed investigations."""
+    investigations = list(Investigation.objects.filter(origin_referral__in=accepted_referrals))
+    while len(investigations) < len(STAGES):
+        title = TITLES[len(investigations) % len(TITLES)]
+        investigations.append(
+            Investigation.objects.create(
+                reference=ReferenceCounter.next_reference("INV", digits=4),
+                title=title,
+                organisation_name="Northshire Hospitals NHS Foundation Trust" if len(investigations) % 4 == 0 else "",
+            )
+        )
+    for index, (investigation, stage) in enumerate(zip(investigations, STAGES, strict=False)):
+        lead = people["investigator"] if index % 2 == 0 else people["investigator2"]
+        walk(investigation, stage, lead, people)
+    investigations += create_directed(people)
+    return investigations
+
+
+def walk(investigation, stage, lead, people) -> None:
+    director, chief = people["director"], people["chief"]
+    if stage == S.PROPOSED:
+        return
+    other = people["investigator2"] if lead == people["investigator"] else people["investigator"]
+    services.start_scoping(
+        investigation, actor=director, lead=lead, members=[(other, TeamRole.ANALYST)] if stage == S.ANALYSIS else []
+    )
+    services.add_note(investigation, "Initial scoping conversation with the trust's patient safety team.", actor=lead)
+    services.create_task(
+        investigation,
+        actor=lead,
+        title="Draft terms of reference",
+        assignee=lead,
+        due_date=timezone.localdate() + timedelta(days=14),
+    )
+    services.record_terms_of_reference(investigation, "To examine how %s." % investigation.title.lower(), actor=lead)
+    actors = {"director": director, "lead": lead, "chief": chief}
+    target = {S.PAUSED: S.ANALYSIS, S.DISCONTINUED: S.SCOPING, S.CLOSED: S.PUBLISHED, S.ARCHIVED: S.PUBLISHED}.get(
+        stage, stage
+    )
+    for _, step, who in FORWARD:
+        if Investigation.objects.get(pk=investigation.pk).state == target:
+            break
+        if step == "launch":
+            services.launch(
+                investigation, actor=lead, start_statement="We are investigating %s." % investigation.title.lower()
+            )
+            services.record_interview(
+                investigation,
+                actor=lead,
+                interviewee="Ward manager",
+                interviewee_type="staff",
+                held_on=timezone.localdate(),
+                consent_given=True,
+                consent_notes="Written consent on file",
+            )
+        elif step == "publish":
+            recommendation = services.draft_recommendation(
+                investigation,
+                actor=lead,
+                text="Develop national guidance on %s." % investigation.title.lower(),
+                addressee="NHS England",
+            )
+            services.recommendation_step(recommendation, "agree", actor=lead)
+            services.publish(investigation, actor=chief, report_summary="Findings and safety recommendations.")
+            services.recommendation_step(recommendation, "issue", actor=director)
+        else:
+            services.transition(investigation, step, actor=actors[who])
+    if stage == S.PAUSED:
+        services.pause(investigation, actor=director, reason="Awaiting the outcome of a coroner's inquest.")
+    elif stage == S.DISCONTINUED:
+        services.discontinue(
+            investigation, actor=director, reasons="The issue is being addressed by a national patient safety alert."
+        )
+    elif stage in (S.CLOSED, S.ARCHIVED):
+        recommendation = investigation.recommendations.get()
+        services.recommendation_step(
+            recommendation,
+            "record_response",
+            actor=lead,
+            response_text="We accept and will act by spring.",
+            response_received_on=timezone.localdate(),
+        )
+        services.recommendation_step(recommendation, "assess", actor=lead, assessment="accepted_in_full")
+        services.recommendation_step(recommendation, "close", actor=director)
+        services.transition(investigation, "close", actor=director)
+        if stage == S.ARCHIVED:
+            services.transition(investigation, "archive", actor=director)
+
+
+def create_directed(people) -> list[Investigation]:
+    """Two directed investigations: one approved and in scoping, one registered and awaiting approval."""
+    today = timezone.localdate()
+    approved = services.register_direction(
+        actor=people["director"],
+        title="Mental health inpatient settings",
+        issued_on=today - timedelta(days=40),
+        scope="The safety of mental health inpatient care in England.",
+        mandated_report_date=today + timedelta(days=240),
+    )
+    investigation = services.approve_direction(approved, actor=people["director2"])
+    services.start_scoping(investigation, actor=people["director"], lead=people["investigator"])
+    second = services.register_direction(
+        actor=people["director2"],
+        title="Maternity and neonatal services",
+        issued_on=today - timedelta(days=5),
+        scope="Maternity and neonatal safety across England.",
+        mandated_report_date=today + timedelta(days=365),
+    )
+    second_investigation = services.approve_direction(second, actor=people["chief"])
+    return [investigation, second_investigation]
