@@ -2,12 +2,22 @@
 
 from django.urls import reverse
 
-# (label, URL name, permission needed or None for every signed-in user)
+from accounts.roles import Role
+
+
+def _sees_investigations(user) -> bool:
+    return user.has_perm("casework.view_investigation") or Role.INVESTIGATOR in user.roles
+
+
+# (label, URL name, who sees it)
 NAVIGATION = [
-    ("Dashboard", "dashboard", None),
-    ("Intake queue", "referrals:list", "referrals.view_referral"),
-    ("Audit log", "audit:event_list", "audit.view_auditevent"),
-    ("Users", "accounts:user_list", "accounts.view_user"),
+    ("Dashboard", "dashboard", lambda user: True),
+    ("Intake queue", "referrals:list", lambda user: user.has_perm("referrals.view_referral")),
+    ("Investigations", "casework:list", _sees_investigations),
+    ("Directions", "casework:directions", lambda user: user.has_perm("casework.view_direction")),
+    ("Audit log", "audit:event_list", lambda user: user.has_perm("audit.view_auditevent")),
+    ("Users", "accounts:user_list", lambda user: user.has_perm("accounts.view_user")),
+    ("Declarations", "accounts:declarations", lambda user: True),
 ]
 
 
@@ -21,7 +31,7 @@ def navigation(request):
         "user_role_label": role.label if role else "",
         "navigation_items": [
             {"label": label, "url": reverse(name), "current": name == current}
-            for label, name, permission in NAVIGATION
-            if permission is None or user.has_perm(permission)
+            for label, name, shown in NAVIGATION
+            if shown(user)
         ],
     }

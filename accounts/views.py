@@ -1,15 +1,20 @@
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.access import requires_permission, signed_in
 from accounts.roles import Role
+from accounts.workflow import WorkflowError
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from audit.services import record_event
+from casework.services import declare_conflict
 from referrals.choices import QUEUE_STATES, ReferralState
+from referrals.forms import NHSFormMixin
 from referrals.models import Referral
 
 DASHBOARD_LIST_LENGTH = 10
@@ -56,3 +61,33 @@ def user_list(request):
     users = get_user_model().objects.prefetch_related("groups").order_by("username")
     record_event(AuditAction.USER_LIST_VIEWED)
     return render(request, "accounts/user_list.html", {"users": users})
+
+
+class DeclarationForm(NHSFormMixin, forms.Form):
+    organisation_name = forms.CharField(label="Organisation", max_length=200)
+    nature = forms.CharField(label="Nature of the link", max_length=300)
+    starts_on = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(
+        label="Until (if it has ended)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+@signed_in
+def declarations(request):
+    """Each member of staff records their own links to healthcare organisations (conflicts of interest)."""
+    form = DeclarationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            declare_conflict(request.user, **form.cleaned_data)
+        except WorkflowError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Declaration recorded.")
+            return redirect("accounts:declarations")
+    if request.method == "GET":
+        record_event(AuditAction.FORM_OPENED, detail={"form": "conflict declarations"})
+    return render(
+        request,
+        "accounts/declarations.html",
+        {"form": form, "declarations": request.user.conflict_declarations.all()},
+    )

@@ -61,6 +61,7 @@ MATRIX = [
     *rows_for("logout", "post", every(LOGIN_REDIRECT)),
     *rows_for("logout", "get", every(405)),
     *rows_for("accounts:user_list", "get", only({"admin"})),
+    *rows_for("accounts:declarations", "get", every(200)),
     *rows_for("audit:event_list", "get", only({"auditor"})),
     *rows_for("referrals:list", "get", only({"intake", "director", "chief"})),
     *rows_for("referrals:new", "get", only(TRIAGE_STAFF)),

@@ -154,3 +154,22 @@ def test_public_page_shows_only_published_material(client, director, lead_invest
     assert draft.text not in html
     assert "Unannounced scoping work" not in html
     assert "Addressed by a national alert" in html
+
+
+def test_staff_record_declarations_and_dates_out_of_order_are_explained(client, other_investigator):
+    client.force_login(other_investigator)
+    url = reverse("accounts:declarations")
+    refused = client.post(
+        url,
+        {
+            "organisation_name": "Riverside",
+            "nature": "Sister works there",
+            "starts_on": "2024-05-01",
+            "ends_on": "2024-01-01",
+        },
+    )
+    assert "The end date must not be before the start date" in refused.content.decode()
+    assert "Sister works there" in refused.content.decode()
+    client.post(url, {"organisation_name": "Riverside", "nature": "Sister works there", "starts_on": "2024-05-01"})
+    assert other_investigator.conflict_declarations.get().organisation_name == "Riverside"
+    assert_audited(AuditAction.CONFLICT_DECLARED, actor=other_investigator)
