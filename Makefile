@@ -50,7 +50,7 @@ test: lint check chromium
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev-installed
-	$(BIN)/pytest -o addopts="-p no:cacheprovider" tests/perf -s
+	TEST_DATABASE_NAME=test_cases_bench $(BIN)/pytest -o addopts="-p no:cacheprovider" tests/perf -s
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -13,6 +13,7 @@ from audit.choices import AuditAction
 from audit.models import AuditEvent
 from audit.services import record_event
 from casework.services import declare_conflict
+from casework.views import casework_summary
 from referrals.choices import QUEUE_STATES, ReferralState
 from referrals.forms import NHSFormMixin
 from referrals.models import Referral
@@ -31,6 +32,8 @@ def dashboard(request):
     else:
         context["referral_count"] = referrals.count()
         context["referrals"] = referrals[:DASHBOARD_LIST_LENGTH]
+    if user.has_perm("casework.view_investigation") or Role.INVESTIGATOR in user.roles:
+        context["casework"] = casework_summary(user)
     if user.has_perm("audit.view_auditevent"):
         context["recent_events"] = AuditEvent.objects.select_related("actor")[:DASHBOARD_LIST_LENGTH]
     if user.has_perm("accounts.view_user"):

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
@@ -46,20 +47,39 @@ def investigation_list(request):
         "investigations": rows[:PAGE_SIZE],
         "page": page,
         "has_next": len(rows) > PAGE_SIZE,
-        "my_tasks": Task.objects.filter(assignee=user, status=TaskStatus.OPEN)
-        .select_related("investigation")
-        .order_by("due_date")[:20],
+        "view_summary": casework_summary(user),
     }
-    if portfolio_wide:
-        context["by_state"] = Investigation.objects.values_list("state").annotate(count=Count("pk")).order_by("state")
-        context["overdue_recommendations"] = SafetyRecommendation.objects.filter(
-            state="issued", response_due__lt=timezone.localdate()
-        ).count()
-        context["overdue_tasks"] = Task.objects.filter(
-            status=TaskStatus.OPEN, due_date__lt=timezone.localdate()
-        ).count()
     record_event(AuditAction.INVESTIGATION_LIST_VIEWED, detail={"page": page})
     return render(request, "casework/list.html", context)
+
+
+def casework_summary(user) -> dict[str, Any]:
+    """What the dashboards show: the user's own cases and tasks; for directors, the portfolio."""
+    today = timezone.localdate()
+    summary: dict[str, Any] = {
+        "my_tasks": Task.objects.filter(assignee=user, status=TaskStatus.OPEN)
+        .select_related("investigation")
+        .order_by("due_date", "pk")[:20],
+        "my_investigations": Investigation.objects.filter(team__user=user).order_by("due_date", "-created_at")[:20],
+    }
+    if user.has_perm(VIEW_INVESTIGATION):
+        counts = dict(
+            Investigation.objects.values_list("state").annotate(count=Count("pk")).values_list("state", "count")
+        )
+        summary.update(
+            by_state=[
+                (state.label, counts.get(state.value, 0)) for state in InvestigationState if counts.get(state.value)
+            ],
+            over_target=Investigation.objects.over_stage_target(
+                settings.INVESTIGATION_STAGE_TARGET_DAYS, timezone.now()
+            ).order_by("state_changed_at")[:20],
+            directed=Investigation.objects.filter(directed=True, due_date__isnull=False)
+            .exclude(state__in=[*CLOSED_STATES, InvestigationState.DISCONTINUED])
+            .order_by("due_date")[:20],
+            overdue_tasks=Task.objects.filter(status=TaskStatus.OPEN, due_date__lt=today).count(),
+            overdue_recommendations=SafetyRecommendation.objects.filter(state="issued", response_due__lt=today).count(),
+        )
+    return summary
 
 
 @requires_object_permission(VIEW_INVESTIGATION)

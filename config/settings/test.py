@@ -12,8 +12,10 @@ FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWtleS1ub3QtYS1zZWNyZXQ="]
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-pass-2026!")
 
 if not DATABASES:
-    # The test runner creates and drops its own `test_cases` database beside the development one.
     DATABASES = {"default": embedded_database(EMBEDDED_POSTGRES_DIR, "cases")}
+# The test runner creates and drops its own database beside the development one; benchmarks use
+# another name so that `make bench` and `make test` can run at the same time.
+DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_cases")}
 
 # Password hashing dominates test time with the production hasher; tests do not test it.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -173,3 +173,17 @@ def test_staff_record_declarations_and_dates_out_of_order_are_explained(client, 
     client.post(url, {"organisation_name": "Riverside", "nature": "Sister works there", "starts_on": "2024-05-01"})
     assert other_investigator.conflict_declarations.get().organisation_name == "Riverside"
     assert_audited(AuditAction.CONFLICT_DECLARED, actor=other_investigator)
+
+
+def test_dashboards_show_own_cases_and_tasks_and_the_directors_portfolio(client, case, director, lead_investigator):
+    services.create_task(case, actor=lead_investigator, title="Visit the ward at night", assignee=lead_investigator)
+    Investigation.objects.filter(pk=case.pk).update(state_changed_at=timezone.now() - timedelta(days=400))
+    client.force_login(lead_investigator)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "Visit the ward at night" in html
+    assert case.reference in html[html.index('data-testid="my-investigations"') :]
+    assert 'data-testid="portfolio"' not in html
+    client.force_login(director)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "Scoping: 1" in html
+    assert case.reference in html[html.index('data-testid="over-target"') :]
