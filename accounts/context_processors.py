@@ -15,6 +15,7 @@ NAVIGATION = [
     ("Intake queue", "referrals:list", lambda user: user.has_perm("referrals.view_referral")),
     ("Investigations", "casework:list", _sees_investigations),
     ("Directions", "casework:directions", lambda user: user.has_perm("casework.view_direction")),
+    ("Leavers", "casework:leaver", lambda user: user.has_perm("casework.direct_investigation")),
     ("Audit log", "audit:event_list", lambda user: user.has_perm("audit.view_auditevent")),
     ("Users", "accounts:user_list", lambda user: user.has_perm("accounts.view_user")),
     ("Declarations", "accounts:declarations", lambda user: True),

@@ -140,3 +140,9 @@ class VariationForm(NHSFormMixin, forms.Form):
 class RevocationForm(NHSFormMixin, forms.Form):
     revoked_on = forms.DateField(label="Revoked on", widget=forms.DateInput(attrs={"type": "date"}))
     reason = _text("Reason", rows=3)
+
+
+class LeaverForm(PeopleFormMixin, forms.Form):
+    person_fields = ("leaver", "successor")
+    leaver = _person("Member of staff who is leaving")
+    successor = _person("Colleague who takes over their cases and tasks")

@@ -6,6 +6,7 @@ app_name = "casework"
 urlpatterns = [
     path("", views.investigation_list, name="list"),
     path("directions/", views.direction_list, name="directions"),
+    path("leavers/", views.leaver, name="leaver"),
     path("directions/<uuid:public_id>/<slug:action>/", views.direction_action, name="direction_action"),
     path("<str:reference>/", views.investigation_detail, name="detail"),
     path("<str:reference>/actions/<slug:action>/", views.investigation_action, name="action"),

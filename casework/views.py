@@ -382,6 +382,34 @@ def investigation_action(request, reference, action):
     return redirect(investigation)
 
 
+@requires_permission("casework.direct_investigation")
+def leaver(request):
+    """Hand a leaver's case roles and open tasks to a colleague, end their access and disable the account."""
+    form = forms.LeaverForm(request.POST or None, people=services.active_staff_for_team())
+    if request.method == "POST" and form.is_valid():
+        try:
+            summary = services.process_leaver(
+                form.cleaned_data["leaver"], successor=form.cleaned_data["successor"], actor=request.user
+            )
+        except WorkflowError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                "%s's %s investigation role(s) and %s open task(s) passed to %s; their account is disabled."
+                % (
+                    form.cleaned_data["leaver"],
+                    summary["investigations"],
+                    summary["tasks"],
+                    form.cleaned_data["successor"],
+                ),
+            )
+            return redirect("casework:leaver")
+    if request.method == "GET":
+        record_event(AuditAction.FORM_OPENED, detail={"form": "leaver hand-over"})
+    return render(request, "casework/leaver.html", {"form": form})
+
+
 # Directions.
 
 

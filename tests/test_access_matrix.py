@@ -75,6 +75,7 @@ MATRIX = [
     *object_rows("casework:detail", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, CASE),
     *object_rows("casework:action", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, ADD_NOTE, allowed_status="case"),
     *rows_for("casework:directions", "get", only({"director", "chief"})),
+    *rows_for("casework:leaver", "get", only({"director"})),
     *rows_for(
         "casework:direction_action",
         "post",

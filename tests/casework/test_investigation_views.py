@@ -187,3 +187,13 @@ def test_dashboards_show_own_cases_and_tasks_and_the_directors_portfolio(client,
     html = client.get(reverse("dashboard")).content.decode()
     assert "Scoping: 1" in html
     assert case.reference in html[html.index('data-testid="over-target"') :]
+
+
+def test_leaver_page_hands_over_and_explains_refusals(client, case, director, lead_investigator, other_investigator):
+    client.force_login(director)
+    url = reverse("casework:leaver")
+    same = client.post(url, {"leaver": lead_investigator.pk, "successor": lead_investigator.pk})
+    assert "other than the leaver" in same.content.decode()
+    response = client.post(url, {"leaver": lead_investigator.pk, "successor": other_investigator.pk}, follow=True)
+    assert "passed to" in response.content.decode()
+    assert Investigation.objects.get(pk=case.pk).lead == other_investigator
