@@ -3,6 +3,7 @@
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
+from accounts.backends import forget_cached_object_permissions
 from audit.choices import AuditAction
 from audit.services import record_event
 
@@ -20,4 +21,5 @@ def revoke_object_permission(user, permission: str, obj, *, actor) -> None:
 def _change_object_permission(change, action: AuditAction, user, permission: str, obj, actor) -> None:
     with transaction.atomic():
         change(permission, user, obj)
+        forget_cached_object_permissions(user)
         record_event(action, actor=actor, target=obj, detail={"user": user.get_username(), "permission": permission})

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from accounts.backends import forget_cached_object_permissions
 from accounts.models import ConflictDeclaration
 from accounts.roles import Role
 from accounts.workflow import WorkflowError, run_transition, save_with_history_reason
@@ -190,6 +191,7 @@ def _require_team_manager(investigation, actor) -> None:
 
 
 def _grant_access(investigation, user, role) -> None:
+    forget_cached_object_permissions(user)
     for permission in LEAD_PERMISSIONS if role == TeamRole.LEAD else MEMBER_PERMISSIONS:
         assign_perm(permission, user, investigation)
     if investigation.origin_referral_id:
@@ -197,6 +199,7 @@ def _grant_access(investigation, user, role) -> None:
 
 
 def _revoke_access(investigation, user) -> None:
+    forget_cached_object_permissions(user)
     for permission in LEAD_PERMISSIONS:
         remove_perm(permission, user, investigation)
     referral = investigation.origin_referral

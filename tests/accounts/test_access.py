@@ -155,3 +155,21 @@ def test_view_without_declared_policy_is_never_served(client, intake):
 
 def test_project_urls_pass_the_policy_check():
     assert not [error for error in run_checks() if error.id == "accounts.E001"]
+
+
+def test_object_permission_checks_are_cached_per_user_object(django_assert_max_num_queries, lead_investigator):
+    referral = make_referral()
+    grant_object_permission(lead_investigator, VIEW_REFERRAL, referral, actor=None)
+    user = type(lead_investigator).objects.get(pk=lead_investigator.pk)
+    with django_assert_max_num_queries(2):
+        for _ in range(10):
+            assert user.has_perm(VIEW_REFERRAL, referral)
+            assert not user.has_perm("referrals.change_referral", referral)
+
+
+def test_a_revocation_is_seen_by_the_same_user_object_after_the_service(lead_investigator, director):
+    referral = make_referral()
+    grant_object_permission(lead_investigator, VIEW_REFERRAL, referral, actor=director)
+    assert lead_investigator.has_perm(VIEW_REFERRAL, referral)
+    revoke_object_permission(lead_investigator, VIEW_REFERRAL, referral, actor=director)
+    assert not lead_investigator.has_perm(VIEW_REFERRAL, referral)
