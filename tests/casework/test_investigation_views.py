@@ -197,3 +197,62 @@ def test_leaver_page_hands_over_and_explains_refusals(client, case, director, le
     response = client.post(url, {"leaver": lead_investigator.pk, "successor": other_investigator.pk}, follow=True)
     assert "passed to" in response.content.decode()
     assert Investigation.objects.get(pk=case.pk).lead == other_investigator
+
+
+# Every workflow step of DESIGN 3.2 through the page: by the role that may take it, refused to one that may not.
+PAGE_STEPS = [
+    ("approve_terms_of_reference", S.SCOPING, {}, S.LAUNCH_PENDING, "director", "lead_investigator"),
+    (
+        "launch",
+        S.LAUNCH_PENDING,
+        {"start_statement": "We start."},
+        S.EVIDENCE_GATHERING,
+        "lead_investigator",
+        "director",
+    ),
+    ("begin_analysis", S.EVIDENCE_GATHERING, {}, S.ANALYSIS, "lead_investigator", "chief"),
+    ("return_to_evidence", S.ANALYSIS, {}, S.EVIDENCE_GATHERING, "lead_investigator", "chief"),
+    ("start_drafting", S.ANALYSIS, {}, S.DRAFTING, "lead_investigator", "director"),
+    ("submit_for_review", S.DRAFTING, {}, S.INTERNAL_REVIEW, "lead_investigator", "director"),
+    ("approve_for_consultation", S.INTERNAL_REVIEW, {}, S.DRAFT_CONSULTATION, "director", "lead_investigator"),
+    ("begin_revision", S.DRAFT_CONSULTATION, {}, S.REVISION, "lead_investigator", "director"),
+    ("submit_final", S.REVISION, {}, S.FINAL_APPROVAL, "lead_investigator", "director"),
+    ("publish", S.FINAL_APPROVAL, {"report_summary": "Findings."}, S.PUBLISHED, "chief", "director"),
+    ("close", S.PUBLISHED, {}, S.CLOSED, "director", "lead_investigator"),
+    ("pause", S.ANALYSIS, {"reason": "Inquest"}, S.PAUSED, "director", "lead_investigator"),
+    ("discontinue", S.SCOPING, {"reasons": "Alert issued"}, S.DISCONTINUED, "director", "chief"),
+]
+
+
+def walked_to(state, personas):
+    from tests.casework.test_investigation_services import walk
+
+    investigation = Investigation.objects.create(reference="INV-2026-0%03d" % len(state), title="Walked")
+    services.start_scoping(investigation, actor=personas["director"], lead=personas["lead_investigator"])
+    return walk(investigation, personas["director"], personas["lead_investigator"], personas["chief"], until=state)
+
+
+@pytest.mark.parametrize(("step", "source", "fields", "target", "role", "wrong_role"), PAGE_STEPS)
+def test_every_workflow_step_through_the_page(client, personas, step, source, fields, target, role, wrong_role):
+    investigation = walked_to(source, personas)
+    if step == "approve_terms_of_reference":
+        services.record_terms_of_reference(investigation, "ToR", actor=personas["lead_investigator"])
+    data = {"%s-%s" % (step, name): value for name, value in fields.items()}
+    client.force_login(personas[wrong_role])
+    assert client.post(action(investigation, step), data).status_code == 403
+    assert Investigation.objects.get(pk=investigation.pk).state == source
+    client.force_login(personas[role])
+    response = client.post(action(investigation, step), data, follow=True)
+    assert "done." in response.content.decode()
+    assert Investigation.objects.get(pk=investigation.pk).state == target
+
+
+def test_resume_archive_through_the_page(client, personas):
+    investigation = walked_to(S.ANALYSIS, personas)
+    services.pause(investigation, actor=personas["director"], reason="Inquest")
+    client.force_login(personas["director"])
+    client.post(action(investigation, "resume"), {"resume-reason": "Inquest concluded"})
+    assert Investigation.objects.get(pk=investigation.pk).state == S.ANALYSIS
+    services.discontinue(investigation, actor=personas["director"], reasons="Stopped")
+    client.post(action(investigation, "archive"))
+    assert Investigation.objects.get(pk=investigation.pk).state == S.ARCHIVED
