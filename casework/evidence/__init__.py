@@ -1,0 +1,1 @@
+"""The evidence vault: streaming envelope encryption of evidence files (DESIGN section 5)."""

@@ -1,0 +1,157 @@
+"""Streaming authenticated encryption, byte-compatible with Google Tink's AES256_GCM_HKDF_1MB.
+
+Format (all sizes in bytes):
+
+    header  = header_length (1, value 40) || salt (32) || nonce_prefix (7)
+    key     = HKDF-SHA256(input key material = the file's 32-byte data key, salt, info = associated data)
+    segment i = AES-256-GCM(key, nonce_i, plaintext_i, no extra data) = ciphertext_i || tag (16)
+    nonce_i = nonce_prefix || i as 4-byte big-endian || 0x01 for the last segment else 0x00
+
+Ciphertext segments are 1 MiB (the first is shorter by the header), so plaintext segments are
+1 MiB - 16, and 1 MiB - 56 for the first. An empty file is one empty last segment. Because every
+nonce carries the segment's position and whether it is last, and the key depends on a per-file
+salt and the associated data (the evidence id), truncation, extension, reordering, splicing
+between files and bit flips all fail authentication. Tink can decrypt what this writes (tested).
+"""
+
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+ALGORITHM = "AES256_GCM_HKDF_1MB"
+SEGMENT_SIZE = 1 << 20
+KEY_SIZE = 32
+SALT_SIZE = KEY_SIZE
+NONCE_PREFIX_SIZE = 7
+HEADER_SIZE = 1 + SALT_SIZE + NONCE_PREFIX_SIZE
+TAG_SIZE = 16
+PLAINTEXT_SEGMENT = SEGMENT_SIZE - TAG_SIZE
+FIRST_PLAINTEXT_SEGMENT = SEGMENT_SIZE - HEADER_SIZE - TAG_SIZE
+FIRST_CIPHERTEXT_SEGMENT = SEGMENT_SIZE - HEADER_SIZE
+
+
+class TamperedError(Exception):
+    """The ciphertext is not what was written: altered, truncated, extended, reordered or swapped."""
+
+
+def new_data_key() -> bytes:
+    return os.urandom(KEY_SIZE)
+
+
+def _segment_cipher(data_key: bytes, salt: bytes, associated_data: bytes) -> AESGCM:
+    derived = HKDF(algorithm=hashes.SHA256(), length=KEY_SIZE, salt=salt, info=associated_data).derive(data_key)
+    return AESGCM(derived)
+
+
+def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
+    return prefix + index.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
+
+
+def ciphertext_size(plaintext_size: int) -> int:
+    """The exact size of the encryption of `plaintext_size` bytes."""
+    if plaintext_size <= FIRST_PLAINTEXT_SEGMENT:
+        return HEADER_SIZE + plaintext_size + TAG_SIZE
+    rest = plaintext_size - FIRST_PLAINTEXT_SEGMENT
+    segments = 1 + -(-rest // PLAINTEXT_SEGMENT)
+    return HEADER_SIZE + plaintext_size + segments * TAG_SIZE
+
+
+class Encryptor:
+    """Encrypts a stream fed in chunks of any size; memory stays at about one segment."""
+
+    def __init__(self, data_key: bytes, associated_data: bytes):
+        salt, self._prefix = os.urandom(SALT_SIZE), os.urandom(NONCE_PREFIX_SIZE)
+        self._cipher = _segment_cipher(data_key, salt, associated_data)
+        self._pending = bytearray(bytes([HEADER_SIZE]) + salt + self._prefix)
+        self._buffer = bytearray()
+        self._index = 0
+
+    def _segment_limit(self) -> int:
+        return FIRST_PLAINTEXT_SEGMENT if self._index == 0 else PLAINTEXT_SEGMENT
+
+    def update(self, data: bytes) -> bytes:
+        """Ciphertext ready so far. A segment is sealed only once more data follows it (it is then not last)."""
+        self._buffer += data
+        out, self._pending = self._pending, bytearray()
+        while len(self._buffer) > self._segment_limit():
+            limit = self._segment_limit()
+            out += self._seal(bytes(self._buffer[:limit]), last=False)
+            del self._buffer[:limit]
+        return bytes(out)
+
+    def finalize(self) -> bytes:
+        out = self._pending + self._seal(bytes(self._buffer), last=True)
+        self._pending, self._buffer = bytearray(), bytearray()
+        return bytes(out)
+
+    def _seal(self, plaintext: bytes, *, last: bool) -> bytes:
+        sealed = self._cipher.encrypt(_nonce(self._prefix, self._index, last), plaintext, None)
+        self._index += 1
+        return sealed
+
+
+class Decryptor:
+    """Decrypts a stream fed in chunks; returns only plaintext whose segment has been authenticated."""
+
+    def __init__(self, data_key: bytes, associated_data: bytes):
+        self._data_key, self._associated_data = data_key, associated_data
+        self._cipher: AESGCM | None = None
+        self._prefix = b""
+        self._buffer = bytearray()
+        self._index = 0
+
+    def _segment_limit(self) -> int:
+        return FIRST_CIPHERTEXT_SEGMENT if self._index == 0 else SEGMENT_SIZE
+
+    def update(self, data: bytes) -> bytes:
+        self._buffer += data
+        if self._cipher is None:
+            if len(self._buffer) < HEADER_SIZE:
+                return b""
+            self._read_header()
+        out = bytearray()
+        while len(self._buffer) > self._segment_limit():
+            limit = self._segment_limit()
+            out += self._open(bytes(self._buffer[:limit]), last=False)
+            del self._buffer[:limit]
+        return bytes(out)
+
+    def finalize(self) -> bytes:
+        if self._cipher is None:
+            if len(self._buffer) < HEADER_SIZE:
+                raise TamperedError("The ciphertext is shorter than its header.")
+            self._read_header()
+        if len(self._buffer) < TAG_SIZE:
+            raise TamperedError("The ciphertext ends inside segment %s." % self._index)
+        return self._open(bytes(self._buffer), last=True)
+
+    def _read_header(self) -> None:
+        if self._buffer[0] != HEADER_SIZE:
+            raise TamperedError("The ciphertext header is not of this format.")
+        salt = bytes(self._buffer[1 : 1 + SALT_SIZE])
+        self._prefix = bytes(self._buffer[1 + SALT_SIZE : HEADER_SIZE])
+        self._cipher = _segment_cipher(self._data_key, salt, self._associated_data)
+        del self._buffer[:HEADER_SIZE]
+
+    def _open(self, segment: bytes, *, last: bool) -> bytes:
+        if self._cipher is None:
+            raise TamperedError("The ciphertext header was not read.")
+        try:
+            plaintext = self._cipher.decrypt(_nonce(self._prefix, self._index, last), segment, None)
+        except InvalidTag as exc:
+            raise TamperedError("Segment %s failed authentication." % self._index) from exc
+        self._index += 1
+        return plaintext
+
+
+def encrypt_bytes(data_key: bytes, associated_data: bytes, plaintext: bytes) -> bytes:
+    encryptor = Encryptor(data_key, associated_data)
+    return encryptor.update(plaintext) + encryptor.finalize()
+
+
+def decrypt_bytes(data_key: bytes, associated_data: bytes, ciphertext: bytes) -> bytes:
+    decryptor = Decryptor(data_key, associated_data)
+    return decryptor.update(ciphertext) + decryptor.finalize()
