@@ -61,6 +61,13 @@ class AuditAction(models.TextChoices):
     RECOMMENDATION_CREATED = "recommendation.created", "Safety recommendation drafted"
     RECOMMENDATION_TRANSITIONED = "recommendation.transitioned", "Safety recommendation moved on"
     OBSERVATION_CREATED = "observation.created", "Safety observation recorded"
+    EVIDENCE_RECEIVED = "evidence.received", "Evidence received"
+    EVIDENCE_UPLOAD_REFUSED = "evidence.upload_refused", "Evidence upload refused"
+    EVIDENCE_DOWNLOADED = "evidence.downloaded", "Evidence downloaded"
+    EVIDENCE_TAMPER_DETECTED = "evidence.tamper_detected", "Evidence failed authentication (security event)"
+    EVIDENCE_VERIFIED = "evidence.verified", "Evidence store verified"
+    EVIDENCE_KEYS_ROTATED = "evidence.keys_rotated", "Evidence data keys re-wrapped"
+    EVIDENCE_DISPOSED = "evidence.disposed", "Evidence disposed (key destroyed, blob deleted)"
     FIELD_KEYS_ROTATED = "system.field_keys_rotated", "Field encryption keys rotated"
     DEMO_DATA_SEEDED = "system.demo_data_seeded", "Demo data created"
 

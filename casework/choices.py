@@ -86,3 +86,12 @@ class ResponseAssessment(models.TextChoices):
     ACCEPTED_IN_FULL = "accepted_in_full", "Response meets the recommendation"
     PARTIAL = "partial", "Response partly meets the recommendation"
     NOT_ACCEPTED = "not_accepted", "Response does not meet the recommendation"
+
+
+class EvidenceType(models.TextChoices):
+    DOCUMENT = "document", "Document"
+    RECORDING = "recording", "Interview or audio recording"
+    PHOTOGRAPH = "photograph", "Photograph"
+    VIDEO = "video", "Video"
+    DATA = "data", "Data extract"
+    OTHER = "other", "Other"

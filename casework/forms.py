@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from casework.choices import IntervieweeType, ResponseAssessment, TaskStatus, TeamRole
+from casework.choices import EvidenceType, IntervieweeType, ResponseAssessment, TaskStatus, TeamRole
 from casework.models import TEXT_MAX_LENGTH
 from referrals.forms import NHSFormMixin
 
@@ -146,3 +146,19 @@ class LeaverForm(PeopleFormMixin, forms.Form):
     person_fields = ("leaver", "successor")
     leaver = _person("Member of staff who is leaving")
     successor = _person("Colleague who takes over their cases and tasks")
+
+
+class EvidenceForm(NHSFormMixin, forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    evidence_type = forms.ChoiceField(label="Type", choices=EvidenceType.choices)
+    source = forms.CharField(label="Source (who or where it came from)", max_length=200, required=False)
+    received_on = forms.DateField(
+        label="Date received", initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    file = forms.FileField(label="File")
+
+    def clean_received_on(self):
+        received_on = self.cleaned_data["received_on"]
+        if received_on > timezone.localdate():
+            raise forms.ValidationError("The date received cannot be in the future.")
+        return received_on

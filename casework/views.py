@@ -1,5 +1,6 @@
 """Investigation pages: the list, the investigation page and its actions, directions, and the public reports page."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -8,20 +9,27 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django_fsm import has_transition_perm
 
-from accounts.access import public, requires_object_permission, requires_permission
+from accounts.access import NotVisible, public, requires_object_permission, requires_permission
 from accounts.roles import Role
 from accounts.workflow import WorkflowError
-from audit.choices import AuditAction
+from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 from casework import forms, services
 from casework.choices import ACTIVE_STATES, DirectionState, InvestigationState, StatementKind, TaskStatus
-from casework.models import Direction, Investigation, SafetyRecommendation, Task, TeamMembership
+from casework.evidence import services as evidence_services
+from casework.evidence import vault
+from casework.evidence.keys import KeyRetired
+from casework.evidence.stream import TamperedError
+from casework.evidence.upload import EncryptingUploadHandler
+from casework.models import Direction, Evidence, Investigation, SafetyRecommendation, Task, TeamMembership
 from casework.permissions import VIEW_DIRECTION, VIEW_INVESTIGATION, WORK_ON_INVESTIGATION, get_investigation_for
 
 PAGE_SIZE = 50
@@ -104,6 +112,7 @@ def investigation_detail(request, reference):
             notes=investigation.notes.select_related("author"),
             interviews=investigation.interviews.select_related("conducted_by"),
             observations=investigation.observations.all(),
+            evidence=evidence_register(investigation),
             timeline=timeline(investigation),
             recommendation_form=forms.RecommendationStepForm(prefix="recommendation_step"),
             task_status_form=forms.TaskStatusForm(prefix="task_status"),
@@ -134,10 +143,28 @@ def timeline(investigation) -> list[dict]:
         for i in investigation.interviews.select_related("conducted_by")
     ]
     entries += [
+        {"when": e.added_at, "what": "Evidence received", "who": e.added_by, "text": e.title}
+        for e in investigation.evidence.select_related("added_by")
+    ]
+    entries += [
         {"when": s.published_at, "what": s.get_kind_display(), "who": s.published_by, "text": s.text}
         for s in investigation.statements.select_related("published_by")
     ]
     return sorted(entries, key=lambda entry: entry["when"])
+
+
+def evidence_register(investigation) -> list[dict]:
+    """Each item of evidence with its custody log, built from the audit trail (one query for all)."""
+    from audit.models import AuditEvent
+
+    items = list(investigation.evidence.select_related("added_by"))
+    custody: dict[str, list] = {}
+    events = AuditEvent.objects.filter(
+        target_type="casework.evidence", target_ref__in=[str(item.public_id) for item in items]
+    ).order_by("seq")
+    for event in events:
+        custody.setdefault(event.target_ref, []).append(event)
+    return [{"item": item, "custody": custody.get(str(item.public_id), [])} for item in items]
 
 
 @dataclass(frozen=True)
@@ -408,6 +435,98 @@ def leaver(request):
     if request.method == "GET":
         record_event(AuditAction.FORM_OPENED, detail={"form": "leaver hand-over"})
     return render(request, "casework/leaver.html", {"form": form})
+
+
+# Evidence.
+
+
+@csrf_exempt  # the CSRF check runs below, once the encrypting upload handler is in place
+@requires_object_permission(VIEW_INVESTIGATION)
+def evidence_upload(request, reference):
+    """Add evidence: the file is hashed and encrypted as it arrives; nothing plain reaches the disk."""
+    investigation = get_investigation_for(request.user, reference, "work_on")
+    handler = None
+    if request.method == "POST":
+        handler = EncryptingUploadHandler(request, evidence_id=uuid.uuid4(), max_bytes=settings.EVIDENCE_MAX_BYTES)
+        request.upload_handlers = [handler]
+    try:
+        return csrf_protect(_evidence_upload)(request, investigation, handler)
+    finally:
+        if handler is not None and not getattr(handler, "consumed", False):
+            handler.abort()
+
+
+def _evidence_upload(request, investigation, handler):
+    if handler is None:
+        record_event(AuditAction.FORM_OPENED, target=investigation, detail={"form": "evidence upload"})
+        return render(
+            request, "casework/evidence_upload.html", {"investigation": investigation, "form": forms.EvidenceForm()}
+        )
+    form = forms.EvidenceForm(request.POST, request.FILES)
+    status = 200
+    if handler.too_large:
+        form.add_error(
+            None, "The file is larger than the %s MB limit. Nothing was kept." % (handler.max_bytes // 2**20)
+        )
+        status = 413
+    elif form.is_valid():
+        upload = form.cleaned_data["file"]
+        details = {k: form.cleaned_data[k] for k in ("evidence_type", "source", "received_on")}
+        evidence = evidence_services.add_evidence(
+            upload.blob,
+            handler.evidence_id,
+            actor=request.user,
+            title=form.cleaned_data["title"],
+            filename=upload.name,
+            investigation=investigation,
+            **details,
+        )
+        handler.consumed = True
+        messages.success(request, "Evidence added: %s (SHA-256 %s)." % (evidence.title, evidence.sha256))
+        return redirect(investigation)
+    record_event(
+        AuditAction.EVIDENCE_UPLOAD_REFUSED,
+        outcome=Outcome.DENIED,
+        target=investigation,
+        detail={"errors": sorted(form.errors), "too_large": handler.too_large},
+    )
+    return render(
+        request, "casework/evidence_upload.html", {"investigation": investigation, "form": form}, status=status
+    )
+
+
+@requires_object_permission(VIEW_INVESTIGATION)
+def evidence_download(request, reference, public_id):
+    """Stream authenticated plaintext; a file that fails its check is never served, and is reported."""
+    investigation = get_investigation_for(request.user, reference, "work_on")
+    evidence = Evidence.objects.filter(
+        investigation=investigation, public_id=public_id, disposed_at__isnull=True
+    ).first()
+    if evidence is None:
+        raise NotVisible("casework.evidence", str(public_id), "download")
+    purpose = request.GET.get("purpose", "").strip()[:200]
+    chunks = vault.read_plaintext(evidence)
+    try:
+        first = next(chunks)
+    except (TamperedError, KeyRetired, FileNotFoundError) as error:
+        evidence_services.record_tampering(evidence, error)
+        return render(request, "casework/evidence_failed.html", {"evidence": evidence}, status=500)
+    record_event(AuditAction.EVIDENCE_DOWNLOADED, target=evidence, detail={"purpose": purpose, "case": reference})
+    response = StreamingHttpResponse(_guarded(evidence, first, chunks), content_type=evidence.content_type)
+    response["Content-Length"] = str(evidence.size)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=evidence.display_name)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _guarded(evidence, first, chunks):
+    """Pass on authenticated segments; on a failure mid-file, record it and cut the response."""
+    yield first
+    try:
+        yield from chunks
+    except (TamperedError, KeyRetired) as error:
+        evidence_services.record_tampering(evidence, error)
+        raise
 
 
 # Directions.

@@ -106,3 +106,14 @@ def case_referral(lead_investigator):
     )
     grant_object_permission(lead_investigator, VIEW_REFERRAL, referral, actor=None)
     return referral
+
+
+@pytest.fixture
+def evidence_storage(settings, tmp_path):
+    """Evidence blobs in a directory of this test's own, so tests can search every byte written."""
+    root = tmp_path / "evidence"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {"BACKEND": "casework.evidence.vault.EvidenceStorage", "OPTIONS": {"location": str(root)}},
+    }
+    return root

@@ -74,6 +74,14 @@ MATRIX = [
     *rows_for("casework:list", "get", only({"lead_investigator", "other_investigator", "director", "chief"})),
     *object_rows("casework:detail", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, CASE),
     *object_rows("casework:action", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, ADD_NOTE, allowed_status="case"),
+    *object_rows("casework:evidence_upload", "get", INVESTIGATION_TEAM, SEES_INVESTIGATION, CASE),
+    *object_rows(
+        "casework:evidence_download",
+        "get",
+        INVESTIGATION_TEAM,
+        SEES_INVESTIGATION,
+        {"reference": "__case_investigation__", "public_id": "__evidence__"},
+    ),
     *rows_for("casework:directions", "get", only({"director", "chief"})),
     *rows_for("casework:leaver", "get", only({"director"})),
     *rows_for(
@@ -97,6 +105,25 @@ def case_investigation(director, lead_investigator):
 
 
 @pytest.fixture
+def evidence(case_investigation, lead_investigator, evidence_storage):
+    """A small evidence file on the matrix case."""
+    import uuid
+
+    from casework.evidence import services, vault
+
+    evidence_id = uuid.uuid4()
+    blob = vault.store_stream(evidence_id, [b"matrix evidence"])
+    return services.add_evidence(
+        blob,
+        evidence_id,
+        actor=lead_investigator,
+        title="Matrix evidence",
+        filename="m.txt",
+        investigation=case_investigation,
+    )
+
+
+@pytest.fixture
 def direction(db):
     """A direction registered by a director who is none of the personas, so either approver may approve."""
     from accounts.roles import Role
@@ -116,12 +143,23 @@ def _matrix_id(row):
 
 @pytest.mark.parametrize(("url_name", "method", "persona", "expected", "kwargs"), MATRIX, ids=map(_matrix_id, MATRIX))
 def test_access_matrix(
-    client, personas, case_referral, case_investigation, direction, url_name, method, persona, expected, kwargs
+    client,
+    personas,
+    case_referral,
+    case_investigation,
+    direction,
+    evidence,
+    url_name,
+    method,
+    persona,
+    expected,
+    kwargs,
 ):
     placeholders = {
         "__case_referral__": case_referral.reference,
         "__case_investigation__": case_investigation.reference,
         "__direction__": direction.public_id,
+        "__evidence__": evidence.public_id,
     }
     kwargs = {key: placeholders.get(value, value) for key, value in (kwargs or {}).items()} or None
     url = reverse(url_name, kwargs=kwargs)

@@ -20,6 +20,7 @@ PROD_ENV = {
     "SECRET_KEY": "a-production-like-secret-key-with-enough-length-and-variety-0123456789",
     "AUDIT_HMAC_KEY": "a-production-like-audit-key",
     "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1saWtlLWtleS1mb3ItY2hlY2tzLTA=",
+    "EVIDENCE_KEYS": "prod1:cHJvZHVjdGlvbi1saWtlLWtleS1mb3ItY2hlY2tzLTA=",
     "ALLOWED_HOSTS": "cases.example.org",
     "DATABASE_URL": "postgres://app@127.0.0.1:1/cases",
 }
@@ -44,7 +45,8 @@ def run_manage(*args, env):
 
 
 @pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "AUDIT_HMAC_KEY", "FIELD_ENCRYPTION_KEYS", "DATABASE_URL", "ALLOWED_HOSTS"]
+    "missing",
+    ["SECRET_KEY", "AUDIT_HMAC_KEY", "FIELD_ENCRYPTION_KEYS", "EVIDENCE_KEYS", "DATABASE_URL", "ALLOWED_HOSTS"],
 )
 def test_production_settings_refuse_to_start_without_required_variables(missing):
     env = {key: value for key, value in PROD_ENV.items() if key != missing}

@@ -146,6 +146,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "evidence": {"BACKEND": "casework.evidence.vault.EvidenceStorage"},
 }
 
 # Key for the audit chain's HMAC. Development and test settings supply a fixed, non-secret key.
@@ -153,6 +154,12 @@ AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY")
 # Fernet keys for personal details, newest first (accounts/fields.py). Add a key at the front,
 # run `manage.py rotate_field_keys`, then drop the old one.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+# Evidence vault (casework/evidence): key-encryption keys as "id:base64" pairs, newest first, the
+# keyring implementation, where blobs are stored (never under a web-served root), and the size limit.
+EVIDENCE_KEYS = env_list("EVIDENCE_KEYS")
+EVIDENCE_KEYRING = env_str("EVIDENCE_KEYRING", "casework.evidence.keys.local_keyring")
+EVIDENCE_ROOT = env_str("EVIDENCE_ROOT", str(BASE_DIR / ".data" / "evidence"))
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 4096) * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -6,11 +6,14 @@ from config.env import env_bool, env_int, env_list, require_env
 
 from .base import *  # noqa: F403
 
-_required = require_env("SECRET_KEY", "AUDIT_HMAC_KEY", "FIELD_ENCRYPTION_KEYS", "DATABASE_URL", "ALLOWED_HOSTS")
+_required = require_env(
+    "SECRET_KEY", "AUDIT_HMAC_KEY", "FIELD_ENCRYPTION_KEYS", "EVIDENCE_KEYS", "DATABASE_URL", "ALLOWED_HOSTS"
+)
 
 SECRET_KEY = _required["SECRET_KEY"]
 AUDIT_HMAC_KEY = _required["AUDIT_HMAC_KEY"]
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+EVIDENCE_KEYS = env_list("EVIDENCE_KEYS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 DATABASES = {"default": dj_database_url.parse(_required["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -22,7 +22,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "evidence": {"BACKEND": "casework.evidence.vault.EvidenceStorage"},
 }
+EVIDENCE_KEYS = ["test1:dGVzdC1vbmx5LWV2aWRlbmNlLWtleS1uby1zZWNyZXQ="]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 # Serve static files straight from static/ (no collectstatic), as development does.
 WHITENOISE_AUTOREFRESH = True

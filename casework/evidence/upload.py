@@ -1,0 +1,69 @@
+"""An upload handler that encrypts as the request body arrives: no plaintext temporary file, ever.
+
+Django's default handlers keep uploads in memory or in a temporary file. This one replaces them for
+evidence uploads: each chunk is hashed and encrypted straight into evidence storage. Going over the
+size limit stops the upload and removes what was written; the view calls `abort()` for anything
+else that goes wrong (a client that disconnects, an invalid form, a refused permission).
+"""
+
+import uuid
+
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+
+from casework.evidence.vault import BlobWriter, StoredBlob, TooLarge
+
+
+class EncryptedUpload(UploadedFile):
+    """What the form sees instead of a file: the stored blob's description (no content to read)."""
+
+    def __init__(self, blob: StoredBlob, name: str):
+        super().__init__(file=None, name=name, content_type=blob.content_type, size=blob.size)
+        self.blob = blob
+
+    def close(self):
+        pass
+
+
+class EncryptingUploadHandler(FileUploadHandler):
+    """Accepts one file field; everything received goes through a BlobWriter."""
+
+    chunk_size = 1024 * 1024
+
+    def __init__(self, request, *, evidence_id: uuid.UUID, max_bytes: int):
+        super().__init__(request)
+        self.evidence_id, self.max_bytes = evidence_id, max_bytes
+        self.writer: BlobWriter | None = None
+        self.too_large = False
+        self.blob: StoredBlob | None = None
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        if self.writer is not None:
+            raise StopUpload(connection_reset=True)  # one file per upload
+        self.writer = BlobWriter(self.evidence_id, max_bytes=self.max_bytes)
+
+    def receive_data_chunk(self, raw_data, start):
+        assert self.writer is not None  # noqa: S101 (new_file always comes first)
+        try:
+            self.writer.write(raw_data)
+        except TooLarge:
+            self.too_large = True
+            raise StopUpload(connection_reset=True) from None
+        return None
+
+    def file_complete(self, file_size):
+        assert self.writer is not None  # noqa: S101
+        self.blob = self.writer.close()
+        return EncryptedUpload(self.blob, self.file_name or "")
+
+    def upload_interrupted(self):
+        self.abort()
+
+    def abort(self) -> None:
+        """Remove the blob of an upload that will not become evidence."""
+        if self.writer is not None:
+            if self.writer.closed and self.blob is None:
+                return
+            self.writer.abort()
+            self.blob = None

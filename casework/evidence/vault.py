@@ -1,0 +1,145 @@
+"""Writing and reading evidence blobs: hash and encrypt as bytes arrive, decrypt as they leave.
+
+Plaintext exists only in memory, one chunk or segment at a time: a `BlobWriter` is fed the upload
+as it arrives and writes only ciphertext to storage; `read_plaintext` yields only authenticated
+segments. Blobs live in their own storage (`STORAGES["evidence"]`), named by a random id, never by
+the client's file name.
+"""
+
+import hashlib
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import filetype
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
+
+from casework.evidence import keys, stream
+
+READ_SIZE = stream.SEGMENT_SIZE
+SNIFF_BYTES = 8192
+FALLBACK_CONTENT_TYPE = "application/octet-stream"
+
+
+class EvidenceStorage(FileSystemStorage):
+    """Encrypted blobs on the filesystem, outside any web-served root (EVIDENCE_ROOT)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("location", settings.EVIDENCE_ROOT)
+        kwargs.setdefault("base_url", None)
+        super().__init__(**kwargs)
+
+    def open_new(self, name: str):
+        """A new blob for writing; never replaces an existing one."""
+        os.makedirs(self.location, mode=0o700, exist_ok=True)
+        return open(self.path(name), "xb")
+
+
+class TooLarge(Exception):
+    """The upload went over EVIDENCE_MAX_BYTES; what was written has been removed."""
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    blob_name: str
+    size: int
+    sha256: str
+    content_type: str
+    kek_id: str
+    wrapped_key: bytes
+    algorithm: str = stream.ALGORITHM
+
+
+def evidence_storage():
+    return storages["evidence"]
+
+
+def associated_data(evidence_id: uuid.UUID) -> bytes:
+    """Binds the blob and its wrapped key to one evidence row: a blob swapped between rows fails."""
+    return evidence_id.bytes
+
+
+class BlobWriter:
+    """Receives plaintext chunks; keeps the SHA-256, sniffs the type, writes ciphertext. `abort()` removes it."""
+
+    def __init__(self, evidence_id: uuid.UUID, *, max_bytes: int | None = None):
+        self.evidence_id = evidence_id
+        self.max_bytes = settings.EVIDENCE_MAX_BYTES if max_bytes is None else max_bytes
+        self.blob_name = "%s.blob" % uuid.uuid4().hex
+        self._data_key = stream.new_data_key()
+        self._encryptor = stream.Encryptor(self._data_key, associated_data(evidence_id))
+        self._digest = hashlib.sha256()
+        self._head = bytearray()
+        self._size = 0
+        self._file = evidence_storage().open_new(self.blob_name)
+        self.closed = False
+
+    def write(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size > self.max_bytes:
+            self.abort()
+            raise TooLarge("The file is larger than the %s MB limit." % (self.max_bytes // (1024 * 1024)))
+        if len(self._head) < SNIFF_BYTES:
+            self._head += chunk[: SNIFF_BYTES - len(self._head)]
+        self._digest.update(chunk)
+        self._file.write(self._encryptor.update(chunk))
+
+    def close(self) -> StoredBlob:
+        self._file.write(self._encryptor.finalize())
+        self._file.close()
+        self.closed = True
+        kek_id, wrapped = keys.keyring().wrap(self._data_key, associated_data(self.evidence_id))
+        return StoredBlob(
+            blob_name=self.blob_name,
+            size=self._size,
+            sha256=self._digest.hexdigest(),
+            content_type=sniff_content_type(bytes(self._head)),
+            kek_id=kek_id,
+            wrapped_key=wrapped,
+        )
+
+    def abort(self) -> None:
+        """Remove everything written (an aborted or refused upload leaves no blob)."""
+        if not self._file.closed:
+            self._file.close()
+        self.closed = True
+        evidence_storage().delete(self.blob_name)
+
+
+def sniff_content_type(head: bytes) -> str:
+    """The type the bytes themselves declare; the client's claim is never used."""
+    kind = filetype.guess(head)
+    if kind is not None:
+        return kind.mime
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return FALLBACK_CONTENT_TYPE
+    return "text/plain" if head else FALLBACK_CONTENT_TYPE
+
+
+def store_stream(evidence_id: uuid.UUID, chunks, *, max_bytes: int | None = None) -> StoredBlob:
+    """Encrypt an iterable of plaintext chunks into a new blob (used by commands, tests and benchmarks)."""
+    writer = BlobWriter(evidence_id, max_bytes=max_bytes)
+    try:
+        for chunk in chunks:
+            writer.write(chunk)
+        return writer.close()
+    except BaseException:
+        if not writer.closed:
+            writer.abort()
+        raise
+
+
+def read_plaintext(evidence) -> Iterator[bytes]:
+    """Authenticated plaintext of an evidence blob, segment by segment; raises TamperedError on any change."""
+    data_key = keys.keyring().unwrap(evidence.kek_id, bytes(evidence.wrapped_key), associated_data(evidence.public_id))
+    decryptor = stream.Decryptor(data_key, associated_data(evidence.public_id))
+    with evidence_storage().open(evidence.blob_name, "rb") as blob:
+        while chunk := blob.read(READ_SIZE):
+            plaintext = decryptor.update(chunk)
+            if plaintext:
+                yield plaintext
+    yield decryptor.finalize()

@@ -1,0 +1,300 @@
+"""The evidence vault end to end: upload, download, tampering, rotation, verification, disposal."""
+
+import io
+import os
+import tempfile
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.handlers.wsgi import LimitedStream
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import RequestFactory, override_settings
+from django.urls import reverse
+
+from accounts.workflow import WorkflowError
+from audit.choices import AuditAction
+from casework import services
+from casework.evidence import services as evidence_services
+from casework.evidence import stream, vault
+from casework.evidence.services import clean_filename
+from casework.models import Evidence, Investigation
+from tests.helpers import assert_audited
+
+# Random per run, so the marker appears nowhere (not even in this source or a log) except in the upload.
+MARKER = b"PLAINTEXT-MARKER-" + os.urandom(12).hex().encode()
+OLD_KEY = "old:b2xkLWV2aWRlbmNlLWtleS1mb3Itcm90YXRpb24tMDA="
+NEW_KEY = "new:bmV3LWV2aWRlbmNlLWtleS1mb3Itcm90YXRpb24tMDA="
+
+
+@pytest.fixture
+def case(director, lead_investigator, evidence_storage):
+    investigation = Investigation.objects.create(reference="INV-2026-0700", title="Equipment failures")
+    return services.start_scoping(investigation, actor=director, lead=lead_investigator)
+
+
+def upload(client, case, content: bytes, name="report.pdf", content_type="application/pdf", **fields):
+    data = {
+        "title": "Ward report",
+        "evidence_type": "document",
+        "source": "Trust",
+        "received_on": date.today().isoformat(),
+        "file": SimpleUploadedFile(name, content, content_type=content_type),
+        **fields,
+    }
+    return client.post(reverse("casework:evidence_upload", args=[case.reference]), data)
+
+
+def every_file_under(*roots) -> list[str]:
+    found = []
+    for root in roots:
+        for folder, _, names in os.walk(root):
+            found += [os.path.join(folder, name) for name in names]
+    return found
+
+
+def test_uploaded_plaintext_is_nowhere_on_disk_and_downloads_intact(client, case, lead_investigator, evidence_storage):
+    content = b"%PDF-1.7\n" + MARKER + os.urandom(3 * stream.SEGMENT_SIZE) + MARKER
+    client.force_login(lead_investigator)
+    response = upload(client, case, content)
+    assert response.status_code == 302
+    evidence = Evidence.objects.get()
+    assert evidence.size == len(content)
+    assert evidence.content_type == "application/pdf"
+    assert_audited(AuditAction.EVIDENCE_RECEIVED, actor=lead_investigator, target_ref=str(evidence.public_id))
+    for path in every_file_under(evidence_storage, tempfile.gettempdir()):
+        try:
+            with open(path, "rb") as handle:
+                assert MARKER not in handle.read(), path
+        except (PermissionError, IsADirectoryError, OSError):
+            continue
+    download = client.get(
+        reverse("casework:evidence_download", args=[case.reference, evidence.public_id]), {"purpose": "analysis"}
+    )
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == content
+    assert download["Content-Disposition"].startswith("attachment")
+    event = assert_audited(AuditAction.EVIDENCE_DOWNLOADED, actor=lead_investigator, target_ref=str(evidence.public_id))
+    assert event.detail["purpose"] == "analysis"
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        1,
+        stream.FIRST_PLAINTEXT_SEGMENT - 1,
+        stream.FIRST_PLAINTEXT_SEGMENT,
+        stream.FIRST_PLAINTEXT_SEGMENT + 1,
+    ],
+)
+def test_sizes_around_a_segment_boundary_round_trip(evidence_storage, size):
+    evidence_id = uuid.uuid4()
+    content = os.urandom(size)
+    blob = vault.store_stream(evidence_id, [content[i : i + 65536] for i in range(0, size, 65536)])
+    fake = Evidence(public_id=evidence_id, blob_name=blob.blob_name, kek_id=blob.kek_id, wrapped_key=blob.wrapped_key)
+    assert b"".join(vault.read_plaintext(fake)) == content
+
+
+def test_empty_file_is_refused_and_leaves_nothing(client, case, lead_investigator, evidence_storage):
+    client.force_login(lead_investigator)
+    response = upload(client, case, b"")
+    assert response.status_code == 200
+    assert "The submitted file is empty" in response.content.decode()
+    assert not Evidence.objects.exists()
+    assert every_file_under(evidence_storage) == []
+
+
+@override_settings(EVIDENCE_MAX_BYTES=2 * 1024 * 1024)
+def test_file_over_the_limit_is_refused_and_leaves_nothing(client, case, lead_investigator, evidence_storage):
+    client.force_login(lead_investigator)
+    response = upload(client, case, os.urandom(3 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "larger than the 2 MB limit" in response.content.decode()
+    assert not Evidence.objects.exists()
+    assert every_file_under(evidence_storage) == []
+
+
+def test_a_client_that_disconnects_mid_upload_leaves_no_row_and_no_blob(case, lead_investigator, evidence_storage):
+    from casework.views import evidence_upload
+
+    boundary = "XyZ"
+    head = (
+        '--%s\r\nContent-Disposition: form-data; name="title"\r\n\r\nT\r\n'
+        '--%s\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n" % (boundary, boundary)
+    ).encode()
+    body = head + os.urandom(3 * 1024 * 1024)
+
+    class DroppingStream(io.BytesIO):
+        def read(self, size=-1):
+            if self.tell() > 2 * 1024 * 1024:
+                raise ConnectionResetError("client went away")
+            return super().read(size)
+
+    request = RequestFactory().post("/", data=b"", content_type="multipart/form-data; boundary=%s" % boundary)
+    request.META["CONTENT_LENGTH"] = str(len(body) + 100)
+    request._stream = LimitedStream(DroppingStream(body), len(body) + 100)  # type: ignore[assignment]
+    request.user = lead_investigator
+    request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
+    try:
+        response = evidence_upload(request, case.reference)
+    except OSError:  # Django reports a dropped connection as UnreadablePostError
+        response = None
+    assert response is None or response.status_code != 302
+    assert not Evidence.objects.exists()
+    assert every_file_under(evidence_storage) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Windows\\system32\\evil.exe", "evil.exe"),
+        ("report\x00\x07\n.pdf", "report.pdf"),
+        ("..", "unnamed"),
+        ("<script>x</script>.pdf", "script_.pdf"),
+        ("notes <b>.docx", "notes _b_.docx"),
+    ],
+)
+def test_client_file_names_are_cleaned_and_never_used_on_disk(name, expected):
+    assert clean_filename(name) == expected
+
+
+def test_a_thousand_character_name_keeps_its_extension():
+    cleaned = clean_filename("a" * 1000 + ".pdf")
+    assert len(cleaned) <= 200
+    assert cleaned.endswith(".pdf")
+
+
+def test_a_content_type_that_lies_is_replaced_by_the_sniffed_one(client, case, lead_investigator):
+    client.force_login(lead_investigator)
+    png = b"\x89PNG\r\n\x1a\n" + os.urandom(200)
+    upload(client, case, png, name="minutes.pdf", content_type="application/pdf")
+    evidence = Evidence.objects.get()
+    assert evidence.content_type == "image/png"
+    assert evidence.display_name == "minutes.pdf"
+    assert evidence.blob_name != "minutes.pdf"
+
+
+def stored(case, lead_investigator, content=b"evidence body " * 1000):
+    evidence_id = uuid.uuid4()
+    blob = vault.store_stream(evidence_id, [content])
+    return evidence_services.add_evidence(
+        blob, evidence_id, actor=lead_investigator, title="E", filename="e.txt", investigation=case
+    )
+
+
+def read(path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def write(path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def blob_path(evidence_storage, evidence) -> str:
+    return os.path.join(evidence_storage, evidence.blob_name)
+
+
+def test_a_flipped_bit_is_never_served_and_is_reported(client, case, lead_investigator, evidence_storage):
+    evidence = stored(case, lead_investigator)
+    path = blob_path(evidence_storage, evidence)
+    data = bytearray(read(path))
+    data[100] ^= 1
+    write(path, bytes(data))
+    client.force_login(lead_investigator)
+    response = client.get(reverse("casework:evidence_download", args=[case.reference, evidence.public_id]))
+    assert response.status_code == 500
+    assert "failed its integrity check" in response.content.decode()
+    assert_audited(AuditAction.EVIDENCE_TAMPER_DETECTED, target_ref=str(evidence.public_id))
+    with pytest.raises(CommandError, match=str(evidence.public_id)):
+        call_command("verify_evidence")
+
+
+def test_blobs_swapped_between_rows_are_detected(case, lead_investigator, evidence_storage):
+    first, second = stored(case, lead_investigator), stored(case, lead_investigator)
+    a, b = blob_path(evidence_storage, first), blob_path(evidence_storage, second)
+    os.rename(a, a + ".tmp")
+    os.rename(b, a)
+    os.rename(a + ".tmp", b)
+    assert evidence_services.verify(first)
+    assert evidence_services.verify(second)
+
+
+def test_truncated_and_extended_blobs_are_detected(case, lead_investigator, evidence_storage):
+    evidence = stored(case, lead_investigator, content=os.urandom(2 * stream.SEGMENT_SIZE))
+    path = blob_path(evidence_storage, evidence)
+    original = read(path)
+    write(path, original[: stream.SEGMENT_SIZE])
+    assert evidence_services.verify(evidence)
+    write(path, original + b"\x00")
+    assert evidence_services.verify(evidence)
+    write(path, original)
+    assert evidence_services.verify(evidence) is None
+
+
+def test_rotation_rewraps_keys_without_touching_blobs_and_a_retired_key_is_reported(
+    case, lead_investigator, evidence_storage, settings, capsys
+):
+    settings.EVIDENCE_KEYS = [OLD_KEY]
+    items = [stored(case, lead_investigator, content=os.urandom(1000 + n)) for n in range(5)]
+    blobs_before = {item.pk: read(blob_path(evidence_storage, item)) for item in items}
+    settings.EVIDENCE_KEYS = [NEW_KEY, OLD_KEY]
+    call_command("rotate_keys")
+    assert "5 data keys re-wrapped under new" in capsys.readouterr().out
+    settings.EVIDENCE_KEYS = [NEW_KEY]
+    for item in Evidence.objects.all():
+        assert item.kek_id == "new"
+        assert read(blob_path(evidence_storage, item)) == blobs_before[item.pk]
+        assert evidence_services.verify(item) is None
+    call_command("verify_evidence")
+    assert_audited(AuditAction.EVIDENCE_KEYS_ROTATED)
+    settings.EVIDENCE_KEYS = [OLD_KEY]
+    with pytest.raises(CommandError, match="not in the keyring"):
+        call_command("verify_evidence")
+
+
+def test_disposal_destroys_the_key_then_the_blob_and_a_legal_hold_blocks_it(
+    case, lead_investigator, director, evidence_storage, django_capture_on_commit_callbacks
+):
+    evidence = stored(case, lead_investigator)
+    Evidence.objects.filter(pk=evidence.pk).update(retention_until=date.today() - timedelta(days=1), legal_hold=True)
+    with pytest.raises(WorkflowError, match="legal hold"):
+        evidence_services.dispose(evidence, actor=director)
+    Evidence.objects.filter(pk=evidence.pk).update(legal_hold=False)
+    with pytest.raises(Exception, match="director"):
+        evidence_services.dispose(evidence, actor=lead_investigator)
+    with django_capture_on_commit_callbacks(execute=True):
+        evidence_services.dispose(evidence, actor=director)
+    disposed = Evidence.objects.get(pk=evidence.pk)
+    assert disposed.wrapped_key is None
+    assert not os.path.exists(blob_path(evidence_storage, evidence))
+    assert_audited(AuditAction.EVIDENCE_DISPOSED, actor=director, target_ref=str(evidence.public_id))
+
+
+def test_retention_not_ended_blocks_disposal(case, lead_investigator, director):
+    evidence = stored(case, lead_investigator)
+    with pytest.raises(WorkflowError, match="retention period"):
+        evidence_services.dispose(evidence, actor=director)
+
+
+def test_verification_of_several_hundred_files(case, lead_investigator, capsys):
+    for n in range(300):
+        stored(case, lead_investigator, content=(b"file %d " % n) * 50)
+    call_command("verify_evidence")
+    assert "All 300 evidence files verified." in capsys.readouterr().out
+
+
+def test_evidence_register_shows_custody_and_directors_cannot_download(client, case, lead_investigator, director):
+    evidence = stored(case, lead_investigator)
+    client.force_login(lead_investigator)
+    html = client.get(case.get_absolute_url()).content.decode()
+    register = html[html.index('data-testid="evidence"') :]
+    assert "evidence received" in register
+    client.force_login(director)
+    url = reverse("casework:evidence_download", args=[case.reference, evidence.public_id])
+    assert client.get(url).status_code == 403
