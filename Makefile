@@ -51,6 +51,7 @@ test: lint check chromium
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev-installed
+	@scripts/ensure-age
 	TEST_DATABASE_NAME=test_cases_bench $(BIN)/pytest -o addopts="-p no:cacheprovider" tests/perf -s
 
 clean:

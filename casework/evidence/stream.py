@@ -74,13 +74,10 @@ class Encryptor:
 
     def update(self, data: bytes) -> bytes:
         """Ciphertext ready so far. A segment is sealed only once more data follows it (it is then not last)."""
-        self._buffer += data
-        out, self._pending = self._pending, bytearray()
-        while len(self._buffer) > self._segment_limit():
-            limit = self._segment_limit()
-            out += self._seal(bytes(self._buffer[:limit]), last=False)
-            del self._buffer[:limit]
-        return bytes(out)
+        pieces, self._pending = [bytes(self._pending)], bytearray()
+        for segment in _complete_segments(self._buffer, memoryview(data), self._segment_limit):
+            pieces.append(self._seal(segment, last=False))
+        return b"".join(pieces)
 
     def finalize(self) -> bytes:
         out = self._pending + self._seal(bytes(self._buffer), last=True)
@@ -107,17 +104,18 @@ class Decryptor:
         return FIRST_CIPHERTEXT_SEGMENT if self._index == 0 else SEGMENT_SIZE
 
     def update(self, data: bytes) -> bytes:
-        self._buffer += data
+        view = memoryview(data)
         if self._cipher is None:
+            missing = HEADER_SIZE - len(self._buffer)
+            self._buffer += view[:missing]
+            view = view[missing:]
             if len(self._buffer) < HEADER_SIZE:
                 return b""
             self._read_header()
-        out = bytearray()
-        while len(self._buffer) > self._segment_limit():
-            limit = self._segment_limit()
-            out += self._open(bytes(self._buffer[:limit]), last=False)
-            del self._buffer[:limit]
-        return bytes(out)
+        return b"".join(
+            self._open(segment, last=False)
+            for segment in _complete_segments(self._buffer, view, self._segment_limit)
+        )
 
     def finalize(self) -> bytes:
         if self._cipher is None:
@@ -145,6 +143,28 @@ class Decryptor:
             raise TamperedError("Segment %s failed authentication." % self._index) from exc
         self._index += 1
         return plaintext
+
+
+def _complete_segments(buffer: bytearray, view: memoryview, segment_limit):
+    """Yield each segment that is complete and followed by more data; keep the rest in `buffer`.
+
+    Works on memoryviews so that large chunks are not copied; only a partial segment is buffered.
+    """
+    while True:
+        limit = segment_limit()
+        needed = limit - len(buffer)
+        if len(view) <= needed:
+            buffer += view
+            return
+        if buffer:
+            buffer += view[:needed]
+            view = view[needed:]
+            segment = bytes(buffer)
+            buffer.clear()
+            yield segment
+        else:
+            yield view[:limit]
+            view = view[limit:]
 
 
 def encrypt_bytes(data_key: bytes, associated_data: bytes, plaintext: bytes) -> bytes:

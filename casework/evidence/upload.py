@@ -11,7 +11,7 @@ import uuid
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
-from casework.evidence.vault import BlobWriter, StoredBlob, TooLarge
+from casework.evidence.vault import WRITE_CHUNK_SIZE, BlobWriter, StoredBlob, TooLarge
 
 
 class EncryptedUpload(UploadedFile):
@@ -28,7 +28,7 @@ class EncryptedUpload(UploadedFile):
 class EncryptingUploadHandler(FileUploadHandler):
     """Accepts one file field; everything received goes through a BlobWriter."""
 
-    chunk_size = 1024 * 1024
+    chunk_size = WRITE_CHUNK_SIZE
 
     def __init__(self, request, *, evidence_id: uuid.UUID, max_bytes: int):
         super().__init__(request)

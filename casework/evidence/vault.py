@@ -8,6 +8,8 @@ the client's file name.
 
 import hashlib
 import os
+import queue
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +21,8 @@ from django.core.files.storage import FileSystemStorage, storages
 from casework.evidence import keys, stream
 
 READ_SIZE = stream.SEGMENT_SIZE
+# Upload chunks this size or larger let hashing and encryption overlap on two cores.
+WRITE_CHUNK_SIZE = 4 * 1024 * 1024
 SNIFF_BYTES = 8192
 FALLBACK_CONTENT_TYPE = "application/octet-stream"
 
@@ -35,6 +39,35 @@ class EvidenceStorage(FileSystemStorage):
         """A new blob for writing; never replaces an existing one."""
         os.makedirs(self.location, mode=0o700, exist_ok=True)
         return open(self.path(name), "xb")
+
+
+class BackgroundDigest:
+    """SHA-256 computed on the other core while the caller encrypts (hashlib releases the GIL).
+
+    Chunks are queued (at most `depth` at once, so memory stays bounded) and hashed in order.
+    """
+
+    def __init__(self, depth: int = 4):
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._digest = hashlib.sha256()
+        self._thread = threading.Thread(target=self._run, name="evidence-digest", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            self._digest.update(chunk)
+
+    def update(self, chunk: bytes) -> None:
+        self._queue.put(bytes(chunk))
+
+    def hexdigest(self) -> str:
+        self.stop()
+        return self._digest.hexdigest()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
 
 
 class TooLarge(Exception):
@@ -70,7 +103,7 @@ class BlobWriter:
         self.blob_name = "%s.blob" % uuid.uuid4().hex
         self._data_key = stream.new_data_key()
         self._encryptor = stream.Encryptor(self._data_key, associated_data(evidence_id))
-        self._digest = hashlib.sha256()
+        self._digest = BackgroundDigest()
         self._head = bytearray()
         self._size = 0
         self._file = evidence_storage().open_new(self.blob_name)
@@ -102,6 +135,7 @@ class BlobWriter:
 
     def abort(self) -> None:
         """Remove everything written (an aborted or refused upload leaves no blob)."""
+        self._digest.stop()
         if not self._file.closed:
             self._file.close()
         self.closed = True
