@@ -113,8 +113,7 @@ class Decryptor:
                 return b""
             self._read_header()
         return b"".join(
-            self._open(segment, last=False)
-            for segment in _complete_segments(self._buffer, view, self._segment_limit)
+            self._open(segment, last=False) for segment in _complete_segments(self._buffer, view, self._segment_limit)
         )
 
     def finalize(self) -> bytes:

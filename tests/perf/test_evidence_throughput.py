@@ -67,7 +67,8 @@ def workdir(tmp_path_factory):
 def test_vault_keeps_up_with_age_and_memory_stays_flat(workdir):
     key_file = workdir / "age.key"
     age, age_keygen = shutil.which("age"), shutil.which("age-keygen")
-    assert age and age_keygen, "age is not installed: run scripts/ensure-age (make bench does)"
+    assert age, "age is not installed: run scripts/ensure-age (make bench does)"
+    assert age_keygen, "age-keygen is not installed: run scripts/ensure-age (make bench does)"
     subprocess.run([age_keygen, "-o", str(key_file)], check=True, capture_output=True)
     recipient = next(
         line.split(": ")[1] for line in key_file.read_text().splitlines() if line.startswith("# public key")
