@@ -1,6 +1,5 @@
 """Investigation pages: the list, the investigation page and its actions, directions, and the public reports page."""
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +12,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_fsm import has_transition_perm
 
@@ -28,7 +27,7 @@ from casework.evidence import services as evidence_services
 from casework.evidence import vault
 from casework.evidence.keys import KeyRetired
 from casework.evidence.stream import TamperedError
-from casework.evidence.upload import EncryptingUploadHandler
+from casework.evidence.upload import with_encrypted_upload
 from casework.models import Direction, Evidence, Investigation, SafetyRecommendation, Task, TeamMembership
 from casework.permissions import VIEW_DIRECTION, VIEW_INVESTIGATION, WORK_ON_INVESTIGATION, get_investigation_for
 
@@ -440,23 +439,18 @@ def leaver(request):
 # Evidence.
 
 
-@csrf_exempt  # the CSRF check runs below, once the encrypting upload handler is in place
+@csrf_exempt  # the CSRF middleware would read the body first; _evidence_upload checks the token itself
 @requires_object_permission(VIEW_INVESTIGATION)
 def evidence_upload(request, reference):
     """Add evidence: the file is hashed and encrypted as it arrives; nothing plain reaches the disk."""
+    # Checked before the body is read, so a refused user uploads nothing.
     investigation = get_investigation_for(request.user, reference, "work_on")
-    handler = None
-    if request.method == "POST":
-        handler = EncryptingUploadHandler(request, evidence_id=uuid.uuid4(), max_bytes=settings.EVIDENCE_MAX_BYTES)
-        request.upload_handlers = [handler]
-    try:
-        return csrf_protect(_evidence_upload)(request, investigation, handler)
-    finally:
-        if handler is not None and not getattr(handler, "consumed", False):
-            handler.abort()
+    return _evidence_upload(request, investigation)
 
 
-def _evidence_upload(request, investigation, handler):
+@with_encrypted_upload
+def _evidence_upload(request, investigation):
+    handler = request.encrypted_upload
     if handler is None:
         record_event(AuditAction.FORM_OPENED, target=investigation, detail={"form": "evidence upload"})
         return render(
@@ -465,9 +459,7 @@ def _evidence_upload(request, investigation, handler):
     form = forms.EvidenceForm(request.POST, request.FILES)
     status = 200
     if handler.too_large:
-        form.add_error(
-            None, "The file is larger than the %s MB limit. Nothing was kept." % (handler.max_bytes // 2**20)
-        )
+        form.add_error(None, too_large_message(handler))
         status = 413
     elif form.is_valid():
         upload = form.cleaned_data["file"]
@@ -493,6 +485,10 @@ def _evidence_upload(request, investigation, handler):
     return render(
         request, "casework/evidence_upload.html", {"investigation": investigation, "form": form}, status=status
     )
+
+
+def too_large_message(handler) -> str:
+    return "The file is larger than the %s MB limit. Nothing was kept." % (handler.max_bytes // 2**20)
 
 
 @requires_object_permission(VIEW_INVESTIGATION)

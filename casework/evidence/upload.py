@@ -7,9 +7,12 @@ else that goes wrong (a client that disconnects, an invalid form, a refused perm
 """
 
 import uuid
+from functools import wraps
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from casework.evidence.vault import WRITE_CHUNK_SIZE, BlobWriter, StoredBlob, TooLarge
 
@@ -35,6 +38,7 @@ class EncryptingUploadHandler(FileUploadHandler):
         self.evidence_id, self.max_bytes = evidence_id, max_bytes
         self.writer: BlobWriter | None = None
         self.too_large = False
+        self.consumed = False
         self.blob: StoredBlob | None = None
 
     def new_file(self, *args, **kwargs):
@@ -67,3 +71,30 @@ class EncryptingUploadHandler(FileUploadHandler):
                 return
             self.writer.abort()
             self.blob = None
+
+
+def with_encrypted_upload(view):
+    """Run `view` with uploads going straight through the encrypting handler.
+
+    The handler must be in place before anything reads the request body, and Django's CSRF check
+    reads it, so the check is moved inside: the wrapper is CSRF-exempt and protects `view` itself.
+    The view finds the handler on `request.encrypted_upload` and sets its `consumed` flag when the
+    blob became evidence; otherwise (invalid form, refusal, error, dropped connection) the blob is
+    removed here.
+    """
+    protected = csrf_protect(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        handler = None
+        if request.method == "POST":
+            handler = EncryptingUploadHandler(request, evidence_id=uuid.uuid4(), max_bytes=settings.EVIDENCE_MAX_BYTES)
+            request.upload_handlers = [handler]
+        request.encrypted_upload = handler
+        try:
+            return protected(request, *args, **kwargs)
+        finally:
+            if handler is not None and not handler.consumed:
+                handler.abort()
+
+    return csrf_exempt(wrapper)

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import LimitedStream
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import RequestFactory, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
 from accounts.workflow import WorkflowError
@@ -55,10 +55,13 @@ def every_file_under(*roots) -> list[str]:
     return found
 
 
-def test_uploaded_plaintext_is_nowhere_on_disk_and_downloads_intact(client, case, lead_investigator, evidence_storage):
+def test_uploaded_plaintext_is_nowhere_on_disk_and_downloads_intact(case, lead_investigator, evidence_storage):
     content = b"%PDF-1.7\n" + MARKER + os.urandom(3 * stream.SEGMENT_SIZE) + MARKER
+    # A browser-like client: CSRF enforced, so the token check must not make Django spool the file.
+    client = Client(enforce_csrf_checks=True)
     client.force_login(lead_investigator)
-    response = upload(client, case, content)
+    client.get(reverse("casework:evidence_upload", args=[case.reference]))
+    response = upload(client, case, content, csrfmiddlewaretoken=client.cookies["csrftoken"].value)
     assert response.status_code == 302
     evidence = Evidence.objects.get()
     assert evidence.size == len(content)
