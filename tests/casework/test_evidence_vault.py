@@ -77,7 +77,7 @@ def test_uploaded_plaintext_is_nowhere_on_disk_and_downloads_intact(case, lead_i
         reverse("casework:evidence_download", args=[case.reference, evidence.public_id]), {"purpose": "analysis"}
     )
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == content
+    assert download.getvalue() == content
     assert download["Content-Disposition"].startswith("attachment")
     event = assert_audited(AuditAction.EVIDENCE_DOWNLOADED, actor=lead_investigator, target_ref=str(evidence.public_id))
     assert event.detail["purpose"] == "analysis"
