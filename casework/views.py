@@ -8,10 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_fsm import has_transition_perm
@@ -24,10 +23,8 @@ from audit.services import record_event
 from casework import forms, services
 from casework.choices import ACTIVE_STATES, DirectionState, InvestigationState, StatementKind, TaskStatus
 from casework.evidence import services as evidence_services
-from casework.evidence import vault
-from casework.evidence.keys import KeyRetired
-from casework.evidence.stream import TamperedError
-from casework.evidence.upload import with_encrypted_upload
+from casework.evidence.http import evidence_response
+from casework.evidence.upload import too_large_message, with_encrypted_upload
 from casework.models import Direction, Evidence, Investigation, SafetyRecommendation, Task, TeamMembership
 from casework.permissions import VIEW_DIRECTION, VIEW_INVESTIGATION, WORK_ON_INVESTIGATION, get_investigation_for
 
@@ -487,10 +484,6 @@ def _evidence_upload(request, investigation):
     )
 
 
-def too_large_message(handler) -> str:
-    return "The file is larger than the %s MB limit. Nothing was kept." % (handler.max_bytes // 2**20)
-
-
 @requires_object_permission(VIEW_INVESTIGATION)
 def evidence_download(request, reference, public_id):
     """Stream authenticated plaintext; a file that fails its check is never served, and is reported."""
@@ -500,29 +493,7 @@ def evidence_download(request, reference, public_id):
     ).first()
     if evidence is None:
         raise NotVisible("casework.evidence", str(public_id), "download")
-    purpose = request.GET.get("purpose", "").strip()[:200]
-    chunks = vault.read_plaintext(evidence)
-    try:
-        first = next(chunks)
-    except (TamperedError, KeyRetired, FileNotFoundError) as error:
-        evidence_services.record_tampering(evidence, error)
-        return render(request, "casework/evidence_failed.html", {"evidence": evidence}, status=500)
-    record_event(AuditAction.EVIDENCE_DOWNLOADED, target=evidence, detail={"purpose": purpose, "case": reference})
-    response = StreamingHttpResponse(_guarded(evidence, first, chunks), content_type=evidence.content_type)
-    response["Content-Length"] = str(evidence.size)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=evidence.display_name)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _guarded(evidence, first, chunks):
-    """Pass on authenticated segments; on a failure mid-file, record it and cut the response."""
-    yield first
-    try:
-        yield from chunks
-    except (TamperedError, KeyRetired) as error:
-        evidence_services.record_tampering(evidence, error)
-        raise
+    return evidence_response(request, evidence, reference)
 
 
 # Directions.

@@ -126,7 +126,15 @@ class ConcernForm(NHSFormMixin, forms.ModelForm):
         return description
 
 
-class PublicConcernForm(ConcernForm):
+class AttachmentFieldMixin(forms.Form):
+    attachment = forms.FileField(
+        label="Attach a file (optional)",
+        required=False,
+        help_text="For example a letter or a photograph. It is encrypted as soon as it arrives.",
+    )
+
+
+class PublicConcernForm(AttachmentFieldMixin, ConcernForm):
     """The public form, with a honeypot field that people never see and bots fill in."""
 
     website = forms.CharField(required=False, label="Leave this blank", max_length=200)
@@ -147,7 +155,7 @@ class StaffConcernForm(ConcernForm):
     )
 
 
-class FollowUpForm(NHSFormMixin, forms.Form):
+class FollowUpForm(AttachmentFieldMixin, NHSFormMixin, forms.Form):
     reference = forms.CharField(label="Your reference", help_text="For example, REF-2026-000123.", max_length=20)
     receipt_code = forms.CharField(
         label="Your receipt code", help_text="The code shown when you shared your concern.", max_length=20
@@ -158,6 +166,11 @@ class FollowUpForm(NHSFormMixin, forms.Form):
         max_length=DESCRIPTION_MAX_LENGTH,
         help_text="Do not include details that identify patients unless we asked for them.",
     )
+
+
+class StaffAttachmentForm(NHSFormMixin, forms.Form):
+    title = forms.CharField(label="What is it?", max_length=200)
+    attachment = forms.FileField(label="File")
 
 
 class ReasonForm(NHSFormMixin, forms.Form):

@@ -4,11 +4,13 @@ import secrets
 
 from django.conf import settings
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 
 from accounts.access import public
 from audit.choices import AuditAction, Outcome
 from audit.middleware import client_ip
 from audit.services import record_event
+from casework.evidence.upload import received_file, too_large_message, with_encrypted_upload
 from referrals import services, throttle
 from referrals.forms import FollowUpForm, PublicConcernForm
 
@@ -21,26 +23,35 @@ FIFTEEN_MINUTES = 900
 
 
 @public
+@csrf_exempt  # the CSRF middleware would read the body before the encrypting upload handler is in place
 def share_concern(request):
-    """The concern form. A one-time token per rendering stops a replayed form creating a second concern."""
+    """The concern form, limited per address before any of the body is read."""
+    if request.method == "POST" and not throttle.allow(
+        "concern-form", client_ip(request) or "", limit=settings.PUBLIC_FORM_SUBMISSIONS_PER_HOUR, window_seconds=HOUR
+    ):
+        return refuse_rate_limited(request, "concern form")
+    return _share_concern(request)
+
+
+@with_encrypted_upload(max_bytes_setting="PUBLIC_ATTACHMENT_MAX_BYTES")
+def _share_concern(request):
+    """A one-time token per rendering stops a replayed form creating a second concern."""
+    status = 200
     if request.method == "POST":
         token = request.POST.get("form_token", "")
         already = request.session.get(SESSION_SUBMITTED, {}).get(token)
         if already:
             return render(request, "public/already_sent.html", {"reference": already}, status=409)
-        if not throttle.allow(
-            "concern-form",
-            client_ip(request) or "",
-            limit=settings.PUBLIC_FORM_SUBMISSIONS_PER_HOUR,
-            window_seconds=HOUR,
-        ):
-            return refuse_rate_limited(request, "concern form")
-        form = PublicConcernForm(request.POST)
-        if token not in request.session.get(SESSION_TOKENS, []):
+        form = PublicConcernForm(request.POST, request.FILES)
+        if request.encrypted_upload.too_large:
+            form.add_error(None, too_large_message(request.encrypted_upload))
+            status = 413
+        elif token not in request.session.get(SESSION_TOKENS, []):
             form.add_error(None, "This form has expired. Check your answers and send it again.")
         elif form.is_valid():
-            details = {name: value for name, value in form.cleaned_data.items() if name != "website"}
-            referral, receipt_code = services.receive_referral(details)
+            details = {k: v for k, v in form.cleaned_data.items() if k not in ("website", "attachment")}
+            attachment = received_file(request, form.cleaned_data.get("attachment"))
+            referral, receipt_code = services.receive_referral(details, attachment=attachment)
             request.session[SESSION_TOKENS] = [t for t in request.session[SESSION_TOKENS] if t != token]
             request.session[SESSION_SUBMITTED] = {
                 **request.session.get(SESSION_SUBMITTED, {}),
@@ -50,7 +61,8 @@ def share_concern(request):
             return redirect("public:concern_sent")
     else:
         form = PublicConcernForm()
-    return render(request, "public/share_concern.html", {"form": form, "form_token": issue_form_token(request)})
+    context = {"form": form, "form_token": issue_form_token(request)}
+    return render(request, "public/share_concern.html", context, status=status)
 
 
 def issue_form_token(request) -> str:
@@ -69,17 +81,29 @@ def concern_sent(request):
 
 
 @public
+@csrf_exempt  # as share_concern: the token is checked once the encrypting upload handler is in place
 def follow_up(request):
     """Add information with reference and receipt code. A wrong pair gets the same answer whether or
     not the reference exists, and attempts are limited per address and per reference."""
-    form = FollowUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    limit = settings.FOLLOW_UP_ATTEMPTS_PER_15_MINUTES
+    if request.method == "POST" and not throttle.allow(
+        "follow-up-address", client_ip(request) or "", limit=limit, window_seconds=FIFTEEN_MINUTES
+    ):
+        return refuse_rate_limited(request, "follow-up")
+    return _follow_up(request)
+
+
+@with_encrypted_upload(max_bytes_setting="PUBLIC_ATTACHMENT_MAX_BYTES")
+def _follow_up(request):
+    form = FollowUpForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST" and request.encrypted_upload.too_large:
+        form.add_error(None, too_large_message(request.encrypted_upload))
+        status = 413
+    elif request.method == "POST" and form.is_valid():
         reference = form.cleaned_data["reference"].strip().upper()
         limit = settings.FOLLOW_UP_ATTEMPTS_PER_15_MINUTES
-        if not (
-            throttle.allow("follow-up-address", client_ip(request) or "", limit=limit, window_seconds=FIFTEEN_MINUTES)
-            and throttle.allow("follow-up-reference", reference, limit=limit, window_seconds=FIFTEEN_MINUTES)
-        ):
+        if not throttle.allow("follow-up-reference", reference, limit=limit, window_seconds=FIFTEEN_MINUTES):
             return refuse_rate_limited(request, "follow-up")
         referral = services.find_referral_by_receipt(reference, form.cleaned_data["receipt_code"])
         if referral is None:
@@ -91,9 +115,10 @@ def follow_up(request):
             )
             form.add_error(None, "We could not match that reference and receipt code. Check both and try again.")
         else:
-            services.add_follow_up(referral, form.cleaned_data["text"])
+            attachment = received_file(request, form.cleaned_data.get("attachment"))
+            services.add_follow_up(referral, form.cleaned_data["text"], attachment=attachment)
             return render(request, "public/follow_up_sent.html", {"reference": referral.reference})
-    return render(request, "public/follow_up.html", {"form": form})
+    return render(request, "public/follow_up.html", {"form": form}, status=status)
 
 
 def refuse_rate_limited(request, what: str):

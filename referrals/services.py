@@ -41,7 +41,9 @@ RECEIPT_CODE_LENGTH = 12
 PERSONAL_FIELDS = ("reporter_name", "reporter_email", "reporter_phone", "patient_details")
 
 
-def receive_referral(details: dict, *, channel: str = Channel.WEB_FORM, actor=None) -> tuple[Referral, str]:
+def receive_referral(
+    details: dict, *, channel: str = Channel.WEB_FORM, actor=None, attachment=None
+) -> tuple[Referral, str]:
     """Log a new concern and return it with its receipt code (shown once, stored only as a hash).
 
     `actor` is the staff member who took it by phone, email or letter; None for the public form.
@@ -63,9 +65,25 @@ def receive_referral(details: dict, *, channel: str = Channel.WEB_FORM, actor=No
             target=referral,
             detail={"channel": channel, "out_of_remit": referral.out_of_remit},
         )
+        if attachment is not None:
+            attach_file(referral, attachment, actor=actor)
         if referral.reporter_email:
             transaction.on_commit(lambda: send_acknowledgement(referral))
     return referral, receipt_code
+
+
+def attach_file(referral: Referral, attachment, *, actor=None, title: str = "Attachment from the referrer"):
+    """Register an uploaded, already encrypted file (`casework.evidence.upload`) on the referral."""
+    from casework.evidence.services import add_evidence
+
+    return add_evidence(
+        attachment.upload.blob,
+        attachment.evidence_id,
+        actor=actor,
+        title=title,
+        filename=attachment.upload.name,
+        referral=referral,
+    )
 
 
 def send_acknowledgement(referral: Referral) -> None:
@@ -103,7 +121,7 @@ def find_referral_by_receipt(reference: str, code: str) -> Referral | None:
     return referral if hmac.compare_digest(expected, supplied) and referral is not None else None
 
 
-def add_follow_up(referral: Referral, text: str, *, actor=None) -> FollowUp:
+def add_follow_up(referral: Referral, text: str, *, actor=None, attachment=None) -> FollowUp:
     """More information from the referrer (actor None) or recorded by staff; answers a request for information."""
     if actor is not None and not actor.has_perm("referrals.triage_referral"):
         raise PermissionDenied("Only intake staff can record information for a referral.")
@@ -118,6 +136,8 @@ def add_follow_up(referral: Referral, text: str, *, actor=None) -> FollowUp:
         record_event(
             AuditAction.REFERRAL_FOLLOW_UP_ADDED, actor=actor, target=locked, detail={"source": follow_up.source}
         )
+        if attachment is not None:
+            attach_file(locked, attachment, actor=actor, title="Attachment with follow-up information")
         if can_proceed(locked.info_received):
             _transition(
                 locked, "info_received", AuditAction.REFERRAL_INFO_RECEIVED, actor=actor, reason="Information received"

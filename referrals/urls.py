@@ -9,4 +9,6 @@ urlpatterns = [
     path("<str:reference>/", views.referral_detail, name="detail"),
     path("<str:reference>/assess/", views.referral_assess, name="assess"),
     path("<str:reference>/actions/<slug:action>/", views.referral_action, name="action"),
+    path("<str:reference>/attachments/new/", views.referral_attach, name="attach"),
+    path("<str:reference>/attachments/<uuid:public_id>/", views.referral_attachment, name="attachment"),
 ]

@@ -11,12 +11,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_fsm import has_transition_perm
 
-from accounts.access import requires_object_permission, requires_permission
+from accounts.access import NotVisible, requires_object_permission, requires_permission
 from audit.choices import AuditAction
 from audit.services import record_event
+from casework.evidence.http import evidence_response
+from casework.evidence.upload import received_file, too_large_message, with_encrypted_upload
 from casework.models import Investigation
 from referrals import services
 from referrals.choices import QUEUE_STATES, ReferralState
@@ -29,6 +32,7 @@ from referrals.forms import (
     QueueFilterForm,
     ReasonForm,
     SignpostForm,
+    StaffAttachmentForm,
     StaffConcernForm,
 )
 from referrals.models import Referral, TriageCriteria
@@ -142,6 +146,7 @@ def referral_detail(request, reference):
         "links": referral.links.select_related("to_referral", "to_investigation", "created_by"),
         "assessment": referral.assessments.select_related("criteria", "assessed_by").first(),
         "investigations": referral.investigations.all(),
+        "attachments": referral.attachments.filter(disposed_at__isnull=True),
         "history": change_history(referral),
         "actions": available_actions(referral, request.user),
         "related": (
@@ -345,3 +350,43 @@ def referral_assess(request, reference):
         return redirect(referral)
     record_event(AuditAction.REFERRAL_VIEWED, target=referral, detail={"page": "assessment"})
     return render(request, "referrals/assess.html", {"referral": referral, "form": form, "criteria": criteria})
+
+
+@csrf_exempt  # the CSRF middleware would read the body first; _referral_attach checks the token itself
+@requires_object_permission(TRIAGE_REFERRAL)
+def referral_attach(request, reference):
+    """Attach a file received by email or post; it is encrypted as it arrives."""
+    referral = get_referral_for(request.user, reference, action="triage")
+    return _referral_attach(request, referral)
+
+
+@with_encrypted_upload
+def _referral_attach(request, referral):
+    handler = request.encrypted_upload
+    form = StaffAttachmentForm(request.POST or None, request.FILES or None)
+    status = 200
+    if handler is not None and handler.too_large:
+        form.add_error(None, too_large_message(handler))
+        status = 413
+    elif handler is not None and form.is_valid():
+        services.attach_file(
+            referral,
+            received_file(request, form.cleaned_data["attachment"]),
+            actor=request.user,
+            title=form.cleaned_data["title"],
+        )
+        messages.success(request, "File attached.")
+        return redirect(referral)
+    else:
+        record_event(AuditAction.FORM_OPENED, target=referral, detail={"form": "attachment"})
+    return render(request, "referrals/attach.html", {"referral": referral, "form": form}, status=status)
+
+
+@requires_object_permission(VIEW_REFERRAL)
+def referral_attachment(request, reference, public_id):
+    """Download an attachment of a referral the user may see."""
+    referral = get_referral_for(request.user, reference)
+    evidence = referral.attachments.filter(public_id=public_id, disposed_at__isnull=True).first()
+    if evidence is None:
+        raise NotVisible("casework.evidence", str(public_id), "download")
+    return evidence_response(request, evidence, referral.reference)

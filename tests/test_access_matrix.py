@@ -67,6 +67,14 @@ MATRIX = [
     *rows_for("referrals:new", "get", only(TRIAGE_STAFF)),
     *object_rows("referrals:detail", "get", SEES_REFERRAL, SEES_REFERRAL, CASE_REFERRAL),
     *object_rows("referrals:assess", "get", TRIAGE_STAFF, SEES_REFERRAL, CASE_REFERRAL),
+    *object_rows("referrals:attach", "get", TRIAGE_STAFF, SEES_REFERRAL, CASE_REFERRAL),
+    *object_rows(
+        "referrals:attachment",
+        "get",
+        SEES_REFERRAL,
+        SEES_REFERRAL,
+        {"reference": "__case_referral__", "public_id": "__attachment__"},
+    ),
     *object_rows("referrals:action", "post", TRIAGE_STAFF, SEES_REFERRAL, START_TRIAGE, allowed_status="referral"),
     *rows_for("public:share_concern", "get", every(200, anonymous=200)),
     *rows_for("public:follow_up", "get", every(200, anonymous=200)),
@@ -124,6 +132,20 @@ def evidence(case_investigation, lead_investigator, evidence_storage):
 
 
 @pytest.fixture
+def attachment(case_referral, evidence_storage):
+    """A file the referrer attached to the matrix referral."""
+    import uuid
+
+    from casework.evidence import services, vault
+
+    evidence_id = uuid.uuid4()
+    blob = vault.store_stream(evidence_id, [b"referrer's letter"])
+    return services.add_evidence(
+        blob, evidence_id, actor=None, title="Letter", filename="letter.txt", referral=case_referral
+    )
+
+
+@pytest.fixture
 def direction(db):
     """A direction registered by a director who is none of the personas, so either approver may approve."""
     from accounts.roles import Role
@@ -149,6 +171,7 @@ def test_access_matrix(
     case_investigation,
     direction,
     evidence,
+    attachment,
     url_name,
     method,
     persona,
@@ -160,6 +183,7 @@ def test_access_matrix(
         "__case_investigation__": case_investigation.reference,
         "__direction__": direction.public_id,
         "__evidence__": evidence.public_id,
+        "__attachment__": attachment.public_id,
     }
     kwargs = {key: placeholders.get(value, value) for key, value in (kwargs or {}).items()} or None
     url = reverse(url_name, kwargs=kwargs)

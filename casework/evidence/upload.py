@@ -73,7 +73,27 @@ class EncryptingUploadHandler(FileUploadHandler):
             self.blob = None
 
 
-def with_encrypted_upload(view):
+def too_large_message(handler) -> str:
+    return "The file is larger than the %s MB limit. Nothing was kept." % (handler.max_bytes // 2**20)
+
+
+class ReceivedFile:
+    """An encrypted upload ready to become evidence: the form's file and the id it was bound to."""
+
+    def __init__(self, upload: EncryptedUpload, evidence_id: uuid.UUID):
+        self.upload, self.evidence_id = upload, evidence_id
+
+
+def received_file(request, upload) -> ReceivedFile | None:
+    """The request's encrypted upload (None when no file was sent), marked as consumed."""
+    if not upload:
+        return None
+    handler = request.encrypted_upload
+    handler.consumed = True
+    return ReceivedFile(upload, handler.evidence_id)
+
+
+def with_encrypted_upload(view=None, *, max_bytes_setting: str = "EVIDENCE_MAX_BYTES"):
     """Run `view` with uploads going straight through the encrypting handler.
 
     The handler must be in place before anything reads the request body, and Django's CSRF check
@@ -82,13 +102,16 @@ def with_encrypted_upload(view):
     blob became evidence; otherwise (invalid form, refusal, error, dropped connection) the blob is
     removed here.
     """
+    if view is None:
+        return lambda actual_view: with_encrypted_upload(actual_view, max_bytes_setting=max_bytes_setting)
     protected = csrf_protect(view)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         handler = None
         if request.method == "POST":
-            handler = EncryptingUploadHandler(request, evidence_id=uuid.uuid4(), max_bytes=settings.EVIDENCE_MAX_BYTES)
+            max_bytes = getattr(settings, max_bytes_setting)
+            handler = EncryptingUploadHandler(request, evidence_id=uuid.uuid4(), max_bytes=max_bytes)
             request.upload_handlers = [handler]
         request.encrypted_upload = handler
         try:

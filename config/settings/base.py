@@ -160,6 +160,7 @@ EVIDENCE_KEYS = env_list("EVIDENCE_KEYS")
 EVIDENCE_KEYRING = env_str("EVIDENCE_KEYRING", "casework.evidence.keys.local_keyring")
 EVIDENCE_ROOT = env_str("EVIDENCE_ROOT", str(BASE_DIR / ".data" / "evidence"))
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 4096) * 1024 * 1024
+PUBLIC_ATTACHMENT_MAX_BYTES = env_int("PUBLIC_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 
 LOGGING = {
     "version": 1,

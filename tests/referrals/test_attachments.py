@@ -1,0 +1,120 @@
+"""Files with concerns: from the public form, the follow-up page and intake staff, encrypted on arrival."""
+
+import os
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from casework.models import Evidence
+from referrals import services
+from referrals.models import Referral
+from tests.referrals.test_public_form import valid_answers
+
+MARKER = b"REFERRER-LETTER-" + os.urandom(10).hex().encode()
+
+
+def form_token(client) -> str:
+    html = client.get("/share-a-concern/").content.decode()
+    match = re.search(r'name="form_token" value="([^"]+)"', html)
+    assert match is not None
+    return match.group(1)
+
+
+def every_byte_under(root) -> bytes:
+    found = b""
+    for folder, _, names in os.walk(root):
+        for name in names:
+            with open(os.path.join(folder, name), "rb") as handle:
+                found += handle.read()
+    return found
+
+
+def test_public_form_attachment_is_encrypted_on_arrival_and_staff_can_download_it(intake, evidence_storage):
+    client = Client(enforce_csrf_checks=True)
+    token = form_token(client)
+    content = b"Dear sir,\n" + MARKER + b"\n" * 100
+    response = client.post(
+        "/share-a-concern/",
+        {
+            **valid_answers(),
+            "form_token": token,
+            "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+            "attachment": SimpleUploadedFile("../letter.txt", content, content_type="image/png"),
+        },
+    )
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    attachment = referral.attachments.get()
+    assert (attachment.display_name, attachment.content_type, attachment.added_by) == ("letter.txt", "text/plain", None)
+    assert MARKER not in every_byte_under(evidence_storage)
+    staff = Client()
+    staff.force_login(intake)
+    download = staff.get(reverse("referrals:attachment", args=[referral.reference, attachment.public_id]))
+    assert download.getvalue() == content
+
+
+@override_settings(PUBLIC_ATTACHMENT_MAX_BYTES=1024 * 1024)
+def test_an_oversized_public_attachment_saves_nothing_and_keeps_the_answers(client, db, evidence_storage):
+    response = client.post(
+        "/share-a-concern/",
+        {
+            **valid_answers(),
+            "form_token": form_token(client),
+            "attachment": SimpleUploadedFile("big.bin", os.urandom(2 * 1024 * 1024)),
+        },
+    )
+    assert response.status_code == 413
+    html = response.content.decode()
+    assert "larger than the 1 MB limit" in html
+    assert "Westfield University Hospitals" in html
+    assert not Referral.objects.exists()
+    assert not Evidence.objects.exists()
+    assert every_byte_under(evidence_storage) == b""
+
+
+def test_follow_up_with_an_attachment(client, intake, evidence_storage):
+    referral, code = services.receive_referral(
+        {k: v for k, v in valid_answers().items() if k not in ("website", "occurred_on")}
+    )
+    response = client.post(
+        "/share-a-concern/follow-up/",
+        {
+            "reference": referral.reference,
+            "receipt_code": code,
+            "text": "Photo of the equipment",
+            "attachment": SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0" + os.urandom(500)),
+        },
+    )
+    assert response.status_code == 200
+    assert referral.attachments.get().content_type == "image/jpeg"
+
+
+def test_wrong_code_with_an_attachment_keeps_nothing(client, db, evidence_storage):
+    referral, _ = services.receive_referral(
+        {k: v for k, v in valid_answers().items() if k not in ("website", "occurred_on")}
+    )
+    client.post(
+        "/share-a-concern/follow-up/",
+        {
+            "reference": referral.reference,
+            "receipt_code": "WRONG",
+            "text": "x",
+            "attachment": SimpleUploadedFile("a.txt", b"hello"),
+        },
+    )
+    assert not Evidence.objects.exists()
+    assert every_byte_under(evidence_storage) == b""
+
+
+@pytest.mark.parametrize("persona", ["intake", "director"])
+def test_staff_attach_a_posted_letter(client, personas, case_referral, evidence_storage, persona):
+    client.force_login(personas[persona])
+    response = client.post(
+        reverse("referrals:attach", args=[case_referral.reference]),
+        {"title": "Letter received by post", "attachment": SimpleUploadedFile("scan.pdf", b"%PDF-1.4 scan")},
+    )
+    assert response.status_code == 302
+    assert case_referral.attachments.get().added_by == personas[persona]
