@@ -1,5 +1,6 @@
 """About fifteen demo investigations across every stage, two of them directed, through the real services."""
 
+import uuid
 from datetime import timedelta
 
 from django.utils import timezone
@@ -7,6 +8,8 @@ from django.utils import timezone
 from casework import services
 from casework.choices import InvestigationState as S
 from casework.choices import TeamRole
+from casework.evidence import services as evidence_services
+from casework.evidence import vault
 from casework.models import Investigation
 from referrals.models import ReferenceCounter
 
@@ -103,6 +106,7 @@ def walk(investigation, stage, lead, people) -> None:
             services.launch(
                 investigation, actor=lead, start_statement="We are investigating %s." % investigation.title.lower()
             )
+            add_demo_evidence(investigation, lead)
             services.record_interview(
                 investigation,
                 actor=lead,
@@ -144,6 +148,22 @@ def walk(investigation, stage, lead, people) -> None:
         services.transition(investigation, "close", actor=director)
         if stage == S.ARCHIVED:
             services.transition(investigation, "archive", actor=director)
+
+
+def add_demo_evidence(investigation, lead) -> None:
+    """A small encrypted document on a case, through the same vault as real uploads."""
+    evidence_id = uuid.uuid4()
+    text = "Ward observation chart audit for %s.\n" % investigation.reference
+    blob = vault.store_stream(evidence_id, [text.encode() * 40])
+    evidence_services.add_evidence(
+        blob,
+        evidence_id,
+        actor=lead,
+        title="Observation chart audit",
+        filename="chart-audit.txt",
+        investigation=investigation,
+        source="The trust's patient safety team",
+    )
 
 
 def create_directed(people) -> list[Investigation]:

@@ -80,7 +80,7 @@ DEMO_LOGINS = {
 
 
 @pytest.fixture
-def demo_data(db, settings):
+def demo_data(db, settings, evidence_storage):
     settings.DEBUG = True
     call_command("seed_demo", "--if-empty")
 
