@@ -14,7 +14,7 @@ from casework.evidence.stream import TamperedError
 def evidence_response(request, evidence, case_reference: str):
     """The download of `evidence` (the caller has checked access), with its purpose audited."""
     purpose = request.GET.get("purpose", "").strip()[:200]
-    chunks = vault.read_plaintext(evidence)
+    chunks = vault.read_plaintext_ahead(evidence)
     try:
         first = next(chunks)
     except (TamperedError, KeyRetired, FileNotFoundError) as error:

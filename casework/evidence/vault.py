@@ -177,3 +177,42 @@ def read_plaintext(evidence) -> Iterator[bytes]:
             if plaintext:
                 yield plaintext
     yield decryptor.finalize()
+
+
+_DONE = object()
+
+
+def read_plaintext_ahead(evidence, depth: int = 4) -> Iterator[bytes]:
+    """`read_plaintext` decrypting on a second thread, a few segments ahead of the consumer.
+
+    AES-GCM holds the GIL but sending to a socket does not, so decryption of the next segments
+    overlaps with writing the previous ones to the client. Errors reach the consumer in order.
+    """
+    pending: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in read_plaintext(evidence):
+                while not stop.is_set():
+                    try:
+                        pending.put(chunk, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            pending.put(_DONE)
+        except BaseException as error:  # handed to the consumer, which re-raises it
+            pending.put(error)
+
+    producer = threading.Thread(target=produce, name="evidence-decrypt", daemon=True)
+    producer.start()
+    try:
+        while (item := pending.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        producer.join(timeout=5)

@@ -1,6 +1,7 @@
 """Benchmarks: run by `make bench`, never by `make test`. Each compares two sizes in one run."""
 
 import itertools
+import os
 import statistics
 import time
 from datetime import timedelta
@@ -56,3 +57,11 @@ def report(title: str, rows: list[tuple[str, float, int]]) -> None:
     print("\n%s" % title)
     for label, seconds, queries in rows:
         print("  %-28s median %8.3f ms  %2d queries" % (label, seconds * 1000, queries))
+
+
+def write_random_file(path, size: int) -> None:
+    """Exactly `size` random bytes, written in 16 MiB pieces."""
+    piece = 16 * 1024 * 1024
+    with open(path, "wb") as handle:
+        for start in range(0, size, piece):
+            handle.write(os.urandom(min(piece, size - start)))

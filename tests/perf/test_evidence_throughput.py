@@ -15,6 +15,8 @@ import time
 import pytest
 from django.conf import settings
 
+from tests.perf.conftest import write_random_file
+
 MIB = 1024 * 1024
 SIZES = {"100 MiB": 100 * MIB, "1 GiB": 1024 * MIB}
 MIN_RATIO = 0.8
@@ -81,9 +83,7 @@ def test_vault_keeps_up_with_age_and_memory_stays_flat(workdir):
     results = {}
     for label, size in SIZES.items():
         plain = workdir / ("plain-%s" % size)
-        with open(plain, "wb") as handle:
-            for _ in range(size // (16 * MIB)):
-                handle.write(os.urandom(16 * MIB))
+        write_random_file(plain, size)
         sealed = workdir / ("sealed-%s.age" % size)
         age_encrypt = best_of_two([age, "-r", recipient, "-o", str(sealed), str(plain)])
         age_decrypt = best_of_two([age, "-d", "-i", str(key_file), "-o", os.devnull, str(sealed)])

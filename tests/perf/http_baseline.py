@@ -1,0 +1,43 @@
+"""The HTTP benchmark's baseline: the same upload and download with encryption switched off.
+
+Only the benchmark's gunicorn loads this URLconf (tests/perf/http_settings.py). The plain upload
+uses Django's default upload handlers, hashes the file and stores it as it is; the plain download
+is a FileResponse. Both keep the same authentication and access policy as the real views.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, HttpResponse
+from django.urls import path
+
+from accounts.access import signed_in
+from config.urls import urlpatterns as project_urlpatterns
+
+
+def plain_storage() -> FileSystemStorage:
+    return FileSystemStorage(location=settings.EVIDENCE_ROOT + "-plain")
+
+
+@signed_in
+def plain_upload(request):
+    upload = request.FILES["file"]
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    name = plain_storage().save("plain.bin", upload)
+    return HttpResponse("%s %s" % (name, digest.hexdigest()))
+
+
+@signed_in
+def plain_download(request, name):
+    return FileResponse(plain_storage().open(name, "rb"), as_attachment=True)
+
+
+urlpatterns = [
+    path("bench/plain-upload/", plain_upload),
+    path("bench/plain-download/<str:name>/", plain_download),
+    *project_urlpatterns,
+]
