@@ -144,6 +144,34 @@ class Decryptor:
         return plaintext
 
 
+def decrypt_segments(data_key: bytes, associated_data: bytes, source, total_size: int):
+    """Decrypt a stored blob of known size, reading exactly one segment at a time (no copying).
+
+    Knowing the size tells which segment is last without reading ahead; a blob that was truncated
+    or extended then fails on the last-segment flag.
+    """
+    header = source.read(HEADER_SIZE)
+    if len(header) < HEADER_SIZE or header[0] != HEADER_SIZE:
+        raise TamperedError("The ciphertext header is missing or not of this format.")
+    cipher = _segment_cipher(data_key, header[1 : 1 + SALT_SIZE], associated_data)
+    prefix = header[1 + SALT_SIZE : HEADER_SIZE]
+    position, index = HEADER_SIZE, 0
+    while True:
+        limit = FIRST_CIPHERTEXT_SEGMENT if index == 0 else SEGMENT_SIZE
+        segment = source.read(limit)
+        position += len(segment)
+        last = position >= total_size
+        if len(segment) < TAG_SIZE or (not last and len(segment) < limit):
+            raise TamperedError("The ciphertext ends inside segment %s." % index)
+        try:
+            yield cipher.decrypt(_nonce(prefix, index, last), segment, None)
+        except InvalidTag as exc:
+            raise TamperedError("Segment %s failed authentication." % index) from exc
+        if last:
+            return
+        index += 1
+
+
 def _complete_segments(buffer: bytearray, view: memoryview, segment_limit):
     """Yield each segment that is complete and followed by more data; keep the rest in `buffer`.
 

@@ -20,7 +20,6 @@ from django.core.files.storage import FileSystemStorage, storages
 
 from casework.evidence import keys, stream
 
-READ_SIZE = stream.SEGMENT_SIZE
 # Upload chunks this size or larger let hashing and encryption overlap on two cores.
 WRITE_CHUNK_SIZE = 4 * 1024 * 1024
 SNIFF_BYTES = 8192
@@ -169,14 +168,12 @@ def store_stream(evidence_id: uuid.UUID, chunks, *, max_bytes: int | None = None
 
 def read_plaintext(evidence) -> Iterator[bytes]:
     """Authenticated plaintext of an evidence blob, segment by segment; raises TamperedError on any change."""
-    data_key = keys.keyring().unwrap(evidence.kek_id, bytes(evidence.wrapped_key), associated_data(evidence.public_id))
-    decryptor = stream.Decryptor(data_key, associated_data(evidence.public_id))
-    with evidence_storage().open(evidence.blob_name, "rb") as blob:
-        while chunk := blob.read(READ_SIZE):
-            plaintext = decryptor.update(chunk)
-            if plaintext:
-                yield plaintext
-    yield decryptor.finalize()
+    ad = associated_data(evidence.public_id)
+    data_key = keys.keyring().unwrap(evidence.kek_id, bytes(evidence.wrapped_key), ad)
+    storage = evidence_storage()
+    total_size = storage.size(evidence.blob_name)
+    with storage.open(evidence.blob_name, "rb") as blob:
+        yield from stream.decrypt_segments(data_key, ad, blob, total_size)
 
 
 _DONE = object()
