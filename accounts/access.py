@@ -194,6 +194,12 @@ def get_visible_object(model, user, action: str = "view", **lookup):
     obj = model.objects.visible_to(user, "view").filter(**lookup).first()
     if obj is None:
         raise NotVisible(target_type, target_ref, action)
-    if action != "view" and not model.objects.visible_to(user, action).filter(pk=obj.pk).exists():
+    if action != "view" and not may(user, action, obj):
         raise ActionDenied(target_type, target_ref, action)
     return obj
+
+
+def may(user, action: str, obj) -> bool:
+    """The same rule as `visible_to`, for one object already in hand: role-wide or granted on it."""
+    permission = "%s.%s_%s" % (obj._meta.app_label, action, obj._meta.model_name)
+    return user.has_perm(permission) or user.has_perm(permission, obj)
