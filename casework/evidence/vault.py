@@ -179,29 +179,40 @@ def read_plaintext(evidence) -> Iterator[bytes]:
 _DONE = object()
 
 
-def read_plaintext_ahead(evidence, depth: int = 4) -> Iterator[bytes]:
-    """`read_plaintext` decrypting on a second thread, a few segments ahead of the consumer.
+def read_plaintext_ahead(evidence, depth: int = 2, batch: int = 8) -> Iterator[bytes]:
+    """`read_plaintext` decrypting on a second thread, ahead of the consumer.
 
     AES-GCM holds the GIL but sending to a socket does not, so decryption of the next segments
-    overlaps with writing the previous ones to the client. Errors reach the consumer in order.
+    overlaps with writing the previous ones to the client. Segments are handed over in batches
+    (few thread switches) and at most `depth` batches wait, so memory stays bounded. Errors reach
+    the consumer in order, after the segments that were authenticated before them.
     """
     pending: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                pending.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
+        segments: list[bytes] = []
         try:
-            for chunk in read_plaintext(evidence):
-                while not stop.is_set():
-                    try:
-                        pending.put(chunk, timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            pending.put(_DONE)
+            for segment in read_plaintext(evidence):
+                segments.append(segment)
+                if len(segments) == batch:
+                    if not hand_over(segments):
+                        return
+                    segments = []
+            hand_over(segments)
+            hand_over(_DONE)
         except BaseException as error:  # handed to the consumer, which re-raises it
-            pending.put(error)
+            hand_over(segments)
+            hand_over(error)
 
     producer = threading.Thread(target=produce, name="evidence-decrypt", daemon=True)
     producer.start()
@@ -209,7 +220,7 @@ def read_plaintext_ahead(evidence, depth: int = 4) -> Iterator[bytes]:
         while (item := pending.get()) is not _DONE:
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            yield from item
     finally:
         stop.set()
         producer.join(timeout=5)

@@ -301,3 +301,21 @@ def test_evidence_register_shows_custody_and_directors_cannot_download(client, c
     client.force_login(director)
     url = reverse("casework:evidence_download", args=[case.reference, evidence.public_id])
     assert client.get(url).status_code == 403
+
+
+def test_decrypting_ahead_releases_only_authenticated_segments_then_fails(case, lead_investigator, evidence_storage):
+    content = os.urandom(3 * stream.SEGMENT_SIZE)
+    evidence = stored(case, lead_investigator, content=content)
+    path = blob_path(evidence_storage, evidence)
+    data = bytearray(read(path))
+    data[stream.SEGMENT_SIZE + 500] ^= 1  # inside the second segment
+    write(path, bytes(data))
+    released = bytearray()
+
+    def consume():
+        for piece in vault.read_plaintext_ahead(evidence):
+            released.extend(piece)
+
+    with pytest.raises(stream.TamperedError, match="Segment 1"):
+        consume()
+    assert bytes(released) == content[: stream.FIRST_PLAINTEXT_SEGMENT]
