@@ -68,6 +68,7 @@ class AuditAction(models.TextChoices):
     EVIDENCE_VERIFIED = "evidence.verified", "Evidence store verified"
     EVIDENCE_KEYS_ROTATED = "evidence.keys_rotated", "Evidence data keys re-wrapped"
     EVIDENCE_DISPOSED = "evidence.disposed", "Evidence disposed (key destroyed, blob deleted)"
+    EVIDENCE_LEGAL_HOLD = "evidence.legal_hold", "Legal hold placed or lifted"
     FIELD_KEYS_ROTATED = "system.field_keys_rotated", "Field encryption keys rotated"
     DEMO_DATA_SEEDED = "system.demo_data_seeded", "Demo data created"
 

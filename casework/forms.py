@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from casework.choices import EvidenceType, IntervieweeType, ResponseAssessment, TaskStatus, TeamRole
-from casework.models import TEXT_MAX_LENGTH
+from casework.models import TEXT_MAX_LENGTH, Evidence
 from referrals.forms import NHSFormMixin
 
 
@@ -20,36 +20,36 @@ def _person(label) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(label=label, queryset=get_user_model().objects.none())
 
 
-class PeopleFormMixin(NHSFormMixin):
-    """Forms whose person fields are limited to a queryset given by the view."""
+class ChoicesFromViewMixin(NHSFormMixin):
+    """Forms whose choice fields (people, evidence) are limited to a queryset given by the view."""
 
-    person_fields: tuple[str, ...] = ()
+    choice_fields: tuple[str, ...] = ()
 
-    def __init__(self, *args, people=None, **kwargs):
+    def __init__(self, *args, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in self.person_fields:
-            self.fields[name].queryset = people  # type: ignore[attr-defined]
+        for name in self.choice_fields:
+            self.fields[name].queryset = choices  # type: ignore[attr-defined]
 
 
 class ReasonForm(NHSFormMixin, forms.Form):
     reason = _text("Reason")
 
 
-class StartScopingForm(PeopleFormMixin, forms.Form):
-    person_fields = ("lead",)
+class StartScopingForm(ChoicesFromViewMixin, forms.Form):
+    choice_fields = ("lead",)
     lead = _person("Lead investigator")
     override_reason = _text("Reason to override a declared conflict (directors only)", required=False, rows=2)
 
 
-class TeamMemberForm(PeopleFormMixin, forms.Form):
-    person_fields = ("user",)
+class TeamMemberForm(ChoicesFromViewMixin, forms.Form):
+    choice_fields = ("user",)
     user = _person("Person")
     role = forms.ChoiceField(label="Role on the case", choices=TeamRole.choices)
     override_reason = _text("Reason to override a declared conflict (directors only)", required=False, rows=2)
 
 
-class RemoveMemberForm(PeopleFormMixin, forms.Form):
-    person_fields = ("user",)
+class RemoveMemberForm(ChoicesFromViewMixin, forms.Form):
+    choice_fields = ("user",)
     user = _person("Team member")
     reason = _text("Reason", required=False, rows=2)
 
@@ -70,8 +70,8 @@ class DiscontinueForm(NHSFormMixin, forms.Form):
     reasons = _text("Reasons (published in the discontinuation statement)", rows=4)
 
 
-class TaskForm(PeopleFormMixin, forms.Form):
-    person_fields = ("assignee",)
+class TaskForm(ChoicesFromViewMixin, forms.Form):
+    choice_fields = ("assignee",)
     title = forms.CharField(label="Task", max_length=200)
     assignee = _person("Assign to")
     due_date = forms.DateField(label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -142,8 +142,8 @@ class RevocationForm(NHSFormMixin, forms.Form):
     reason = _text("Reason", rows=3)
 
 
-class LeaverForm(PeopleFormMixin, forms.Form):
-    person_fields = ("leaver", "successor")
+class LeaverForm(ChoicesFromViewMixin, forms.Form):
+    choice_fields = ("leaver", "successor")
     leaver = _person("Member of staff who is leaving")
     successor = _person("Colleague who takes over their cases and tasks")
 
@@ -162,3 +162,13 @@ class EvidenceForm(NHSFormMixin, forms.Form):
         if received_on > timezone.localdate():
             raise forms.ValidationError("The date received cannot be in the future.")
         return received_on
+
+
+class EvidenceChoiceForm(ChoicesFromViewMixin, forms.Form):
+    choice_fields = ("evidence",)
+    evidence = forms.ModelChoiceField(label="Evidence", queryset=Evidence.objects.none())
+
+
+class LegalHoldForm(EvidenceChoiceForm):
+    hold = forms.BooleanField(label="Under legal hold (blocks disposal)", required=False)
+    reason = _text("Reason", rows=2)

@@ -171,7 +171,7 @@ class CaseAction:
     form_class: Any
     perform: Callable
     available: Callable
-    people: Callable | None = None
+    choices: Callable | None = None
     # Checked before anything else (403 when false); workflow steps leave it to the state machine,
     # so that a step from the wrong state gets its explanation rather than a refusal.
     allowed: Callable | None = None
@@ -180,7 +180,7 @@ class CaseAction:
     def form(self, name: str, investigation, data=None):
         if self.form_class is None:
             return None
-        kwargs = {"people": self.people(investigation)} if self.people else {}
+        kwargs = {"choices": self.choices(investigation)} if self.choices else {}
         return self.form_class(data, prefix=name, **kwargs)
 
 
@@ -228,6 +228,14 @@ def _recommendation_step(inv, user, data):
 def _task_status(inv, user, data):
     task = get_object_or_404(Task, investigation=inv, pk=data["task"])
     services.set_task_status(task, data["status"], actor=user)
+
+
+def _directs(inv, user):
+    return user.has_perm("casework.direct_investigation")
+
+
+def _held_evidence(inv):
+    return inv.evidence.filter(disposed_at__isnull=True)
 
 
 ACTIONS: dict[str, CaseAction] = {
@@ -360,6 +368,24 @@ ACTIONS: dict[str, CaseAction] = {
         allowed=lambda inv, user: _on_team(inv, user) or user.has_perm("casework.direct_investigation"),
         listed=False,
     ),
+    "legal_hold": CaseAction(
+        "Place or lift a legal hold on evidence",
+        forms.LegalHoldForm,
+        lambda inv, user, data: evidence_services.set_legal_hold(
+            data["evidence"], hold=data["hold"], actor=user, reason=data["reason"]
+        ),
+        lambda inv, user: _directs(inv, user) and _held_evidence(inv).exists(),
+        _held_evidence,
+        allowed=_directs,
+    ),
+    "dispose_evidence": CaseAction(
+        "Dispose of evidence (destroys its key, then the file)",
+        forms.EvidenceChoiceForm,
+        lambda inv, user, data: evidence_services.dispose(data["evidence"], actor=user),
+        lambda inv, user: _directs(inv, user) and _held_evidence(inv).exists(),
+        _held_evidence,
+        allowed=_directs,
+    ),
     "add_observation": CaseAction(
         "Record a safety observation",
         forms.ObservationForm,
@@ -408,7 +434,7 @@ def investigation_action(request, reference, action):
 @requires_permission("casework.direct_investigation")
 def leaver(request):
     """Hand a leaver's case roles and open tasks to a colleague, end their access and disable the account."""
-    form = forms.LeaverForm(request.POST or None, people=services.active_staff_for_team())
+    form = forms.LeaverForm(request.POST or None, choices=services.active_staff_for_team())
     if request.method == "POST" and form.is_valid():
         try:
             summary = services.process_leaver(

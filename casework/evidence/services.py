@@ -116,6 +116,22 @@ def rewrap_key(evidence) -> bool:
     return True
 
 
+def set_legal_hold(evidence, *, hold: bool, actor, reason: str) -> Evidence:
+    """Place or lift a legal hold; while it stands the evidence cannot be disposed of."""
+    if not actor.has_perm("casework.direct_investigation"):
+        raise PermissionDenied("Only a director can place or lift a legal hold.")
+    if not reason.strip():
+        raise WorkflowError("Give a reason for the legal hold decision.")
+    with transaction.atomic():
+        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        locked.legal_hold = hold
+        locked.save(update_fields=["legal_hold"])
+        record_event(
+            AuditAction.EVIDENCE_LEGAL_HOLD, actor=actor, target=locked, detail={"hold": hold, "reason": reason}
+        )
+    return locked
+
+
 def dispose(evidence, *, actor) -> Evidence:
     """Crypto-shred: destroy the wrapped data key, then delete the blob. A legal hold blocks it."""
     if not actor.has_perm("casework.direct_investigation"):

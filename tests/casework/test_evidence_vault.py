@@ -319,3 +319,28 @@ def test_decrypting_ahead_releases_only_authenticated_segments_then_fails(case, 
     with pytest.raises(stream.TamperedError, match="Segment 1"):
         consume()
     assert bytes(released) == content[: stream.FIRST_PLAINTEXT_SEGMENT]
+
+
+def test_legal_hold_and_disposal_through_the_investigation_page(
+    client, case, lead_investigator, director, evidence_storage, django_capture_on_commit_callbacks
+):
+    evidence = stored(case, lead_investigator)
+    Evidence.objects.filter(pk=evidence.pk).update(retention_until=date.today() - timedelta(days=1))
+    client.force_login(director)
+    action = lambda name: reverse("casework:action", args=[case.reference, name])  # noqa: E731
+    client.post(
+        action("legal_hold"),
+        {"legal_hold-evidence": evidence.pk, "legal_hold-hold": "on", "legal_hold-reason": "Inquest"},
+    )
+    refused = client.post(action("dispose_evidence"), {"dispose_evidence-evidence": evidence.pk}, follow=True)
+    assert "under a legal hold" in refused.content.decode()
+    assert os.path.exists(blob_path(evidence_storage, evidence))
+    client.post(action("legal_hold"), {"legal_hold-evidence": evidence.pk, "legal_hold-reason": "Inquest closed"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(action("dispose_evidence"), {"dispose_evidence-evidence": evidence.pk})
+    assert Evidence.objects.get(pk=evidence.pk).is_disposed
+    assert not os.path.exists(blob_path(evidence_storage, evidence))
+    client.force_login(lead_investigator)
+    download = reverse("casework:evidence_download", args=[case.reference, evidence.public_id])
+    assert client.get(download).status_code == 404
+    assert client.post(action("dispose_evidence"), {"dispose_evidence-evidence": evidence.pk}).status_code == 403
