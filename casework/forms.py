@@ -74,7 +74,9 @@ class TaskForm(ChoicesFromViewMixin, forms.Form):
     choice_fields = ("assignee",)
     title = forms.CharField(label="Task", max_length=200)
     assignee = _person("Assign to")
-    due_date = forms.DateField(label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(
+        label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class TaskStatusForm(NHSFormMixin, forms.Form):
@@ -89,7 +91,7 @@ class NoteForm(NHSFormMixin, forms.Form):
 class InterviewForm(NHSFormMixin, forms.Form):
     interviewee = forms.CharField(label="Who (role or description)", max_length=200)
     interviewee_type = forms.ChoiceField(label="Type", choices=IntervieweeType.choices)
-    held_on = forms.DateField(label="Date held", widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label="Date held", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     consent_given = forms.BooleanField(label="Consent recorded", required=False)
     consent_notes = _text("Consent notes", required=False, rows=2, max_length=2000)
 
@@ -106,7 +108,7 @@ class RecommendationStepForm(NHSFormMixin, forms.Form):
     )
     response_text = _text("Response", required=False, rows=3)
     response_received_on = forms.DateField(
-        label="Response received on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Response received on", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     assessment = forms.ChoiceField(
         label="Assessment", required=False, choices=[("", "Choose"), *ResponseAssessment.choices]
@@ -120,25 +122,31 @@ class ObservationForm(NHSFormMixin, forms.Form):
 
 class DirectionForm(NHSFormMixin, forms.Form):
     title = forms.CharField(label="Title", max_length=200)
-    issued_on = forms.DateField(label="Issued on", widget=forms.DateInput(attrs={"type": "date"}))
+    issued_on = forms.DateField(label="Issued on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     scope = _text("Scope", rows=4)
     mandated_report_date = forms.DateField(
-        label="Mandated report date (if any)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Mandated report date (if any)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
 class VariationForm(NHSFormMixin, forms.Form):
     issued_on = forms.DateField(
-        label="Variation issued on", initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label="Variation issued on",
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     summary = _text("What the variation changes", rows=3)
     mandated_report_date = forms.DateField(
-        label="New mandated report date (if moved)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="New mandated report date (if moved)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
 class RevocationForm(NHSFormMixin, forms.Form):
-    revoked_on = forms.DateField(label="Revoked on", widget=forms.DateInput(attrs={"type": "date"}))
+    revoked_on = forms.DateField(label="Revoked on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = _text("Reason", rows=3)
 
 
@@ -153,7 +161,9 @@ class EvidenceForm(NHSFormMixin, forms.Form):
     evidence_type = forms.ChoiceField(label="Type", choices=EvidenceType.choices)
     source = forms.CharField(label="Source (who or where it came from)", max_length=200, required=False)
     received_on = forms.DateField(
-        label="Date received", initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label="Date received",
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     file = forms.FileField(label="File")
 

@@ -63,7 +63,7 @@ class ConcernForm(NHSFormMixin, forms.ModelForm):
         required=False,
         label="When did it happen?",
         help_text="If you know. Events before 1 April 2017 can still be shared.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     patient_details = forms.CharField(
         required=False,

@@ -1,0 +1,46 @@
+"""An investigator uploads evidence in the browser and downloads it back, byte for byte."""
+
+import os
+
+import pytest
+
+from casework import services
+from casework.models import Evidence, Investigation
+from tests.factories import TEST_PASSWORD
+
+pytestmark = pytest.mark.usefixtures("migrated_data")
+
+
+def test_evidence_round_trip_through_the_browser(
+    page, live_server, director, lead_investigator, evidence_storage, tmp_path
+):
+    investigation = Investigation.objects.create(reference="INV-2026-0950", title="Infusion pumps")
+    services.start_scoping(investigation, actor=director, lead=lead_investigator)
+    original = tmp_path / "pump-log.csv"
+    content = b"time,alarm\n" + os.urandom(3 * 1024 * 1024)
+    original.write_bytes(content)
+
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", lead_investigator.username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(live_server.url + investigation.get_absolute_url())
+    page.get_by_role("link", name="Add evidence").click()
+    page.fill("#id_title", "Pump alarm log")
+    page.select_option("#id_evidence_type", "data")
+    page.set_input_files("#id_file", str(original))
+    page.get_by_role("button", name="Upload evidence").click()
+    assert "Evidence added: Pump alarm log" in page.content(), page.locator("main").inner_text()[:800]
+    evidence = Evidence.objects.get()
+    assert evidence.size == len(content)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Pump alarm log").click()
+    download = download_info.value
+    assert download.suggested_filename == "pump-log.csv"
+    with open(download.path(), "rb") as handle:
+        assert handle.read() == content
+    for folder, _, names in os.walk(evidence_storage):
+        for name in names:
+            with open(os.path.join(folder, name), "rb") as handle:
+                assert content[:4096] not in handle.read()
