@@ -9,7 +9,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.urls import path
 
 from accounts.access import signed_in
@@ -36,8 +36,21 @@ def plain_download(request, name):
     return FileResponse(plain_storage().open(name, "rb"), as_attachment=True)
 
 
+@signed_in
+def plain_stream(request, name):
+    """The plain file streamed in 1 MiB pieces through Python, as the encrypted download is (no sendfile)."""
+
+    def pieces():
+        with plain_storage().open(name, "rb") as source:
+            while piece := source.read(1024 * 1024):
+                yield piece
+
+    return StreamingHttpResponse(pieces(), content_type="application/octet-stream")
+
+
 urlpatterns = [
     path("bench/plain-upload/", plain_upload),
     path("bench/plain-download/<str:name>/", plain_download),
+    path("bench/plain-stream/<str:name>/", plain_stream),
     *project_urlpatterns,
 ]
