@@ -13,6 +13,7 @@ class AuditAction(models.TextChoices):
     PERMISSION_REVOKED = "access.permission_revoked", "Object permission revoked"
     DASHBOARD_VIEWED = "page.dashboard_viewed", "Dashboard viewed"
     FORM_OPENED = "page.form_opened", "Form opened"
+    ACTION_REFUSED = "page.action_refused", "Action refused (invalid form or not allowed now)"
     USER_LIST_VIEWED = "accounts.user_list_viewed", "User list viewed"
     AUDIT_LOG_VIEWED = "audit.log_viewed", "Audit log viewed"
     REFERRAL_VIEWED = "referral.viewed", "Referral viewed"

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import has_transition_perm
 
 from accounts.access import NotVisible, public, requires_object_permission, requires_permission
+from accounts.actions import run_page_action
 from accounts.roles import Role
 from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
@@ -416,19 +417,14 @@ def investigation_action(request, reference, action):
     investigation = get_investigation_for(request.user, reference)
     if spec.allowed is not None and not spec.allowed(investigation, request.user):
         raise PermissionDenied
-    form = spec.form(action, investigation, request.POST)
-    if form is not None and not form.is_valid():
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, "%s: %s%s" % (spec.label, "%s: " % field if field != "__all__" else "", error))
-        return redirect(investigation)
-    try:
-        spec.perform(investigation, request.user, form.cleaned_data if form is not None else {})
-    except WorkflowError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, "%s: done." % spec.label)
-    return redirect(investigation)
+    return run_page_action(
+        request,
+        investigation,
+        name=action,
+        label=spec.label,
+        form=spec.form(action, investigation, request.POST),
+        perform=lambda data: spec.perform(investigation, request.user, data),
+    )
 
 
 @requires_permission("casework.direct_investigation")

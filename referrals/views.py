@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import has_transition_perm
 
 from accounts.access import NotVisible, requires_object_permission, requires_permission
+from accounts.actions import run_page_action
 from audit.choices import AuditAction
 from audit.services import record_event
 from casework.evidence.http import evidence_response
@@ -317,19 +318,14 @@ def referral_action(request, reference, action):
     if not request.user.has_perm(spec.permission):
         raise PermissionDenied
     extra = {"assignees": services.triage_staff()} if action == "assign" else {}
-    form = spec.form(action, request.POST, **extra)
-    if form is not None and not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, "%s: %s" % (spec.label, error))
-        return redirect(referral)
-    try:
-        spec.perform(referral, request.user, form.cleaned_data if form is not None else {})
-    except services.WorkflowError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, "%s: done." % spec.label)
-    return redirect(referral)
+    return run_page_action(
+        request,
+        referral,
+        name=action,
+        label=spec.label,
+        form=spec.form(action, request.POST, **extra),
+        perform=lambda data: spec.perform(referral, request.user, data),
+    )
 
 
 @requires_object_permission(TRIAGE_REFERRAL)

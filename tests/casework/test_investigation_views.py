@@ -256,3 +256,11 @@ def test_resume_archive_through_the_page(client, personas):
     services.discontinue(investigation, actor=personas["director"], reasons="Stopped")
     client.post(action(investigation, "archive"))
     assert Investigation.objects.get(pk=investigation.pk).state == S.ARCHIVED
+
+
+def test_a_refused_step_is_audited(client, case, director):
+    client.force_login(director)
+    client.post(action(case, "approve_for_consultation"))
+    event = assert_audited(AuditAction.ACTION_REFUSED, actor=director, target_ref=case.reference)
+    assert event.detail["action"] == "approve_for_consultation"
+    assert "is now scoping" in event.detail["refusal"]

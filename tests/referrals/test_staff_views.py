@@ -189,7 +189,8 @@ def test_action_with_a_missing_reason_is_explained_and_changes_nothing(client, i
     referral = make_referral()
     client.force_login(intake)
     response = client.post(action_url(referral, "withdraw"), {"withdraw-reason": ""}, follow=True)
-    assert "Withdraw: This field is required" in response.content.decode()
+    assert "Withdraw: Reason: This field is required" in response.content.decode()
+    assert_audited(AuditAction.ACTION_REFUSED, actor=intake, target_ref=referral.reference)
     assert Referral.objects.get(pk=referral.pk).state == ReferralState.RECEIVED
 
 
