@@ -41,6 +41,10 @@ ACTIVE_STATES = [
 DISCONTINUABLE_STATES = [S.PROPOSED, *ACTIVE_STATES, S.PAUSED]
 
 
+# Once archived, an investigation's record is complete: nothing more is added to it.
+RECORD_CLOSED_STATES = [S.ARCHIVED, S.DISPOSED]
+
+
 class TeamRole(models.TextChoices):
     LEAD = "lead", "Lead investigator"
     INVESTIGATOR = "investigator", "Investigator"

@@ -20,7 +20,7 @@ from accounts.roles import Role
 from accounts.workflow import WorkflowError, run_transition, save_with_history_reason
 from audit.choices import AuditAction
 from audit.services import record_event
-from casework.choices import StatementKind, TaskStatus, TeamRole
+from casework.choices import RECORD_CLOSED_STATES, StatementKind, TaskStatus, TeamRole
 from casework.models import (
     CaseNote,
     Direction,
@@ -437,8 +437,18 @@ def revoke_direction(direction, *, actor, revoked_on, reason) -> Direction:
 
 
 def _require_team(investigation, actor) -> None:
+    """Team members only, and only while the investigation's record is still open."""
     if not actor.has_perm("casework.work_on_investigation", investigation):
         raise PermissionDenied("Only the investigation team can do this.")
+    require_open_record(investigation)
+
+
+def require_open_record(investigation) -> None:
+    if investigation.state in RECORD_CLOSED_STATES:
+        raise WorkflowError(
+            "%s is %s: its record is complete and nothing more can be added."
+            % (investigation, investigation.get_state_display().lower())
+        )
 
 
 def create_task(investigation, *, actor, title, assignee, due_date=None) -> Task:

@@ -22,7 +22,14 @@ from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 from casework import forms, services
-from casework.choices import ACTIVE_STATES, DirectionState, InvestigationState, StatementKind, TaskStatus
+from casework.choices import (
+    ACTIVE_STATES,
+    RECORD_CLOSED_STATES,
+    DirectionState,
+    InvestigationState,
+    StatementKind,
+    TaskStatus,
+)
 from casework.evidence import services as evidence_services
 from casework.evidence.http import evidence_response
 from casework.evidence.upload import too_large_message, with_encrypted_upload
@@ -110,6 +117,7 @@ def investigation_detail(request, reference):
             interviews=investigation.interviews.select_related("conducted_by"),
             observations=investigation.observations.all(),
             evidence=evidence_register(investigation),
+            can_add_evidence=investigation.state not in RECORD_CLOSED_STATES,
             timeline=timeline(investigation),
             recommendation_form=forms.RecommendationStepForm(prefix="recommendation_step"),
             task_status_form=forms.TaskStatusForm(prefix="task_status"),
@@ -191,6 +199,11 @@ def _can(name):
 
 def _on_team(inv, user):
     return user.has_perm(WORK_ON_INVESTIGATION, inv)
+
+
+def _works_on(inv, user):
+    """Offered while the record is open; refused with an explanation afterwards (services)."""
+    return _on_team(inv, user) and inv.state not in RECORD_CLOSED_STATES
 
 
 def _may_manage_team(inv, user):
@@ -331,7 +344,7 @@ ACTIONS: dict[str, CaseAction] = {
         lambda inv, user, data: services.create_task(
             inv, actor=user, title=data["title"], assignee=data["assignee"], due_date=data["due_date"]
         ),
-        _on_team,
+        _works_on,
         _members,
         allowed=_on_team,
     ),
@@ -342,14 +355,14 @@ ACTIONS: dict[str, CaseAction] = {
         "Add a journal note",
         forms.NoteForm,
         lambda inv, user, data: services.add_note(inv, data["text"], actor=user),
-        _on_team,
+        _works_on,
         allowed=_on_team,
     ),
     "record_interview": CaseAction(
         "Record an interview",
         forms.InterviewForm,
         lambda inv, user, data: services.record_interview(inv, actor=user, **data),
-        _on_team,
+        _works_on,
         allowed=_on_team,
     ),
     "draft_recommendation": CaseAction(
@@ -358,7 +371,7 @@ ACTIONS: dict[str, CaseAction] = {
         lambda inv, user, data: services.draft_recommendation(
             inv, actor=user, text=data["text"], addressee=data["addressee"]
         ),
-        _on_team,
+        _works_on,
         allowed=_on_team,
     ),
     "recommendation_step": CaseAction(
@@ -393,7 +406,7 @@ ACTIONS: dict[str, CaseAction] = {
         lambda inv, user, data: services.record_observation(
             inv, actor=user, text=data["text"], addressee=data["addressee"]
         ),
-        _on_team,
+        _works_on,
         allowed=_on_team,
     ),
 }

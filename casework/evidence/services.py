@@ -14,6 +14,7 @@ from audit.services import record_event
 from casework.evidence import keys, vault
 from casework.evidence.stream import TamperedError
 from casework.models import Evidence
+from casework.services import require_open_record
 
 FILENAME_MAX_LENGTH = 200
 UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^\w .()\-]+")
@@ -45,6 +46,8 @@ def add_evidence(
     try:
         if investigation is not None and not actor.has_perm("casework.work_on_investigation", investigation):
             raise PermissionDenied("Only the investigation team can add evidence.")
+        if investigation is not None:
+            require_open_record(investigation)
         if referral is not None and actor is not None and not actor.has_perm("referrals.triage_referral"):
             raise PermissionDenied("Only intake staff can attach files to a referral.")
         with transaction.atomic():

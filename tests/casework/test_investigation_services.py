@@ -1,5 +1,6 @@
 """Investigations through the services: workflow, team and conflicts, directions, work, recommendations."""
 
+import os
 from datetime import date, timedelta
 
 import pytest
@@ -429,3 +430,26 @@ def test_two_directors_pausing_at_once_exactly_one_wins(migrated_data):
     assert outcomes.count("won") == 1
     assert any("is now paused" in outcome and "nothing was changed" in outcome for outcome in outcomes)
     assert investigation.activities.filter(action="pause").count() == 1
+
+
+def test_nothing_is_added_to_an_archived_record(scoped, director, lead_investigator, evidence_storage):
+    import uuid
+
+    from casework.evidence import services as evidence_services
+    from casework.evidence import vault
+
+    services.discontinue(scoped, actor=director, reasons="Stopped")
+    services.transition(scoped, "archive", actor=director)
+    archived = fresh(scoped)
+    with pytest.raises(WorkflowError, match="record is complete"):
+        services.add_note(archived, "Late note", actor=lead_investigator)
+    with pytest.raises(WorkflowError, match="record is complete"):
+        services.create_task(archived, actor=lead_investigator, title="t", assignee=lead_investigator)
+    evidence_id = uuid.uuid4()
+    blob = vault.store_stream(evidence_id, [b"late evidence"])
+    with pytest.raises(WorkflowError, match="record is complete"):
+        evidence_services.add_evidence(
+            blob, evidence_id, actor=lead_investigator, title="t", filename="f", investigation=archived
+        )
+    assert not os.path.exists(os.path.join(evidence_storage, blob.blob_name))
+    assert not archived.notes.exists()
