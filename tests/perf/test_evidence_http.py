@@ -207,6 +207,7 @@ def test_encrypted_upload_and_download_keep_up_with_plain_http(tmp_path, migrate
         for label, size in SIZES.items():
             source = tmp_path / ("source-%s" % size)
             write_random_file(source, size)
+            os.sync()  # no earlier writes left to throttle this measurement
             results[label] = measure_round_trip(browser, investigation, source, size, port)
             source.unlink()
     finally:
