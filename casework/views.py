@@ -136,7 +136,8 @@ def timeline(investigation) -> list[dict]:
         for n in investigation.notes.select_related("author")
     ]
     entries += [
-        {"when": t.created_at, "what": "Task", "who": t.assignee, "text": t.title} for t in investigation.tasks.all()
+        {"when": t.created_at, "what": "Task", "who": t.assignee, "text": t.title}
+        for t in investigation.tasks.select_related("assignee")
     ]
     entries += [
         {

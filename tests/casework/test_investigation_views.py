@@ -264,3 +264,45 @@ def test_a_refused_step_is_audited(client, case, director):
     event = assert_audited(AuditAction.ACTION_REFUSED, actor=director, target_ref=case.reference)
     assert event.detail["action"] == "approve_for_consultation"
     assert "is now scoping" in event.detail["refusal"]
+
+
+def count_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_directions_page_queries_do_not_grow_with_directions(client, director, chief):
+    def add_direction(n):
+        direction = services.register_direction(
+            actor=director,
+            title="D%s" % n,
+            issued_on=timezone.localdate(),
+            scope="s",
+            mandated_report_date=timezone.localdate() + timedelta(days=100),
+        )
+        services.approve_direction(direction, actor=chief)
+        services.vary_direction(direction, actor=director, issued_on=timezone.localdate(), summary="v")
+
+    client.force_login(director)
+    add_direction(0)
+    one = count_queries(client, reverse("casework:directions"))
+    for n in range(1, 5):
+        add_direction(n)
+    assert count_queries(client, reverse("casework:directions")) == one
+
+
+def test_investigation_page_queries_do_not_grow_with_tasks(
+    client, case, lead_investigator, other_investigator, director
+):
+    services.add_team_member(case, other_investigator, TeamRole.ANALYST, actor=director)
+    client.force_login(lead_investigator)
+    services.create_task(case, actor=lead_investigator, title="t0", assignee=lead_investigator)
+    one = count_queries(client, case.get_absolute_url())
+    for n in range(1, 6):
+        assignee = other_investigator if n % 2 else lead_investigator
+        services.create_task(case, actor=lead_investigator, title="t%s" % n, assignee=assignee)
+    assert count_queries(client, case.get_absolute_url()) == one
