@@ -11,7 +11,8 @@ Ciphertext segments are 1 MiB (the first is shorter by the header), so plaintext
 1 MiB - 16, and 1 MiB - 56 for the first. An empty file is one empty last segment. Because every
 nonce carries the segment's position and whether it is last, and the key depends on a per-file
 salt and the associated data (the evidence id), truncation, extension, reordering, splicing
-between files and bit flips all fail authentication. Tink can decrypt what this writes (tested).
+between files and bit flips all fail authentication. Tink decrypts what this writes, and this
+decrypts what Tink writes (tested).
 """
 
 import os
@@ -50,15 +51,6 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
     return prefix + index.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
 
 
-def ciphertext_size(plaintext_size: int) -> int:
-    """The exact size of the encryption of `plaintext_size` bytes."""
-    if plaintext_size <= FIRST_PLAINTEXT_SEGMENT:
-        return HEADER_SIZE + plaintext_size + TAG_SIZE
-    rest = plaintext_size - FIRST_PLAINTEXT_SEGMENT
-    segments = 1 + -(-rest // PLAINTEXT_SEGMENT)
-    return HEADER_SIZE + plaintext_size + segments * TAG_SIZE
-
-
 class Encryptor:
     """Encrypts a stream fed in chunks of any size; memory stays at about one segment."""
 
@@ -88,60 +80,6 @@ class Encryptor:
         sealed = self._cipher.encrypt(_nonce(self._prefix, self._index, last), plaintext, None)
         self._index += 1
         return sealed
-
-
-class Decryptor:
-    """Decrypts a stream fed in chunks; returns only plaintext whose segment has been authenticated."""
-
-    def __init__(self, data_key: bytes, associated_data: bytes):
-        self._data_key, self._associated_data = data_key, associated_data
-        self._cipher: AESGCM | None = None
-        self._prefix = b""
-        self._buffer = bytearray()
-        self._index = 0
-
-    def _segment_limit(self) -> int:
-        return FIRST_CIPHERTEXT_SEGMENT if self._index == 0 else SEGMENT_SIZE
-
-    def update(self, data: bytes) -> bytes:
-        view = memoryview(data)
-        if self._cipher is None:
-            missing = HEADER_SIZE - len(self._buffer)
-            self._buffer += view[:missing]
-            view = view[missing:]
-            if len(self._buffer) < HEADER_SIZE:
-                return b""
-            self._read_header()
-        return b"".join(
-            self._open(segment, last=False) for segment in _complete_segments(self._buffer, view, self._segment_limit)
-        )
-
-    def finalize(self) -> bytes:
-        if self._cipher is None:
-            if len(self._buffer) < HEADER_SIZE:
-                raise TamperedError("The ciphertext is shorter than its header.")
-            self._read_header()
-        if len(self._buffer) < TAG_SIZE:
-            raise TamperedError("The ciphertext ends inside segment %s." % self._index)
-        return self._open(bytes(self._buffer), last=True)
-
-    def _read_header(self) -> None:
-        if self._buffer[0] != HEADER_SIZE:
-            raise TamperedError("The ciphertext header is not of this format.")
-        salt = bytes(self._buffer[1 : 1 + SALT_SIZE])
-        self._prefix = bytes(self._buffer[1 + SALT_SIZE : HEADER_SIZE])
-        self._cipher = _segment_cipher(self._data_key, salt, self._associated_data)
-        del self._buffer[:HEADER_SIZE]
-
-    def _open(self, segment: bytes, *, last: bool) -> bytes:
-        if self._cipher is None:
-            raise TamperedError("The ciphertext header was not read.")
-        try:
-            plaintext = self._cipher.decrypt(_nonce(self._prefix, self._index, last), segment, None)
-        except InvalidTag as exc:
-            raise TamperedError("Segment %s failed authentication." % self._index) from exc
-        self._index += 1
-        return plaintext
 
 
 def decrypt_segments(data_key: bytes, associated_data: bytes, source, total_size: int):
@@ -192,13 +130,3 @@ def _complete_segments(buffer: bytearray, view: memoryview, segment_limit):
         else:
             yield view[:limit]
             view = view[limit:]
-
-
-def encrypt_bytes(data_key: bytes, associated_data: bytes, plaintext: bytes) -> bytes:
-    encryptor = Encryptor(data_key, associated_data)
-    return encryptor.update(plaintext) + encryptor.finalize()
-
-
-def decrypt_bytes(data_key: bytes, associated_data: bytes, ciphertext: bytes) -> bytes:
-    decryptor = Decryptor(data_key, associated_data)
-    return decryptor.update(ciphertext) + decryptor.finalize()
