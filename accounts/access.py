@@ -3,7 +3,9 @@
 Three layers, all deny-by-default:
 
 1. Django's LoginRequiredMiddleware sends anonymous requests to the log-in page unless a view is
-   declared `public`.
+   declared `public`; a user who has given a password but not yet a second-factor code reaches
+   only the views declared `before_second_factor` (the code and enrolment pages, log-out) and is
+   sent to give a code from everywhere else.
 2. `AccessPolicyMiddleware` refuses to run a view with no declared policy (and a system check fails
    at start-up), and enforces model-level permissions (`requires_permission`).
 3. Object-level need-to-know: protected models use `ObjectPermissionQuerySet.visible_to(user,
@@ -21,17 +23,22 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
+from accounts.mfa import has_authenticator
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 
 
 class PolicyKind(StrEnum):
     PUBLIC = "public"
+    BEFORE_SECOND_FACTOR = "before_second_factor"
     SIGNED_IN = "signed_in"
     PERMISSION = "permission"
     OBJECT_PERMISSION = "object_permission"
@@ -61,6 +68,11 @@ def _declare(policy: AccessPolicy):
 def public(view):
     """No log-in needed (the log-in page, and later the public concern form)."""
     return _declare(AccessPolicy(PolicyKind.PUBLIC))(view)
+
+
+def before_second_factor(view):
+    """Signed in with a password, second factor not necessarily given yet (MFA pages, log-out)."""
+    return _declare(AccessPolicy(PolicyKind.BEFORE_SECOND_FACTOR))(view)
 
 
 def signed_in(view):
@@ -130,6 +142,10 @@ class AccessPolicyMiddleware:
             # LoginRequiredMiddleware has already redirected anonymous users; this is defence in depth.
             record_denial(request, "inactive account")
             raise PermissionDenied
+        if policy.kind is PolicyKind.BEFORE_SECOND_FACTOR:
+            return None
+        if not user.is_verified():
+            return redirect_to_second_factor(request)
         if policy.kind is PolicyKind.PERMISSION and not user.has_perm(policy.permission):
             record_denial(request, "permission %s" % policy.permission)
             raise PermissionDenied
@@ -141,6 +157,13 @@ class AccessPolicyMiddleware:
         elif isinstance(exception, PermissionDenied):
             record_denial(request, "permission denied")
         return None
+
+
+def redirect_to_second_factor(request):
+    """Send a password-only session to give its code (or set up an authenticator), then come back."""
+    target = "accounts:mfa_verify" if has_authenticator(request.user) else "accounts:mfa_setup"
+    come_back = request.get_full_path() if request.method == "GET" else ""
+    return redirect_to_login(come_back, reverse(target)) if come_back else redirect(target)
 
 
 def record_denial(request, reason: str, *, target_type: str = "", target_ref: str = "") -> None:

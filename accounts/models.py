@@ -1,13 +1,16 @@
 """Staff identity. Roles are groups (accounts.roles); case access is per object (accounts.access)."""
 
+import hashlib
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django_otp.models import Device
 
 from accounts.roles import Role
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp devices add reverse managers
     """A member of staff. There are no public accounts: referrers never sign in."""
 
     class Meta:
@@ -65,3 +68,44 @@ class ConflictDeclaration(models.Model):
     def is_current(self, on=None) -> bool:
         on = on or timezone.localdate()
         return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+
+def recovery_code_digest(code: str) -> str:
+    """SHA-256 of a recovery code as typed, ignoring case, spaces and hyphens.
+
+    Codes carry 80 random bits, so a plain hash is enough: nothing short of the code matches it.
+    """
+    normalised = "".join(code.split()).replace("-", "").lower()
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+class RecoveryCodeDevice(Device):
+    """A user's single-use recovery codes, for when their authenticator is lost; only hashes are kept."""
+
+    def verify_token(self, token) -> bool:
+        """Accept an unused code once; called inside django-otp's transaction, so the row lock holds."""
+        code = (
+            self.codes.select_for_update()
+            .filter(code_hash=recovery_code_digest(str(token)), used_at__isnull=True)
+            .first()
+        )
+        if code is None:
+            return False
+        code.used_at = timezone.now()
+        code.save(update_fields=["used_at"])
+        return True
+
+    def remaining(self) -> int:
+        return self.codes.filter(used_at__isnull=True).count()
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "code_hash"], name="recovery_code_unique_per_device")]
+
+    def __str__(self) -> str:
+        return "recovery code %s" % self.pk

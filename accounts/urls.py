@@ -6,4 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("users/", views.user_list, name="user_list"),
     path("declarations/", views.declarations, name="declarations"),
+    path("second-factor/", views.mfa_verify, name="mfa_verify"),
+    path("second-factor/set-up/", views.mfa_setup, name="mfa_setup"),
+    path("second-factor/settings/", views.mfa_settings, name="mfa_settings"),
 ]

@@ -1,12 +1,17 @@
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, logout
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts.access import requires_permission, signed_in
+from accounts import mfa
+from accounts.access import before_second_factor, requires_permission, signed_in
+from accounts.models import RecoveryCodeDevice
 from accounts.roles import Role
 from accounts.workflow import WorkflowError
 from audit.choices import AuditAction
@@ -96,3 +101,110 @@ def declarations(request):
         "accounts/declarations.html",
         {"form": form, "declarations": request.user.conflict_declarations.all()},
     )
+
+
+# The second factor.
+
+
+class CodeForm(NHSFormMixin, forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=40,
+        help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+
+class ReauthenticationForm(NHSFormMixin, forms.Form):
+    """Password and a current code: asked for again before second-factor settings change."""
+
+    password = forms.CharField(
+        label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    code = CodeForm.base_fields["code"]
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if not self.user.check_password(self.cleaned_data["password"]):
+            raise forms.ValidationError("The password is not right. Nothing was changed.")
+        return cleaned
+
+
+def _safe_next(request, default: str = "dashboard") -> str:
+    """The page to return to, only if it is on this site (a forged `next=` to another host is ignored)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(default)
+
+
+@before_second_factor
+def mfa_verify(request):
+    """Second step of signing in: a code from the authenticator app or a recovery code."""
+    if not mfa.has_authenticator(request.user):
+        return redirect_to_login(_safe_next(request), resolve_url("accounts:mfa_setup"))
+    if mfa.is_verified(request):
+        return redirect(_safe_next(request))
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if mfa.verify_second_factor(request, form.cleaned_data["code"]):
+            return redirect(_safe_next(request))
+        if getattr(request, "axes_locked_out", False):
+            logout(request)  # too many wrong codes: django-axes answers with its lockout page
+            return HttpResponse(status=429)
+        form.add_error("code", "That code is wrong or has already been used. Enter the current code.")
+    return render(request, "accounts/mfa_verify.html", {"form": form, "next": _safe_next(request)})
+
+
+@before_second_factor
+def mfa_setup(request):
+    """Set up the authenticator app (QR code or typed key), confirmed by its first code.
+
+    Only for an account with no authenticator: replacing one needs a verified session and the
+    password again (`mfa_settings`), so a stolen password alone can never attach a new device.
+    """
+    if mfa.has_authenticator(request.user):
+        return redirect_to_login(_safe_next(request), resolve_url("accounts:mfa_verify"))
+    device = mfa.pending_authenticator(request.user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = mfa.confirm_authenticator(request, device, form.cleaned_data["code"])
+        if codes is not None:
+            return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _safe_next(request)})
+        form.add_error("code", "That code does not match. Check the time on your phone and enter the current code.")
+    context = {"form": form, "qr_code": mfa.qr_code_svg(device), "manual_key": mfa.manual_key(device)}
+    return render(request, "accounts/mfa_setup.html", {**context, "next": _safe_next(request)})
+
+
+@signed_in
+def mfa_settings(request):
+    """Recovery codes left; new recovery codes or a new authenticator, after the password and a code again."""
+    user = request.user
+    form = ReauthenticationForm(user, request.POST or None)
+    action = request.POST.get("action")
+    if request.method == "POST" and action in ("new_codes", "new_authenticator") and form.is_valid():
+        if mfa.verify_second_factor(request, form.cleaned_data["code"]):
+            if action == "new_codes":
+                codes = mfa.regenerate_recovery_codes(user, actor=user)
+                return render(
+                    request, "accounts/recovery_codes.html", {"codes": codes, "next": resolve_url("dashboard")}
+                )
+            mfa.remove_second_factor(user, actor=user, reason="replaced by the user")
+            messages.success(request, "Your old authenticator no longer works. Set up the new one now.")
+            return redirect("accounts:mfa_setup")
+        form.add_error("code", "That code is wrong or has already been used. Nothing was changed.")
+    if request.method == "GET":
+        record_event(AuditAction.FORM_OPENED, detail={"form": "second factor settings"})
+    recovery = RecoveryCodeDevice.objects.filter(user=user).first()
+    context = {"form": form, "recovery_codes_left": recovery.remaining() if recovery else 0}
+    return render(request, "accounts/mfa_settings.html", context)

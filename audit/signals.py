@@ -23,13 +23,15 @@ def record_logout(sender, request, user, **kwargs):
 
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
-def record_login_failed(sender, credentials, request=None, **kwargs):
+def record_login_failed(sender, credentials, request=None, second_factor_stage=None, **kwargs):
+    """A wrong password, or (sent by accounts.mfa with the stage) a wrong second-factor code."""
     attempted = str(credentials.get(get_user_model().USERNAME_FIELD, ""))[:ATTEMPTED_USERNAME_MAX_LENGTH]
     record_event(
-        AuditAction.LOGIN_FAILED,
+        AuditAction.MFA_FAILED if second_factor_stage else AuditAction.LOGIN_FAILED,
         outcome=Outcome.DENIED,
         target_type="accounts.user",
         target_ref=attempted,
+        detail={"stage": second_factor_stage} if second_factor_stage else None,
     )
 
 

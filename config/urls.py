@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
-from accounts.access import public, signed_in
+from accounts.access import before_second_factor, public
 from casework import views as casework_views
 
 urlpatterns = [
@@ -14,7 +14,7 @@ urlpatterns = [
         public(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
         name="login",
     ),
-    path("accounts/logout/", signed_in(auth_views.LogoutView.as_view()), name="logout"),
+    path("accounts/logout/", before_second_factor(auth_views.LogoutView.as_view()), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("referrals/", include("referrals.urls")),
     path("share-a-concern/", include("referrals.public_urls")),

@@ -10,7 +10,7 @@ from accounts.roles import Role
 from accounts.services import grant_object_permission
 from audit.models import AuditEvent
 from referrals.permissions import VIEW_REFERRAL
-from tests.factories import make_referral, make_user
+from tests.factories import StaffClient, make_referral, make_user
 
 _original_sql_flush = DatabaseOperations.sql_flush
 
@@ -33,6 +33,12 @@ def flush_past_audit_triggers():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(DatabaseOperations, "sql_flush", _sql_flush_past_audit_triggers)
         yield
+
+
+@pytest.fixture
+def client():
+    """Signed-in requests carry the second factor too (see StaffClient)."""
+    return StaffClient()
 
 
 @pytest.fixture

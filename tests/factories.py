@@ -1,8 +1,17 @@
 """Small builders for test data. Roles come from the real groups created by migrations."""
 
+import time
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.management.commands.seed_demo import DEMO_TOTP_SECRET
+from accounts.mfa import SESSION_VERIFIED_AT, install_known_authenticator
 from accounts.roles import Role
 from referrals.choices import CareSetting, ConcernKind, Frequency, HarmLevel, Region, ReporterType
 from referrals.models import Referral
@@ -16,6 +25,47 @@ def make_user(username: str, role: Role | None = None, **fields):
     if role is not None:
         user.groups.add(Group.objects.get(name=role.value))
     return user
+
+
+def give_authenticator(user) -> TOTPDevice:
+    """The user's authenticator, with the demo secret so tests can compute its codes."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first() or install_known_authenticator(
+        user, DEMO_TOTP_SECRET
+    )
+
+
+def current_code(user) -> str:
+    """A code the user's authenticator accepts now: the current one, or the next if that was used.
+
+    django-otp refuses a code at or before the last one accepted, and accepts one step ahead.
+    """
+    device = give_authenticator(user)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    step = max(totp.t(), device.last_t + 1)
+    totp.time = device.t0 + step * device.step
+    return "%0*d" % (device.digits, totp.token())
+
+
+def sign_in(client, username: str, password: str = TEST_PASSWORD, **extra):
+    """Both steps of a real sign-in through the pages: password, then the authenticator's code."""
+    user = get_user_model().objects.get(username=username)
+    give_authenticator(user)
+    client.post(reverse("login"), {"username": username, "password": password}, **extra)
+    return client.post(reverse("accounts:mfa_verify"), {"code": current_code(user)}, follow=True, **extra)
+
+
+class StaffClient(Client):
+    """A test client whose `force_login` ends like a real sign-in: password and second factor given.
+
+    The sign-in steps themselves are tested in tests/accounts/test_second_factor.py.
+    """
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = give_authenticator(user).persistent_id
+        session[SESSION_VERIFIED_AT] = time.time()
+        session.save()
 
 
 def referral_details(**overrides) -> dict:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.checks import iter_url_patterns
 from audit.choices import Outcome
 from audit.models import AuditEvent
-from tests.factories import TEST_PASSWORD
+from tests.factories import sign_in
 
 STAFF = ["intake", "lead_investigator", "other_investigator", "director", "chief", "auditor", "admin"]
 ALL_PERSONAS = [*STAFF, "anonymous"]
@@ -62,6 +62,11 @@ MATRIX = [
     *rows_for("logout", "get", every(405)),
     *rows_for("accounts:user_list", "get", only({"admin"})),
     *rows_for("accounts:declarations", "get", every(200)),
+    # Signed-in personas have given their second factor: the code page sends them on, set-up is
+    # refused (an authenticator exists) and goes to the code page; settings are their own.
+    *rows_for("accounts:mfa_verify", "get", every("dashboard")),
+    *rows_for("accounts:mfa_setup", "get", every("accounts:mfa_verify")),
+    *rows_for("accounts:mfa_settings", "get", every(200)),
     *rows_for("audit:event_list", "get", only({"auditor"})),
     *rows_for("referrals:list", "get", only({"intake", "director", "chief"})),
     *rows_for("referrals:new", "get", only(TRIAGE_STAFF)),
@@ -260,7 +265,7 @@ def main_content(response) -> str:
     return html[html.index("<main") : html.index("</main>")]
 
 
-def test_password_login_reaches_the_dashboard(client, intake):
-    response = client.post(reverse("login"), {"username": intake.username, "password": TEST_PASSWORD}, follow=True)
+def test_password_and_code_sign_in_reaches_the_dashboard(client, intake):
+    response = sign_in(client, intake.username)
     assert response.redirect_chain[-1][0] == reverse("dashboard")
     assert response.status_code == 200

@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "audit",
     "referrals",
@@ -38,6 +40,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -100,6 +103,13 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# Second factor (accounts/mfa.py): every staff account has a TOTP authenticator. Sensitive actions
+# ask for a fresh code when the last one is older than STEP_UP_MINUTES. django-otp refuses a code
+# already used and slows repeated failures; failures also count towards the django-axes lockout.
+OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "Patient safety investigations")
+STEP_UP_SECONDS = env_int("STEP_UP_MINUTES", 5) * 60
+RECOVERY_CODE_COUNT = 10
 
 # Login throttling (django-axes): lock a username from an address after repeated failures.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)

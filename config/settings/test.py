@@ -29,3 +29,6 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 # Serve static files straight from static/ (no collectstatic), as development does.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# django-otp slows every code after a wrong one (1 s, 2 s, 4 s...); tests that type a wrong code and
+# then the right one would wait. tests/accounts/test_second_factor.py switches it back on to test it.
+OTP_TOTP_THROTTLE_FACTOR = 0

@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from audit.choices import AuditAction
 from referrals.models import Referral
+from tests.factories import sign_in
 from tests.helpers import assert_audited
 
 INTAKE_REFERRAL_PERMISSIONS = {
@@ -89,7 +90,7 @@ def demo_data(db, settings, evidence_storage):
 def test_each_demo_user_logs_in_with_the_demo_password_and_sees_their_dashboard(
     client, demo_data, settings, username, role
 ):
-    response = client.post(reverse("login"), {"username": username, "password": settings.DEMO_PASSWORD}, follow=True)
+    response = sign_in(client, username, settings.DEMO_PASSWORD)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == reverse("dashboard")
     html = response.content.decode()
@@ -111,7 +112,7 @@ def test_seed_demo_if_empty_does_not_run_twice_but_still_prints_the_logins(demo_
 def test_demo_investigators_each_see_only_their_own_referral(client, demo_data, settings):
     seen = {}
     for username in ("investigator", "investigator2"):
-        client.post(reverse("login"), {"username": username, "password": settings.DEMO_PASSWORD})
+        sign_in(client, username, settings.DEMO_PASSWORD)
         html = client.get(reverse("dashboard")).content.decode()
         seen[username] = {ref for ref in Referral.objects.values_list("reference", flat=True) if ref in html}
         client.post(reverse("logout"))

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import LimitedStream
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import Client, RequestFactory, override_settings
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from accounts.workflow import WorkflowError
@@ -21,6 +21,7 @@ from casework.evidence import services as evidence_services
 from casework.evidence import stream, vault
 from casework.evidence.services import clean_filename
 from casework.models import Evidence, Investigation
+from tests.factories import StaffClient
 from tests.helpers import assert_audited
 
 # Random per run, so the marker appears nowhere (not even in this source or a log) except in the upload.
@@ -58,7 +59,7 @@ def every_file_under(*roots) -> list[str]:
 def test_uploaded_plaintext_is_nowhere_on_disk_and_downloads_intact(case, lead_investigator, evidence_storage):
     content = b"%PDF-1.7\n" + MARKER + os.urandom(3 * stream.SEGMENT_SIZE) + MARKER
     # A browser-like client: CSRF enforced, so the token check must not make Django spool the file.
-    client = Client(enforce_csrf_checks=True)
+    client = StaffClient(enforce_csrf_checks=True)
     client.force_login(lead_investigator)
     client.get(reverse("casework:evidence_upload", args=[case.reference]))
     response = upload(client, case, content, csrfmiddlewaretoken=client.cookies["csrftoken"].value)

@@ -3,7 +3,7 @@
 import pytest
 
 from referrals.models import Referral
-from tests.factories import TEST_PASSWORD
+from tests.e2e.browser import sign_in
 
 pytestmark = pytest.mark.usefixtures("migrated_data")
 
@@ -26,10 +26,7 @@ def test_public_concern_reaches_the_intake_queue_and_is_triaged(page, live_serve
     assert len(code) == 14
     assert Referral.objects.get(reference=reference).is_anonymous
 
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", intake.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server, intake)
     page.get_by_role("link", name="Intake queue").click()
     page.fill("#id_q", "fetal heart trace")
     page.get_by_role("button", name="Apply filters").click()

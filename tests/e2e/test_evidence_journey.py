@@ -6,7 +6,7 @@ import pytest
 
 from casework import services
 from casework.models import Evidence, Investigation
-from tests.factories import TEST_PASSWORD
+from tests.e2e.browser import sign_in
 
 pytestmark = pytest.mark.usefixtures("migrated_data")
 
@@ -20,10 +20,7 @@ def test_evidence_round_trip_through_the_browser(
     content = b"time,alarm\n" + os.urandom(3 * 1024 * 1024)
     original.write_bytes(content)
 
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", lead_investigator.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server, lead_investigator)
     page.goto(live_server.url + investigation.get_absolute_url())
     page.get_by_role("link", name="Add evidence").click()
     page.fill("#id_title", "Pump alarm log")

@@ -5,16 +5,9 @@ import pytest
 from casework import services
 from casework.choices import TeamRole
 from casework.models import Investigation
-from tests.factories import TEST_PASSWORD
+from tests.e2e.browser import sign_in
 
 pytestmark = pytest.mark.usefixtures("migrated_data")
-
-
-def sign_in(page, live_server, user):
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_director_appoints_a_lead_who_then_keeps_the_journal(page, live_server, director, lead_investigator):

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.roles import Role
-from tests.factories import TEST_PASSWORD
+from tests.e2e.browser import sign_in
 
 pytestmark = pytest.mark.usefixtures("migrated_data")
 
@@ -17,18 +17,17 @@ ROLE_PERSONAS = [
 ]
 
 
-def sign_in(page, live_server, user):
+def sign_in_from_home(page, live_server, user):
+    """Going to the home page first: the log-in page, then the code page, then back home."""
     page.goto(live_server.url + "/")
     assert page.url.startswith(live_server.url + "/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server, user, start=page.url.removeprefix(live_server.url))
 
 
 @pytest.mark.parametrize(("persona", "role"), ROLE_PERSONAS)
 def test_role_signs_in_sees_their_dashboard_and_signs_out(page, live_server, personas, persona, role):
     user = personas[persona]
-    sign_in(page, live_server, user)
+    sign_in_from_home(page, live_server, user)
 
     assert page.url == live_server.url + "/"
     assert page.locator("main .nhsuk-caption-l").inner_text() == role.label

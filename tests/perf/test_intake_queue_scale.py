@@ -5,11 +5,10 @@ is within 1.5x of the 1,000-row median.
 """
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
-from tests.factories import make_user
+from tests.factories import StaffClient, make_user
 from tests.perf.conftest import add_referrals, measure, report
 
 MAX_RATIO = 1.5
@@ -18,7 +17,7 @@ RARE_TERM_ROWS = 20  # a specific search: the same number of matches whatever th
 
 @pytest.mark.django_db
 def test_intake_queue_first_page_and_search_do_not_slow_with_size():
-    client = Client()
+    client = StaffClient()
     client.force_login(make_user("bench_intake", Role.INTAKE_OFFICER))
     queue = reverse("referrals:list")
 

@@ -7,13 +7,12 @@ members, and the 20,000-case list median is within 1.5x of the 200-case one.
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
 from casework.choices import TeamRole
 from casework.models import CaseNote, Investigation, InvestigationUserObjectPermission, TeamMembership
-from tests.factories import make_user
+from tests.factories import StaffClient, make_user
 from tests.perf.conftest import measure, report
 
 MAX_RATIO = 1.5
@@ -50,7 +49,7 @@ def test_investigator_list_and_page_do_not_slow_with_the_portfolio():
     mine = add_investigations(ON_TEAM, 1)
     put_on_team(investigator, mine, permissions, investigator)
     page_case = mine[0]
-    client = Client()
+    client = StaffClient()
     client.force_login(investigator)
     list_url = reverse("casework:list")
     case_url = page_case.get_absolute_url()

@@ -11,6 +11,7 @@ from django.urls import reverse
 from casework.models import Evidence
 from referrals import services
 from referrals.models import Referral
+from tests.factories import StaffClient
 from tests.referrals.test_public_form import valid_answers
 
 MARKER = b"REFERRER-LETTER-" + os.urandom(10).hex().encode()
@@ -50,7 +51,7 @@ def test_public_form_attachment_is_encrypted_on_arrival_and_staff_can_download_i
     attachment = referral.attachments.get()
     assert (attachment.display_name, attachment.content_type, attachment.added_by) == ("letter.txt", "text/plain", None)
     assert MARKER not in every_byte_under(evidence_storage)
-    staff = Client()
+    staff = StaffClient()
     staff.force_login(intake)
     download = staff.get(reverse("referrals:attachment", args=[referral.reference, attachment.public_id]))
     assert download.getvalue() == content

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.mfa import install_known_authenticator
 from accounts.roles import Role
 from audit.choices import AuditAction
 from audit.services import record_event
@@ -22,6 +23,9 @@ DEMO_USERS = [
     ("auditor", "Ian", "Porter", Role.AUDITOR),
     ("admin", "Alex", "Rowe", Role.SYSTEM_ADMINISTRATOR),
 ]
+# Every demo user's authenticator secret, so that codes can be computed for demonstrations and tests
+# (for example `oathtool --totp -b JBSWY3DPEHPK3PXP`, or by adding the key to an authenticator app).
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105 (a published demo key; seed_demo refuses without DEBUG)  # noqa: S105 (published demo key; seed_demo refuses without DEBUG)
 
 
 class Command(BaseCommand):
@@ -52,6 +56,7 @@ class Command(BaseCommand):
             if username in existing:
                 self.stdout.write("  %-14s %-20s %s" % (username, "%s %s" % (first, last), role.label))
         self.stdout.write("Password for all: the DEMO_PASSWORD setting (default demo-pass-2026!)")
+        self.stdout.write("Authenticator key for all: %s (add it to an authenticator app)" % DEMO_TOTP_SECRET)
 
     def create_user(self, username, first_name, last_name, role):
         User = get_user_model()
@@ -62,6 +67,7 @@ class Command(BaseCommand):
         user.set_password(settings.DEMO_PASSWORD)
         user.save()
         user.groups.set([Group.objects.get(name=role.value)])
+        install_known_authenticator(user, DEMO_TOTP_SECRET)
         return user
 
     def create_referrals(self, users):
