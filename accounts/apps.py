@@ -6,4 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and access"
 
     def ready(self) -> None:
-        from accounts import checks  # noqa: F401  (registers the access-policy system check)
+        from accounts import (
+            checks,  # noqa: F401  (registers the access-policy system check)
+            sessions,  # noqa: F401  (records the sign-in time for the session lifetime)
+        )

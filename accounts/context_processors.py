@@ -19,6 +19,8 @@ NAVIGATION = [
     ("Audit log", "audit:event_list", lambda user: user.has_perm("audit.view_auditevent")),
     ("Users", "accounts:user_list", lambda user: user.has_perm("accounts.view_user")),
     ("Declarations", "accounts:declarations", lambda user: True),
+    ("Sessions", "accounts:sessions", lambda user: True),
+    ("Second factor", "accounts:mfa_settings", lambda user: True),
 ]
 
 

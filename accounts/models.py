@@ -3,6 +3,7 @@
 import hashlib
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
 from django_otp.models import Device
@@ -109,3 +110,30 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return "recovery code %s" % self.pk
+
+
+class StaffSession(AbstractBaseSession):
+    """A server-side session that knows whose it is, so users and administrators can list and end them."""
+
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    signed_in_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta(AbstractBaseSession.Meta):
+        indexes = [models.Index(fields=["user", "expire_date"])]
+
+    def __str__(self) -> str:
+        return "session of %s" % (self.user or "nobody")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.sessions import SessionStore
+
+        return SessionStore
+
+    @property
+    def public_id(self) -> str:
+        """Names the session on pages without revealing its key (which would let a script take it over)."""
+        return hashlib.sha256(self.session_key.encode()).hexdigest()[:20]

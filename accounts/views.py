@@ -3,13 +3,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Count
-from django.http import HttpResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import mfa
+from accounts import mfa, sessions
 from accounts.access import before_second_factor, requires_permission, signed_in
 from accounts.models import RecoveryCodeDevice
 from accounts.roles import Role
@@ -66,9 +69,18 @@ def queue_summary(referrals, user) -> dict:
 @requires_permission("accounts.view_user")
 def user_list(request):
     """Staff accounts and their roles, for system administrators (no case content)."""
-    users = get_user_model().objects.prefetch_related("groups").order_by("username")
+    users = (
+        get_user_model()
+        .objects.prefetch_related("groups")
+        .annotate(
+            active_sessions=Count("sessions", filter=Q(sessions__expire_date__gt=timezone.now())),
+            has_authenticator=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+        )
+        .order_by("username")
+    )
     record_event(AuditAction.USER_LIST_VIEWED)
-    return render(request, "accounts/user_list.html", {"users": users})
+    context = {"users": users, "actions": USER_ACTIONS, "may_change": request.user.has_perm("accounts.change_user")}
+    return render(request, "accounts/user_list.html", context)
 
 
 class DeclarationForm(NHSFormMixin, forms.Form):
@@ -208,3 +220,60 @@ def mfa_settings(request):
     recovery = RecoveryCodeDevice.objects.filter(user=user).first()
     context = {"form": form, "recovery_codes_left": recovery.remaining() if recovery else 0}
     return render(request, "accounts/mfa_settings.html", context)
+
+
+# Sessions.
+
+
+@signed_in
+def session_list(request):
+    """The user's own active sessions: where and when; end one, or all but this one."""
+    user = request.user
+    if request.method == "POST":
+        if request.POST.get("action") == "end_others":
+            ended = sessions.end_all_sessions(
+                user, actor=user, reason="ended by the user", keep_session_key=request.session.session_key
+            )
+            messages.success(request, "%s other session%s ended." % (ended, "" if ended == 1 else "s"))
+        elif sessions.end_session(user, request.POST.get("session", ""), actor=user):
+            messages.success(request, "Session ended.")
+        else:
+            messages.error(request, "That session had already ended. Nothing was changed.")
+        return redirect("accounts:sessions")
+    record_event(AuditAction.SESSIONS_VIEWED, target=user)
+    current_key = request.session.session_key
+    rows = [{"session": s, "current": s.session_key == current_key} for s in sessions.active_sessions(user)]
+    return render(request, "accounts/sessions.html", {"rows": rows})
+
+
+USER_ACTIONS = {
+    "end_sessions": "End all sessions",
+    "reset_second_factor": "Reset second factor",
+    "disable": "Disable account",
+}
+
+
+@require_POST
+@requires_permission("accounts.change_user")
+def user_action(request, username, action):
+    """Administrators: end a user's sessions, reset their lost authenticator, or disable the account.
+
+    Never on one's own account: an administrator changes their own second factor on their settings
+    page, with the password and a code, like everyone else.
+    """
+    if action not in USER_ACTIONS:
+        raise Http404("No such action")
+    target = get_object_or_404(get_user_model(), username=username)
+    if target == request.user:
+        raise PermissionDenied
+    if (response := mfa.step_up(request, "change another user's account")) is not None:
+        return response
+    if action == "end_sessions":
+        sessions.end_all_sessions(target, actor=request.user, reason="ended by an administrator")
+    elif action == "reset_second_factor":
+        mfa.remove_second_factor(target, actor=request.user, reason="reset by an administrator")
+        sessions.end_all_sessions(target, actor=request.user, reason="second factor reset")
+    else:
+        sessions.disable_account(target, actor=request.user, reason="disabled by an administrator")
+    messages.success(request, "%s: %s done." % (target.username, USER_ACTIONS[action]))
+    return redirect("accounts:user_list")

@@ -17,6 +17,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.backends import forget_cached_object_permissions
 from accounts.models import ConflictDeclaration
 from accounts.roles import Role
+from accounts.sessions import disable_account
 from accounts.workflow import WorkflowError, run_transition, save_with_history_reason
 from audit.choices import AuditAction
 from audit.services import record_event
@@ -164,8 +165,7 @@ def process_leaver(leaver, *, successor, actor) -> dict:
         moved_tasks = Task.objects.filter(assignee=leaver, status=TaskStatus.OPEN).update(assignee=successor)
         for membership in memberships:
             remove_team_member(membership.investigation, leaver, actor=actor, reason="left the organisation")
-        leaver.is_active = False
-        leaver.save(update_fields=["is_active"])
+        disable_account(leaver, actor=actor, reason="left the organisation")
         summary = {"investigations": len(memberships), "tasks": moved_tasks, "successor": successor.username}
         record_event(AuditAction.LEAVER_PROCESSED, actor=actor, target=leaver, detail=summary)
     return summary

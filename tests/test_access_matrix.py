@@ -42,7 +42,7 @@ ADD_NOTE = {"reference": "__case_investigation__", "action": "add_note"}
 APPROVE_DIRECTION = {"public_id": "__direction__", "action": "approve"}
 POST_DATA = {"casework:action": {"add_note-text": "Matrix note"}}
 # Redirects after an action that reached its view (and so must be audited).
-ACTION_REDIRECTS = {"referral", "case", "casework:directions"}
+ACTION_REDIRECTS = {"referral", "case", "casework:directions", "accounts:user_list"}
 INVESTIGATION_TEAM = {"lead_investigator"}
 SEES_INVESTIGATION = {"lead_investigator", "director", "chief"}
 
@@ -67,6 +67,13 @@ MATRIX = [
     *rows_for("accounts:mfa_verify", "get", every("dashboard")),
     *rows_for("accounts:mfa_setup", "get", every("accounts:mfa_verify")),
     *rows_for("accounts:mfa_settings", "get", every(200)),
+    *rows_for("accounts:sessions", "get", every(200)),
+    *rows_for(
+        "accounts:user_action",
+        "post",
+        only({"admin"}, status="accounts:user_list"),
+        {"username": "intake_officer", "action": "end_sessions"},
+    ),
     *rows_for("audit:event_list", "get", only({"auditor"})),
     *rows_for("referrals:list", "get", only({"intake", "director", "chief"})),
     *rows_for("referrals:new", "get", only(TRIAGE_STAFF)),

@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.access.AccessPolicyMiddleware",
@@ -99,6 +100,10 @@ LOGOUT_REDIRECT_URL = "login"
 # Sessions end after SESSION_IDLE_MINUTES without a request: every request pushes the expiry on.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Sessions are rows that know their user (accounts/sessions.py), so they can be listed and ended;
+# each also ends SESSION_ABSOLUTE_HOURS after sign-in however active it is.
+SESSION_ENGINE = "accounts.sessions"
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_HOURS", 10) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

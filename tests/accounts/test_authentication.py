@@ -3,10 +3,10 @@
 import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accounts.models import StaffSession as Session
 from audit.choices import AuditAction, Outcome
 from tests.factories import TEST_PASSWORD
 from tests.helpers import assert_audited
