@@ -51,6 +51,8 @@ class AuditAction(models.TextChoices):
     INVESTIGATION_CREATED = "investigation.created", "Investigation created"
     INVESTIGATION_VIEWED = "investigation.viewed", "Investigation viewed"
     INVESTIGATION_CONTENT_VIEWED = "investigation.content_viewed", "Investigation journal and interviews viewed"
+    BREAK_GLASS_OPENED = "investigation.break_glass_opened", "Break-glass: case opened off the team (flagged)"
+    BREAK_GLASS_REVIEW_VIEWED = "audit.break_glass_review_viewed", "Break-glass review list viewed"
     INVESTIGATION_LIST_VIEWED = "investigation.list_viewed", "Investigation list viewed"
     INVESTIGATION_TRANSITIONED = "investigation.transitioned", "Investigation moved to a new stage"
     TEAM_MEMBER_ADDED = "investigation.team_member_added", "Team member added"

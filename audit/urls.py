@@ -5,4 +5,5 @@ from audit import views
 app_name = "audit"
 urlpatterns = [
     path("", views.event_list, name="event_list"),
+    path("break-glass/", views.break_glass_review, name="break_glass"),
 ]

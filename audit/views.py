@@ -1,3 +1,4 @@
+from django.db.models import Count
 from django.shortcuts import render
 
 from accounts.access import requires_permission
@@ -14,3 +15,22 @@ def event_list(request):
     events = AuditEvent.objects.select_related("actor")[:EVENT_LIST_LENGTH]
     record_event(AuditAction.AUDIT_LOG_VIEWED, detail={"shown": EVENT_LIST_LENGTH})
     return render(request, "audit/event_list.html", {"events": events})
+
+
+@requires_permission("audit.view_auditevent")
+def break_glass_review(request):
+    """Every break-glass opening, newest first, with its reason and how many reads it flagged."""
+    openings = list(
+        AuditEvent.objects.filter(action=AuditAction.BREAK_GLASS_OPENED).select_related("actor")[:EVENT_LIST_LENGTH]
+    )
+    opened_ids = [event.detail.get("break_glass") for event in openings]
+    flagged = dict(
+        AuditEvent.objects.filter(detail__break_glass__in=opened_ids)
+        .exclude(action=AuditAction.BREAK_GLASS_OPENED)
+        .values_list("detail__break_glass")
+        .annotate(count=Count("seq"))
+        .values_list("detail__break_glass", "count")
+    )
+    rows = [{"event": event, "reads": flagged.get(event.detail.get("break_glass"), 0)} for event in openings]
+    record_event(AuditAction.BREAK_GLASS_REVIEW_VIEWED, detail={"shown": len(rows)})
+    return render(request, "audit/break_glass.html", {"rows": rows})

@@ -66,6 +66,10 @@ class PublishForm(NHSFormMixin, forms.Form):
     report_summary = _text("Summary of the published report", rows=5)
 
 
+class BreakGlassForm(NHSFormMixin, forms.Form):
+    reason = _text("Why you need to open this case's record now (recorded and reviewed by the auditors)", rows=3)
+
+
 class DiscontinueForm(NHSFormMixin, forms.Form):
     reasons = _text("Reasons (published in the discontinuation statement)", rows=4)
 

@@ -530,3 +530,35 @@ class Evidence(models.Model):
     @property
     def is_disposed(self) -> bool:
         return self.disposed_at is not None
+
+
+class BreakGlassAccess(models.Model):
+    """A director's or the chief investigator's time-limited opening of a case they are not on, with a reason.
+
+    Read-only: it shows the journal, interviews, tasks and evidence, and every read during it is
+    flagged in the audit trail and listed for the auditors. Adding one is the role permission
+    `casework.add_breakglassaccess`.
+    """
+
+    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="break_glass_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_accesses")
+    reason = models.TextField()
+    opened_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [models.Index(fields=["user", "investigation", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("opened_at")), name="break_glass_ends")
+        ]
+
+    def __str__(self) -> str:
+        return "break-glass by %s on %s" % (self.user, self.investigation)
+
+    @property
+    def reference(self) -> str:
+        return "%s/break-glass/%s" % (self.investigation.reference, self.pk)
+
+    def is_active(self, now=None) -> bool:
+        return self.expires_at > (now or timezone.now())

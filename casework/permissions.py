@@ -1,13 +1,44 @@
-"""Investigation permission names and the single way to fetch one investigation for a user."""
+"""Investigation permission names and the single ways to fetch one investigation for a user."""
 
-from accounts.access import get_visible_object
-from casework.models import Investigation
+from django.utils import timezone
+
+from accounts.access import ActionDenied, get_visible_object
+from casework.models import BreakGlassAccess, Investigation
 
 VIEW_INVESTIGATION = "casework.view_investigation"
 WORK_ON_INVESTIGATION = "casework.work_on_investigation"
 VIEW_DIRECTION = "casework.view_direction"
+BREAK_GLASS = "casework.add_breakglassaccess"
 
 
 def get_investigation_for(user, reference: str, action: str = "view") -> Investigation:
     """404 if `user` may not see the investigation; 403 if they may see it but not take `action`."""
     return get_visible_object(Investigation, user, action, reference=reference)
+
+
+def active_break_glass(user, investigation) -> BreakGlassAccess | None:
+    return (
+        BreakGlassAccess.objects.filter(user=user, investigation=investigation, expires_at__gt=timezone.now())
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def content_access(user, investigation) -> tuple[bool, BreakGlassAccess | None]:
+    """(may read the journal, interviews, tasks and evidence; the break-glass that allows it, if that is why).
+
+    The team reads content; anyone else who can see the investigation only through an active break-glass.
+    """
+    if user.has_perm(WORK_ON_INVESTIGATION, investigation):
+        return True, None
+    break_glass = active_break_glass(user, investigation)
+    return break_glass is not None, break_glass
+
+
+def get_investigation_content_for(user, reference: str) -> tuple[Investigation, BreakGlassAccess | None]:
+    """The investigation whose content `user` may read: 404 if invisible, 403 if only its summary is theirs."""
+    investigation = get_investigation_for(user, reference)
+    allowed, break_glass = content_access(user, investigation)
+    if not allowed:
+        raise ActionDenied("casework.investigation", reference, "read content")
+    return investigation, break_glass

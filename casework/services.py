@@ -23,6 +23,7 @@ from audit.choices import AuditAction
 from audit.services import record_event
 from casework.choices import RECORD_CLOSED_STATES, StatementKind, TaskStatus, TeamRole
 from casework.models import (
+    BreakGlassAccess,
     CaseNote,
     Direction,
     DirectionState,
@@ -37,6 +38,7 @@ from casework.models import (
     TeamMembership,
     TermsOfReference,
 )
+from casework.permissions import BREAK_GLASS, WORK_ON_INVESTIGATION, active_break_glass
 from referrals.models import ReferenceCounter
 
 MEMBER_PERMISSIONS = ["casework.view_investigation", "casework.work_on_investigation"]
@@ -90,6 +92,9 @@ def add_team_member(investigation, user, role: str, *, actor, override_reason: s
     """Put `user` on the team and grant their access; refused for a declared conflict unless a
     director overrides it with a recorded reason."""
     _require_team_manager(investigation, actor)
+    if user == actor:
+        # Separation of duties: nobody grants themselves access to a case.
+        raise WorkflowError("You cannot put yourself on a team. Ask another director to add you.")
     if not user.is_active or not TEAM_ELIGIBLE_ROLES & set(user.roles):
         raise WorkflowError("%s is not an investigator, director or chief investigator." % user)
     conflicts = conflicts_for(user, investigation)
@@ -180,6 +185,45 @@ def declare_conflict(user, *, organisation_name: str, nature: str, starts_on: da
         )
         record_event(AuditAction.CONFLICT_DECLARED, actor=user, target=user, detail={"organisation": organisation_name})
     return declaration
+
+
+def break_glass(investigation, *, actor, reason: str) -> BreakGlassAccess:
+    """Open an investigation's content to a director or chief investigator off its team, for a while.
+
+    The reason is required and recorded; the event is flagged for the auditors' review list.
+    """
+    if not actor.has_perm(BREAK_GLASS):
+        raise PermissionDenied("Only directors and the chief investigator can open a case off their team.")
+    reason = reason.strip()
+    if len(reason) < settings.BREAK_GLASS_REASON_MIN_LENGTH:
+        raise WorkflowError(
+            "Give the reason you need to open this case (at least %s characters). Nothing was opened."
+            % settings.BREAK_GLASS_REASON_MIN_LENGTH
+        )
+    if actor.has_perm(WORK_ON_INVESTIGATION, investigation):
+        raise WorkflowError("You are on this investigation's team and can already read its record.")
+    with transaction.atomic():
+        Investigation.objects.select_for_update().get(pk=investigation.pk)  # one opening at a time per case
+        current = active_break_glass(actor, investigation)
+        if current is not None:
+            raise WorkflowError(
+                "You already have this case open until %s." % timezone.localtime(current.expires_at).strftime("%H:%M")
+            )
+        now = timezone.now()
+        access = BreakGlassAccess.objects.create(
+            investigation=investigation,
+            user=actor,
+            reason=reason,
+            opened_at=now,
+            expires_at=now + timedelta(minutes=settings.BREAK_GLASS_MINUTES),
+        )
+        record_event(
+            AuditAction.BREAK_GLASS_OPENED,
+            actor=actor,
+            target=investigation,
+            detail={"break_glass": access.pk, "reason": reason[:1000], "expires_at": access.expires_at.isoformat()},
+        )
+    return access
 
 
 def _require_team_manager(investigation, actor) -> None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("leavers/", views.leaver, name="leaver"),
     path("directions/<uuid:public_id>/<slug:action>/", views.direction_action, name="direction_action"),
     path("<str:reference>/", views.investigation_detail, name="detail"),
+    path("<str:reference>/break-glass/", views.break_glass, name="break_glass"),
     path("<str:reference>/actions/<slug:action>/", views.investigation_action, name="action"),
     path("<str:reference>/evidence/new/", views.evidence_upload, name="evidence_upload"),
     path("<str:reference>/evidence/<uuid:public_id>/", views.evidence_download, name="evidence_download"),

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_fsm import has_transition_perm
 
+from accounts import mfa
 from accounts.access import NotVisible, public, requires_object_permission, requires_permission
 from accounts.actions import run_page_action
 from accounts.roles import Role
@@ -34,7 +35,15 @@ from casework.evidence import services as evidence_services
 from casework.evidence.http import evidence_response
 from casework.evidence.upload import too_large_message, with_encrypted_upload
 from casework.models import Direction, Evidence, Investigation, SafetyRecommendation, Task, TeamMembership
-from casework.permissions import VIEW_DIRECTION, VIEW_INVESTIGATION, WORK_ON_INVESTIGATION, get_investigation_for
+from casework.permissions import (
+    BREAK_GLASS,
+    VIEW_DIRECTION,
+    VIEW_INVESTIGATION,
+    WORK_ON_INVESTIGATION,
+    content_access,
+    get_investigation_content_for,
+    get_investigation_for,
+)
 
 PAGE_SIZE = 50
 CLOSED_STATES = [InvestigationState.CLOSED, InvestigationState.ARCHIVED, InvestigationState.DISPOSED]
@@ -96,28 +105,39 @@ def casework_summary(user) -> dict[str, Any]:
 
 @requires_object_permission(VIEW_INVESTIGATION)
 def investigation_detail(request, reference):
-    investigation = get_investigation_for(request.user, reference)
-    on_team = Investigation.objects.visible_to(request.user, "work_on").filter(pk=investigation.pk).exists()
+    user = request.user
+    investigation = get_investigation_for(user, reference)
+    reads_content, break_glass = content_access(user, investigation)
+    on_team = reads_content and break_glass is None
     record_event(AuditAction.INVESTIGATION_VIEWED, target=investigation)
     context: dict[str, Any] = {
         "investigation": investigation,
+        "reads_content": reads_content,
+        "break_glass": break_glass,
+        "may_break_glass": not reads_content and user.has_perm(BREAK_GLASS),
+        "break_glass_form": forms.BreakGlassForm(prefix="break_glass"),
         "team": investigation.team.select_related("user"),
         "statements": investigation.statements.all(),
         "recommendations": investigation.recommendations.all(),
         "terms": investigation.terms_of_reference.first(),
         "on_team": on_team,
-        "actions": available_actions(investigation, request.user),
+        "actions": available_actions(investigation, user),
     }
-    if on_team:
-        # The journal, interviews and tasks are for the team only (directors see the summary).
-        record_event(AuditAction.INVESTIGATION_CONTENT_VIEWED, target=investigation)
+    if reads_content:
+        # The journal, interviews and tasks are for the team (directors see the summary), or for a
+        # director who opened the case with break-glass: then every read is flagged.
+        record_event(
+            AuditAction.INVESTIGATION_CONTENT_VIEWED,
+            target=investigation,
+            detail={"break_glass": break_glass.pk} if break_glass else None,
+        )
         context.update(
             tasks=investigation.tasks.select_related("assignee"),
             notes=investigation.notes.select_related("author"),
             interviews=investigation.interviews.select_related("conducted_by"),
             observations=investigation.observations.all(),
             evidence=evidence_register(investigation),
-            can_add_evidence=investigation.state not in RECORD_CLOSED_STATES,
+            can_add_evidence=on_team and investigation.state not in RECORD_CLOSED_STATES,
             timeline=timeline(investigation),
             recommendation_form=forms.RecommendationStepForm(prefix="recommendation_step"),
             task_status_form=forms.TaskStatusForm(prefix="task_status"),
@@ -186,6 +206,8 @@ class CaseAction:
     # so that a step from the wrong state gets its explanation rather than a refusal.
     allowed: Callable | None = None
     listed: bool = True
+    # Sensitive steps ask for a fresh second-factor code first; says what the user is about to do.
+    step_up: str = ""
 
     def form(self, name: str, investigation, data=None):
         if self.form_class is None:
@@ -225,12 +247,13 @@ def _members(inv):
     return services.active_staff_for_team().filter(case_memberships__investigation=inv)
 
 
-def _simple(name):
+def _simple(name, step_up: str = ""):
     return CaseAction(
         name.replace("_", " ").capitalize(),
         None,
         lambda inv, user, data: services.transition(inv, name, actor=user),
         _can(name),
+        step_up=step_up,
     )
 
 
@@ -307,19 +330,22 @@ ACTIONS: dict[str, CaseAction] = {
             "return_to_evidence",
             "start_drafting",
             "submit_for_review",
-            "approve_for_consultation",
             "begin_revision",
             "submit_final",
             "close",
             "archive",
-            "dispose",
         )
     },
+    "approve_for_consultation": _simple(
+        "approve_for_consultation", step_up="send the draft report out for consultation"
+    ),
+    "dispose": _simple("dispose", step_up="dispose of this investigation's record"),
     "publish": CaseAction(
         "Publish the report",
         forms.PublishForm,
         lambda inv, user, data: services.publish(inv, actor=user, report_summary=data["report_summary"]),
         _can("publish"),
+        step_up="publish the report",
     ),
     "pause": CaseAction(
         "Pause",
@@ -400,6 +426,7 @@ ACTIONS: dict[str, CaseAction] = {
         lambda inv, user: _directs(inv, user) and _held_evidence(inv).exists(),
         _held_evidence,
         allowed=_directs,
+        step_up="destroy evidence for good",
     ),
     "add_observation": CaseAction(
         "Record a safety observation",
@@ -431,6 +458,9 @@ def investigation_action(request, reference, action):
     investigation = get_investigation_for(request.user, reference)
     if spec.allowed is not None and not spec.allowed(investigation, request.user):
         raise PermissionDenied
+    needs_step_up = spec.step_up and spec.available(investigation, request.user)
+    if needs_step_up and (step_up := mfa.step_up(request, spec.step_up)) is not None:
+        return step_up
     return run_page_action(
         request,
         investigation,
@@ -438,6 +468,25 @@ def investigation_action(request, reference, action):
         label=spec.label,
         form=spec.form(action, investigation, request.POST),
         perform=lambda data: spec.perform(investigation, request.user, data),
+    )
+
+
+@require_POST
+@requires_object_permission(VIEW_INVESTIGATION)
+def break_glass(request, reference):
+    """A director or the chief investigator opens a case off their team, with a reason, for a limited time."""
+    investigation = get_investigation_for(request.user, reference)
+    if not request.user.has_perm(BREAK_GLASS):
+        raise PermissionDenied
+    if (step_up := mfa.step_up(request, "open this case's record off your team")) is not None:
+        return step_up
+    return run_page_action(
+        request,
+        investigation,
+        name="break_glass",
+        label="Open the record (break-glass)",
+        form=forms.BreakGlassForm(request.POST, prefix="break_glass"),
+        perform=lambda data: services.break_glass(investigation, actor=request.user, reason=data["reason"]),
     )
 
 
@@ -523,13 +572,13 @@ def _evidence_upload(request, investigation):
 @requires_object_permission(VIEW_INVESTIGATION)
 def evidence_download(request, reference, public_id):
     """Stream authenticated plaintext; a file that fails its check is never served, and is reported."""
-    investigation = get_investigation_for(request.user, reference, "work_on")
+    investigation, break_glass = get_investigation_content_for(request.user, reference)
     evidence = Evidence.objects.filter(
         investigation=investigation, public_id=public_id, disposed_at__isnull=True
     ).first()
     if evidence is None:
         raise NotVisible("casework.evidence", str(public_id), "download")
-    return evidence_response(request, evidence, reference)
+    return evidence_response(request, evidence, reference, break_glass=break_glass)
 
 
 # Directions.
@@ -585,6 +634,8 @@ def direction_action(request, public_id, action):
     if action not in DIRECTION_ACTIONS:
         raise Http404("No such action")
     direction = get_object_or_404(Direction, public_id=public_id)
+    if action == "approve" and (step_up := mfa.step_up(request, "approve a Secretary of State direction")):
+        return step_up
     form_class, perform = DIRECTION_ACTIONS[action]
     form = form_class(request.POST, prefix=action) if form_class else None
     if form is not None and not form.is_valid():

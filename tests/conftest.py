@@ -52,6 +52,7 @@ def migrated_data(transactional_db):
     import_module("accounts.migrations.0002_roles").grant_role_permissions(apps)
     import_module("referrals.migrations.0002_reference_data").create_reference_data(apps)
     import_module("casework.migrations.0004_role_permissions").grant_role_permissions(apps)
+    import_module("casework.migrations.0007_break_glass_role_permission").grant_break_glass(apps)
 
 
 @pytest.fixture

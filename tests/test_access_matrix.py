@@ -40,7 +40,10 @@ UNAUDITED_PUBLIC_PAGES = {"login", "public:share_concern", "public:follow_up", "
 CASE = {"reference": "__case_investigation__"}
 ADD_NOTE = {"reference": "__case_investigation__", "action": "add_note"}
 APPROVE_DIRECTION = {"public_id": "__direction__", "action": "approve"}
-POST_DATA = {"casework:action": {"add_note-text": "Matrix note"}}
+POST_DATA = {
+    "casework:action": {"add_note-text": "Matrix note"},
+    "casework:break_glass": {"break_glass-reason": "A serious incident report needs checking against this case."},
+}
 # Redirects after an action that reached its view (and so must be audited).
 ACTION_REDIRECTS = {"referral", "case", "casework:directions", "accounts:user_list"}
 INVESTIGATION_TEAM = {"lead_investigator"}
@@ -75,6 +78,7 @@ MATRIX = [
         {"username": "intake_officer", "action": "end_sessions"},
     ),
     *rows_for("audit:event_list", "get", only({"auditor"})),
+    *rows_for("audit:break_glass", "get", only({"auditor"})),
     *rows_for("referrals:list", "get", only({"intake", "director", "chief"})),
     *rows_for("referrals:new", "get", only(TRIAGE_STAFF)),
     *object_rows("referrals:detail", "get", SEES_REFERRAL, SEES_REFERRAL, CASE_REFERRAL),
@@ -95,6 +99,10 @@ MATRIX = [
     *object_rows("casework:detail", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, CASE),
     *object_rows("casework:action", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, ADD_NOTE, allowed_status="case"),
     *object_rows("casework:evidence_upload", "get", INVESTIGATION_TEAM, SEES_INVESTIGATION, CASE),
+    # Directors and the chief investigator off the team open it with a reason; the team has no need.
+    *object_rows(
+        "casework:break_glass", "post", {"director", "chief"}, SEES_INVESTIGATION, CASE, allowed_status="case"
+    ),
     *object_rows(
         "casework:evidence_download",
         "get",

@@ -11,8 +11,11 @@ from casework.evidence.keys import KeyRetired
 from casework.evidence.stream import TamperedError
 
 
-def evidence_response(request, evidence, case_reference: str):
-    """The download of `evidence` (the caller has checked access), with its purpose audited."""
+def evidence_response(request, evidence, case_reference: str, *, break_glass=None):
+    """The download of `evidence` (the caller has checked access), with its purpose audited.
+
+    A download under break-glass names it in the event, which flags it for the auditors.
+    """
     purpose = request.GET.get("purpose", "").strip()[:200]
     chunks = vault.read_plaintext_ahead(evidence)
     try:
@@ -20,7 +23,10 @@ def evidence_response(request, evidence, case_reference: str):
     except (TamperedError, KeyRetired, FileNotFoundError) as error:
         services.record_tampering(evidence, error)
         return render(request, "casework/evidence_failed.html", {"evidence": evidence}, status=500)
-    record_event(AuditAction.EVIDENCE_DOWNLOADED, target=evidence, detail={"purpose": purpose, "case": case_reference})
+    detail = {"purpose": purpose, "case": case_reference}
+    if break_glass is not None:
+        detail["break_glass"] = break_glass.pk
+    record_event(AuditAction.EVIDENCE_DOWNLOADED, target=evidence, detail=detail)
     response = StreamingHttpResponse(_guarded(evidence, first, chunks), content_type=evidence.content_type)
     response["Content-Length"] = str(evidence.size)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=evidence.display_name)

@@ -212,6 +212,9 @@ INVESTIGATION_STAGE_TARGET_DAYS = {
     "revision": env_int("INVESTIGATION_TARGET_DAYS_REVISION", 30),
     "final_approval": env_int("INVESTIGATION_TARGET_DAYS_FINAL_APPROVAL", 15),
 }
+# How long a director's break-glass opening of a case off their team lasts.
+BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
+BREAK_GLASS_REASON_MIN_LENGTH = 20
 RECOMMENDATION_RESPONSE_DAYS = env_int("RECOMMENDATION_RESPONSE_DAYS", 90)
 # How long a published investigation's material is kept before it may be disposed of.
 RETENTION_YEARS = env_int("RETENTION_YEARS", 20)
