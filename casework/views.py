@@ -34,7 +34,7 @@ from casework.choices import (
 from casework.evidence import services as evidence_services
 from casework.evidence.http import evidence_response
 from casework.evidence.upload import too_large_message, with_encrypted_upload
-from casework.models import Direction, Evidence, Investigation, SafetyRecommendation, Task, TeamMembership
+from casework.models import Direction, Evidence, Investigation, SafetyRecommendation, Task
 from casework.permissions import (
     BREAK_GLASS,
     VIEW_DIRECTION,
@@ -57,13 +57,8 @@ def investigation_list(request):
     portfolio_wide = user.has_perm(VIEW_INVESTIGATION)
     if not portfolio_wide and Role.INVESTIGATOR not in user.roles:
         raise PermissionDenied
-    investigations = (
-        Investigation.objects.visible_to(user)
-        .prefetch_related(Prefetch("team", queryset=TeamMembership.objects.select_related("user")))
-        .order_by("-created_at", "-pk")
-    )
     page = max(int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1, 1)
-    rows = list(investigations[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    rows = Investigation.objects.visible_to(user).list_page(page, PAGE_SIZE)
     context: dict[str, Any] = {
         "investigations": rows[:PAGE_SIZE],
         "page": page,

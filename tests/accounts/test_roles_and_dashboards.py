@@ -33,6 +33,7 @@ EXPECTED_ROLE_PERMISSIONS = {
         "casework.register_direction",
         "casework.approve_direction",
         "casework.view_direction",
+        "casework.add_breakglassaccess",
     },
     Role.CHIEF_INVESTIGATOR: {
         "referrals.view_referral",
@@ -40,6 +41,7 @@ EXPECTED_ROLE_PERMISSIONS = {
         "casework.publish_investigation",
         "casework.approve_direction",
         "casework.view_direction",
+        "casework.add_breakglassaccess",
     },
     Role.AUDITOR: {"audit.view_auditevent"},
     Role.SYSTEM_ADMINISTRATOR: {"accounts.view_user", "accounts.add_user", "accounts.change_user", "auth.view_group"},

@@ -97,7 +97,7 @@ def test_evidence_download_under_break_glass_is_flagged(case, evidence, off_team
     open_record(client, case)
     response = client.get(url)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == b"ward rota"
+    assert response.getvalue() == b"ward rota"
     downloaded = assert_audited(AuditAction.EVIDENCE_DOWNLOADED, actor=off_team_director)
     assert downloaded.detail["break_glass"] == BreakGlassAccess.objects.get().pk
 
