@@ -19,14 +19,20 @@ guardian's own convention (`accept_global_perms`): a global permission covers ev
 Every denial is written to the audit trail here, in one place.
 """
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db import models
-from django.http import Http404
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import reverse
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
@@ -119,6 +125,9 @@ class ActionDenied(AccessRefused, PermissionDenied):
     reason_prefix = "not allowed to"
 
 
+ALLOWED_METHODS = ["GET", "HEAD", "POST"]
+
+
 class AccessPolicyMiddleware:
     """Enforces each view's declared policy and records every denial in the audit trail."""
 
@@ -126,7 +135,10 @@ class AccessPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and request.user.is_authenticated:
+            record_denial(request, "method %s not allowed" % request.method)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         policy = getattr(view_func, "access_policy", None)
@@ -135,6 +147,9 @@ class AccessPolicyMiddleware:
                 "View %s.%s declares no access policy; decorate it with one from accounts.access."
                 % (view_func.__module__, view_func.__name__)
             )
+        if request.method not in ALLOWED_METHODS:
+            # Pages read with GET and change with POST; nothing here answers PUT, PATCH, DELETE or OPTIONS.
+            return HttpResponseNotAllowed(ALLOWED_METHODS)
         if policy.kind is PolicyKind.PUBLIC:
             return None
         user = request.user
@@ -198,16 +213,52 @@ class ObjectPermissionQuerySet(models.QuerySet):
         codename = "%s_%s" % (action, opts.model_name)
         if user.has_perm("%s.%s" % (opts.app_label, codename)):
             return self.all()
-        permission_filter = {"permission__codename": codename, "permission__content_type__app_label": opts.app_label}
-        # guardian finds a model's direct foreign-key permission tables from the class as well.
-        user_grants_model = get_user_obj_perms_model(self.model)  # type: ignore[arg-type]
-        group_grants_model = get_group_obj_perms_model(self.model)  # type: ignore[arg-type]
-        user_grants = user_grants_model._default_manager.filter(user=user, **permission_filter)
-        group_grants = group_grants_model._default_manager.filter(group__user=user, **permission_filter)
-        # One subquery (a UNION), not two OR-ed ones: PostgreSQL turns it into a semi-join on the
-        # permission tables' indexes instead of scanning every row of the protected table.
-        granted_ids = user_grants.values("content_object_id").union(group_grants.values("content_object_id"))
-        return self.filter(pk__in=granted_ids)
+        content_type_id = ContentType.objects.get_for_model(self.model).pk  # cached by Django
+        params = (user.pk, content_type_id, codename) * 2
+        return self.filter(pk__in=RawSQL(granted_ids_sql(self.model), params))  # noqa: S611 (values are parameters)
+
+
+PERMISSION_ID_SQL = "(SELECT p.id FROM {permissions} p WHERE p.content_type_id = %s AND p.codename = %s)"
+GRANTED_IDS_SQL = (
+    "SELECT u.{object} FROM {user_grants} u WHERE u.{user} = %s AND u.{permission} = {lookup} "
+    "UNION SELECT g.{object} FROM {group_grants} g JOIN {memberships} m ON m.{member_group} = g.{group} "
+    "WHERE m.{member} = %s AND g.{permission} = {lookup}"
+)
+
+
+@functools.cache
+def granted_ids_sql(model) -> str:
+    """The ids of `model` objects granted to a user, directly or through a group, for one permission.
+
+    One subquery (a UNION), not two OR-ed ones: PostgreSQL turns it into a semi-join on the
+    permission tables' indexes instead of scanning every row of the protected table. Written once
+    per model from its direct foreign-key permission tables (found by guardian) rather than built
+    with the ORM on every call: compiling the equivalent queryset took about 3 ms a page, several
+    times the query itself. Parameters: (user id, content type id, codename) for each half.
+    Only table and column names from the models' metadata, quoted, are written into the text.
+    """
+    quote = connection.ops.quote_name
+
+    def column(meta, field: str) -> str:
+        return quote(cast(str, meta.get_field(field).column))
+
+    user_grants = get_user_obj_perms_model(model)._meta
+    group_grants = get_group_obj_perms_model(model)._meta
+    memberships = get_user_model().groups.through._meta
+    names = {
+        "permissions": quote(Permission._meta.db_table),
+        "object": column(user_grants, "content_object"),
+        "user_grants": quote(user_grants.db_table),
+        "user": column(user_grants, "user"),
+        "permission": column(user_grants, "permission"),
+        "group_grants": quote(group_grants.db_table),
+        "group": column(group_grants, "group"),
+        "memberships": quote(memberships.db_table),
+        "member_group": column(memberships, "group"),
+        "member": column(memberships, "user"),
+    }
+    names["lookup"] = PERMISSION_ID_SQL.format(**names)
+    return GRANTED_IDS_SQL.format(**names)
 
 
 def get_visible_object(model, user, action: str = "view", **lookup):

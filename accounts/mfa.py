@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import RecoveryCode, RecoveryCodeDevice, recovery_code_digest
+from accounts.roles import Role
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 
@@ -119,6 +120,27 @@ def _verify_recovery_code(user, code: str) -> RecoveryCodeDevice | None:
     if recovery is None:
         return None
     return recovery if django_otp.verify_token(user, recovery.persistent_id, code) else None
+
+
+class OperatorRefused(Exception):
+    """A management command's operator is not an active system administrator, or gave a wrong code."""
+
+
+def verify_operator(username: str, code: str, *, purpose: str):
+    """The named system administrator, once their current authenticator code checks out.
+
+    Commands that change keys run on the server, outside any session; this is their step-up, and
+    the operator it returns is the actor their audit events name.
+    """
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None or Role.SYSTEM_ADMINISTRATOR not in user.roles:
+        raise OperatorRefused("%s is not an active system administrator. Nothing was changed." % username)
+    totp = authenticator(user)
+    if totp is None or not django_otp.verify_token(user, totp.persistent_id, code.strip()):
+        record_event(AuditAction.MFA_FAILED, outcome=Outcome.DENIED, target=user, detail={"stage": purpose[:100]})
+        raise OperatorRefused("The code is wrong or has already been used. Nothing was changed.")
+    record_event(AuditAction.MFA_VERIFIED, actor=user, target=user, detail={"method": "authenticator", "for": purpose})
+    return user
 
 
 def regenerate_recovery_codes(user, *, actor) -> list[str]:

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import mfa, sessions
@@ -29,6 +29,7 @@ from referrals.models import Referral
 DASHBOARD_LIST_LENGTH = 10
 
 
+@require_safe
 @signed_in
 def dashboard(request):
     """Each role's landing page, showing only what the user's permissions let them see."""
@@ -66,6 +67,7 @@ def queue_summary(referrals, user) -> dict:
     }
 
 
+@require_safe
 @requires_permission("accounts.view_user")
 def user_list(request):
     """Staff accounts and their roles, for system administrators (no case content)."""

@@ -1,5 +1,6 @@
 from django.db.models import Count
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from accounts.access import requires_permission
 from audit.choices import AuditAction
@@ -9,6 +10,7 @@ from audit.services import record_event
 EVENT_LIST_LENGTH = 100
 
 
+@require_safe
 @requires_permission("audit.view_auditevent")
 def event_list(request):
     """The newest audit events, for auditors: metadata only, never case content."""
@@ -17,6 +19,7 @@ def event_list(request):
     return render(request, "audit/event_list.html", {"events": events})
 
 
+@require_safe
 @requires_permission("audit.view_auditevent")
 def break_glass_review(request):
     """Every break-glass opening, newest first, with its reason and how many reads it flagged."""

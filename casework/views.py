@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_fsm import has_transition_perm
 
 from accounts import mfa
@@ -50,6 +50,7 @@ CLOSED_STATES = [InvestigationState.CLOSED, InvestigationState.ARCHIVED, Investi
 PUBLISHED_STATES = [InvestigationState.PUBLISHED, InvestigationState.CLOSED, InvestigationState.ARCHIVED]
 
 
+@require_safe
 @requires_object_permission(VIEW_INVESTIGATION)
 def investigation_list(request):
     """Investigators: the investigations they are on and their tasks. Directors: the portfolio."""
@@ -98,6 +99,7 @@ def casework_summary(user) -> dict[str, Any]:
     return summary
 
 
+@require_safe
 @requires_object_permission(VIEW_INVESTIGATION)
 def investigation_detail(request, reference):
     user = request.user
@@ -564,6 +566,7 @@ def _evidence_upload(request, investigation):
     )
 
 
+@require_safe
 @requires_object_permission(VIEW_INVESTIGATION)
 def evidence_download(request, reference, public_id):
     """Stream authenticated plaintext; a file that fails its check is never served, and is reported."""
@@ -650,6 +653,7 @@ def direction_action(request, public_id, action):
 # The public page: published material only.
 
 
+@require_safe
 @public
 def published_reports(request):
     """Published reports, start and discontinuation statements, and the safety recommendations log."""

@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 from accounts.access import public
 from audit.choices import AuditAction, Outcome
@@ -71,6 +72,7 @@ def issue_form_token(request) -> str:
     return token
 
 
+@require_safe
 @public
 def concern_sent(request):
     """The confirmation: the reference and the receipt code, shown once and never again."""

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_fsm import has_transition_perm
 
 from accounts.access import NotVisible, requires_object_permission, requires_permission
@@ -50,6 +50,7 @@ PAGE_SIZE = 25
 REFERENCE_PATTERN = re.compile(r"^REF-\d{4}-\d{6}$", re.IGNORECASE)
 
 
+@require_safe
 @requires_permission(VIEW_REFERRAL)
 def referral_list(request):
     """The intake queue: filtered, sorted and paged without counting every row, so it stays fast."""
@@ -131,6 +132,7 @@ def referral_new(request):
     return render(request, "referrals/new.html", {"form": form})
 
 
+@require_safe
 @requires_object_permission(VIEW_REFERRAL)
 def referral_detail(request, reference):
     referral = get_referral_for(request.user, reference)
@@ -378,6 +380,7 @@ def _referral_attach(request, referral):
     return render(request, "referrals/attach.html", {"referral": referral, "form": form}, status=status)
 
 
+@require_safe
 @requires_object_permission(VIEW_REFERRAL)
 def referral_attachment(request, reference, public_id):
     """Download an attachment of a referral the user may see."""

@@ -44,6 +44,23 @@ def test_group_object_grant_gives_visibility_to_its_members(other_investigator, 
     assert list(Referral.objects.visible_to(other_investigator)) == [referrals[2]]
 
 
+def test_visible_to_answers_exactly_as_guardian_does(lead_investigator, other_investigator, auditor, referrals):
+    """The hand-written permission subquery against guardian's own shortcut, for every kind of grant."""
+    from guardian.shortcuts import assign_perm, get_objects_for_user
+
+    team = Group.objects.create(name="team-for-test")
+    other_investigator.groups.add(team)
+    assign_perm(VIEW_REFERRAL, lead_investigator, referrals[0])
+    assign_perm("referrals.change_referral", lead_investigator, referrals[1])  # another permission: not "view"
+    assign_perm(VIEW_REFERRAL, team, referrals[2])
+    assign_perm(VIEW_REFERRAL, other_investigator, referrals[0])
+    for user in (lead_investigator, other_investigator, auditor):
+        for action in ("view", "change"):
+            expected = get_objects_for_user(user, "referrals.%s_referral" % action, klass=Referral)
+            assert set(Referral.objects.visible_to(user, action)) == set(expected), (user, action)
+    assert set(Referral.objects.visible_to(other_investigator)) == {referrals[0], referrals[2]}
+
+
 def test_grant_and_revoke_are_audited_and_revocation_is_immediate(director, lead_investigator, referrals):
     referral = referrals[0]
     grant_object_permission(lead_investigator, VIEW_REFERRAL, referral, actor=director)

@@ -21,7 +21,7 @@ from casework.evidence import services as evidence_services
 from casework.evidence import stream, vault
 from casework.evidence.services import clean_filename
 from casework.models import Evidence, Investigation
-from tests.factories import StaffClient
+from tests.factories import StaffClient, current_code, give_authenticator
 from tests.helpers import assert_audited
 
 # Random per run, so the marker appears nowhere (not even in this source or a log) except in the upload.
@@ -242,13 +242,13 @@ def test_truncated_and_extended_blobs_are_detected(case, lead_investigator, evid
 
 
 def test_rotation_rewraps_keys_without_touching_blobs_and_a_retired_key_is_reported(
-    case, lead_investigator, evidence_storage, settings, capsys
+    case, lead_investigator, admin_user, evidence_storage, settings, capsys
 ):
     settings.EVIDENCE_KEYS = [OLD_KEY]
     items = [stored(case, lead_investigator, content=os.urandom(1000 + n)) for n in range(5)]
     blobs_before = {item.pk: read(blob_path(evidence_storage, item)) for item in items}
     settings.EVIDENCE_KEYS = [NEW_KEY, OLD_KEY]
-    call_command("rotate_keys")
+    call_command("rotate_keys", operator=admin_user.username, code=current_code(admin_user))
     assert "5 data keys re-wrapped under new" in capsys.readouterr().out
     settings.EVIDENCE_KEYS = [NEW_KEY]
     for item in Evidence.objects.all():
@@ -256,7 +256,7 @@ def test_rotation_rewraps_keys_without_touching_blobs_and_a_retired_key_is_repor
         assert read(blob_path(evidence_storage, item)) == blobs_before[item.pk]
         assert evidence_services.verify(item) is None
     call_command("verify_evidence")
-    assert_audited(AuditAction.EVIDENCE_KEYS_ROTATED)
+    assert_audited(AuditAction.EVIDENCE_KEYS_ROTATED, actor=admin_user)
     settings.EVIDENCE_KEYS = [OLD_KEY]
     with pytest.raises(CommandError, match="not in the keyring"):
         call_command("verify_evidence")
@@ -345,3 +345,19 @@ def test_legal_hold_and_disposal_through_the_investigation_page(
     download = reverse("casework:evidence_download", args=[case.reference, evidence.public_id])
     assert client.get(download).status_code == 404
     assert client.post(action("dispose_evidence"), {"dispose_evidence-evidence": evidence.pk}).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["director", "admin_user"])
+def test_rotation_needs_a_system_administrator_with_a_current_code(
+    request, case, lead_investigator, evidence_storage, settings, who
+):
+    settings.EVIDENCE_KEYS = [OLD_KEY]
+    item = stored(case, lead_investigator, content=b"x")
+    settings.EVIDENCE_KEYS = [NEW_KEY, OLD_KEY]
+    operator = request.getfixturevalue(who)
+    give_authenticator(operator)
+    message = "not an active system administrator" if who == "director" else "wrong or has already been used"
+    with pytest.raises(CommandError, match=message):
+        call_command("rotate_keys", operator=operator.username, code="000000")
+    item.refresh_from_db()
+    assert item.kek_id == "old"

@@ -1,8 +1,15 @@
-"""Re-wrap every evidence data key under the newest key-encryption key (blobs are not touched)."""
+"""Re-wrap every evidence data key under the newest key-encryption key (blobs are not touched).
 
-from django.core.management.base import BaseCommand
+Run by a named system administrator with a current code from their authenticator (the command's
+step-up); the audit event names them.
+"""
+
+from getpass import getpass
+
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.mfa import OperatorRefused, verify_operator
 from audit.choices import AuditAction
 from audit.services import record_event
 from casework.evidence.keys import keyring
@@ -13,11 +20,21 @@ from casework.models import Evidence
 class Command(BaseCommand):
     help = "Re-wrap evidence data keys under the first key in EVIDENCE_KEYS; then older keys can be retired."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--operator", required=True, help="Username of the system administrator running this.")
+        parser.add_argument("--code", help="Their current authenticator code (asked for when left out).")
+
+    def handle(self, *args, operator, code=None, **options):
+        try:
+            actor = verify_operator(operator, code or getpass("Authenticator code: "), purpose="rotate evidence keys")
+        except OperatorRefused as refusal:
+            raise CommandError(str(refusal)) from refusal
         with transaction.atomic():
             evidence = Evidence.objects.filter(disposed_at__isnull=True).select_for_update().order_by("pk")
             rewrapped = sum(rewrap_key(item) for item in evidence)
             record_event(
-                AuditAction.EVIDENCE_KEYS_ROTATED, detail={"rewrapped": rewrapped, "key": keyring().current_key_id}
+                AuditAction.EVIDENCE_KEYS_ROTATED,
+                actor=actor,
+                detail={"rewrapped": rewrapped, "key": keyring().current_key_id},
             )
         self.stdout.write("%s data keys re-wrapped under %s." % (rewrapped, keyring().current_key_id))
