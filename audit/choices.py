@@ -22,6 +22,7 @@ class AuditAction(models.TextChoices):
     ACCESS_DENIED = "access.denied", "Access denied"
     PERMISSION_GRANTED = "access.permission_granted", "Object permission granted"
     PERMISSION_REVOKED = "access.permission_revoked", "Object permission revoked"
+    REQUEST_RECORDED = "page.request", "Request (no more specific event)"
     DASHBOARD_VIEWED = "page.dashboard_viewed", "Dashboard viewed"
     FORM_OPENED = "page.form_opened", "Form opened"
     ACTION_REFUSED = "page.action_refused", "Action refused (invalid form or not allowed now)"

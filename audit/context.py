@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 
 
-@dataclass(frozen=True)
+@dataclass
 class RequestContext:
     request_id: str
     ip_address: str | None
     user_agent: str
     request: HttpRequest
+    # Events written for this request so far; a signed-in request that wrote none gets a generic one.
+    events_recorded: int = 0
 
 
 _current: ContextVar[RequestContext | None] = ContextVar("audit_request_context", default=None)

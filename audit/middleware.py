@@ -5,7 +5,9 @@ import uuid
 
 from django.conf import settings
 
+from audit.choices import AuditAction, Outcome
 from audit.context import RequestContext, reset_request_context, set_request_context
+from audit.services import record_event
 
 USER_AGENT_MAX_LENGTH = 512
 
@@ -27,10 +29,36 @@ class RequestContextMiddleware:
         token = set_request_context(context)
         try:
             response = self.get_response(request)
+            record_unrecorded_request(request, response, context)
         finally:
             reset_request_context(token)
         response["X-Request-ID"] = context.request_id
         return response
+
+
+def record_unrecorded_request(request, response, context: RequestContext) -> None:
+    """Every request by a signed-in user leaves at least one event.
+
+    Views record what they show or change in specific events; a request that recorded none (a
+    redirect, a refused method, a page that records nothing of its own) is recorded here, so that
+    nothing a member of staff asks for is missing from the trail. Anonymous requests are left out:
+    anyone on the internet could otherwise flood the chain.
+    """
+    user = getattr(request, "user", None)
+    if context.events_recorded or user is None or not user.is_authenticated:
+        return
+    match = request.resolver_match
+    record_event(
+        AuditAction.REQUEST_RECORDED,
+        actor=user,
+        outcome=Outcome.ALLOWED if response.status_code < 400 else Outcome.DENIED,
+        detail={
+            "method": request.method,
+            "path": request.path[:300],
+            "status": response.status_code,
+            "url_name": match.view_name if match else "",
+        },
+    )
 
 
 def client_ip(request) -> str | None:

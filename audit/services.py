@@ -62,6 +62,8 @@ def record_event(
         )
         event.hash = compute_hash(event)
         event.save(force_insert=True)
+    if context is not None:
+        context.events_recorded += 1
     return event
 
 

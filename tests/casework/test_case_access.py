@@ -209,3 +209,18 @@ def test_auditors_and_administrators_cannot_read_case_content(request, case, evi
     assert client.get(download).status_code == 404
     assert open_record(client, case).status_code == 404
     assert client.get(reverse("referrals:list")).status_code == 403
+
+
+def test_member_removed_while_the_page_is_open_submits_nothing(case, director, lead_investigator, other_investigator):
+    services.add_team_member(case, other_investigator, "analyst", actor=director)
+    member = signed_in(other_investigator)
+    assert member.get(case.get_absolute_url()).status_code == 200  # the page is open in their browser
+
+    services.remove_team_member(case, other_investigator, actor=director, reason="moved to another case")
+    response = member.post(
+        reverse("casework:action", args=[case.reference, "add_note"]), {"add_note-text": "Typed before removal"}
+    )
+
+    assert response.status_code == 404
+    assert not case.notes.filter(text="Typed before removal").exists()
+    assert_audited(AuditAction.ACCESS_DENIED, actor=other_investigator, target_ref=case.reference)
