@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django_fsm import has_transition_perm
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.backends import forget_cached_object_permissions
@@ -265,8 +266,31 @@ def _record_step(investigation, action, from_state, actor, reason) -> None:
 # The workflow (DESIGN 3.2).
 
 
+# Approval steps and the step that asks for each: whoever asked may not also approve (two-person rule).
+APPROVAL_REQUESTS = {"approve_for_consultation": "submit_for_review", "publish": "submit_final"}
+
+
+def _requester(investigation, approval: str):
+    """Who asked for `approval`: the last to take the asking step, or who wrote the terms of reference."""
+    if approval == "approve_terms_of_reference":
+        terms = investigation.terms_of_reference.first()
+        return terms.created_by_id if terms else None
+    if approval in APPROVAL_REQUESTS:
+        return (
+            investigation.activities.filter(action=APPROVAL_REQUESTS[approval])
+            .order_by("-occurred_at", "-pk")
+            .values_list("actor", flat=True)
+            .first()
+        )
+    return None
+
+
 def transition(investigation, name: str, *, actor, reason: str = "", before_save=None) -> Investigation:
     """Run one workflow step; see accounts.workflow for the locking and checks."""
+    requested_by_actor = actor is not None and _requester(investigation, name) == actor.pk
+    # Checked once the actor may take the step at all, so that others get the usual refusal.
+    if requested_by_actor and has_transition_perm(getattr(investigation, name), actor):
+        raise WorkflowError("You asked for this approval, so someone else must give it. Nothing was changed.")
     return run_transition(
         investigation,
         name,

@@ -7,13 +7,14 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from accounts.roles import Role
 from audit.choices import AuditAction
 from casework import services
 from casework.choices import InvestigationState as S
 from casework.choices import RecommendationState, StatementKind, TeamRole
 from casework.models import Investigation
 from referrals.models import Referral
-from tests.factories import make_referral
+from tests.factories import make_referral, make_user
 from tests.helpers import assert_audited
 
 WorkflowError = services.WorkflowError
@@ -453,3 +454,33 @@ def test_nothing_is_added_to_an_archived_record(scoped, director, lead_investiga
         )
     assert not os.path.exists(os.path.join(evidence_storage, blob.blob_name))
     assert not archived.notes.exists()
+
+
+def test_whoever_wrote_the_terms_of_reference_cannot_approve_them(scoped, director):
+    services.record_terms_of_reference(scoped, "Scope written by the director.", actor=director)
+    with pytest.raises(WorkflowError, match="someone else must give it"):
+        services.transition(scoped, "approve_terms_of_reference", actor=director)
+    assert fresh(scoped).state == S.SCOPING
+
+
+def test_whoever_submitted_the_final_report_cannot_publish_it(investigation, director, chief):
+    """The chief investigator leading a case submits it for final approval; another must publish it."""
+    other_chief = make_user("second_chief", Role.CHIEF_INVESTIGATOR)
+    services.start_scoping(investigation, actor=director, lead=chief)
+    at_final = walk(investigation, director, chief, other_chief, until=S.FINAL_APPROVAL)
+    with pytest.raises(WorkflowError, match="someone else must give it"):
+        services.publish(at_final, actor=chief, report_summary="Findings.")
+    assert fresh(investigation).state == S.FINAL_APPROVAL
+    services.publish(at_final, actor=other_chief, report_summary="Findings.")
+    assert fresh(investigation).state == S.PUBLISHED
+
+
+def test_whoever_submitted_the_draft_for_review_cannot_approve_it_for_consultation(investigation, director, chief):
+    """A director leading a case submits the draft for review; another director approves it."""
+    other_director = make_user("second_director", Role.DIRECTOR)
+    services.start_scoping(investigation, actor=other_director, lead=director)
+    at_review = walk(investigation, other_director, director, chief, until=S.INTERNAL_REVIEW)
+    with pytest.raises(WorkflowError, match="someone else must give it"):
+        services.transition(at_review, "approve_for_consultation", actor=director)
+    services.transition(at_review, "approve_for_consultation", actor=other_director)
+    assert fresh(investigation).state == S.DRAFT_CONSULTATION
