@@ -178,10 +178,9 @@ def measure_round_trip(browser, meter, investigation, source, label, size, port)
 
 @pytest.mark.xfail(
     strict=True,
-    reason="Not met on a 2-core machine: client, gunicorn and decryption share the two cores. The "
-    "sendfile download costs 0.46-0.51 CPU s/GiB in the server and 0.28-0.35 in the client; the "
-    "encrypted one 0.97-1.02 in the server (AES-GCM alone is 0.35-0.45 s/GiB), so even perfect overlap "
-    "on two cores cannot reach 0.8x. Remove this mark when the target is met.",
+    reason="Not met on a 2-core machine: the client, gunicorn and decryption share the two cores, and "
+    "the CPU seconds per GiB this benchmark prints leave no room for 0.8x of sendfile at 100 MiB even "
+    "with perfect overlap (README, Performance). Remove this mark when the target is met.",
 )
 @pytest.mark.django_db(transaction=True)
 def test_encrypted_upload_and_download_keep_up_with_plain_http(tmp_path, migrated_data):
