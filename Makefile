@@ -9,6 +9,7 @@ MANAGE := $(PY) manage.py
 DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.prod \
 	SECRET_KEY=deploy-check-only-$$(date +%s)-not-a-real-secret-0123456789abcdefghij \
 	AUDIT_HMAC_KEY=deploy-check-only-audit-key-0123456789 \
+	AUDIT_HEAD_SIGNING_KEY=ZGVwbG95LWNoZWNrLW9ubHktbm90LWEtcmVhbC1rZXk= \
 	FIELD_ENCRYPTION_KEYS=ZGVwbG95LWNoZWNrLW9ubHktbm90LWEtcmVhbC1rZXk= \
 	EVIDENCE_KEYS=deploy:ZGVwbG95LWNoZWNrLW9ubHktbm90LWEtcmVhbC1rZXk= \
 	ALLOWED_HOSTS=cases.example.org DATABASE_URL=postgres://deploy-check@127.0.0.1:1/none

@@ -27,6 +27,8 @@ class AuditAction(models.TextChoices):
     FORM_OPENED = "page.form_opened", "Form opened"
     ACTION_REFUSED = "page.action_refused", "Action refused (invalid form or not allowed now)"
     USER_LIST_VIEWED = "accounts.user_list_viewed", "User list viewed"
+    AUDIT_HEAD_EXPORTED = "audit.head_exported", "Signed audit chain head exported"
+    AUDIT_CHAIN_VERIFIED = "audit.chain_verified", "Audit chain verified"
     AUDIT_LOG_VIEWED = "audit.log_viewed", "Audit log viewed"
     REFERRAL_VIEWED = "referral.viewed", "Referral viewed"
     REFERRAL_IDENTITY_VIEWED = "referral.identity_viewed", "Referrer identity and contact details viewed"

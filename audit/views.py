@@ -15,8 +15,9 @@ EVENT_LIST_LENGTH = 100
 def event_list(request):
     """The newest audit events, for auditors: metadata only, never case content."""
     events = AuditEvent.objects.select_related("actor")[:EVENT_LIST_LENGTH]
+    last_check = AuditEvent.objects.filter(action=AuditAction.AUDIT_CHAIN_VERIFIED).order_by("-seq").first()
     record_event(AuditAction.AUDIT_LOG_VIEWED, detail={"shown": EVENT_LIST_LENGTH})
-    return render(request, "audit/event_list.html", {"events": events})
+    return render(request, "audit/event_list.html", {"events": events, "last_check": last_check})
 
 
 @require_safe

@@ -35,6 +35,13 @@ def flush_past_audit_triggers():
         yield
 
 
+@pytest.fixture(autouse=True)
+def audit_head_path(settings, tmp_path):
+    """Each test exports and checks the audit chain head in a file of its own."""
+    settings.AUDIT_HEAD_PATH = str(tmp_path / "audit-head.json")
+    return tmp_path / "audit-head.json"
+
+
 @pytest.fixture
 def client():
     """Signed-in requests carry the second factor too (see StaffClient)."""

@@ -19,6 +19,7 @@ PROD_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.prod",
     "SECRET_KEY": "a-production-like-secret-key-with-enough-length-and-variety-0123456789",
     "AUDIT_HMAC_KEY": "a-production-like-audit-key",
+    "AUDIT_HEAD_SIGNING_KEY": "cHJvZHVjdGlvbi1saWtlLWtleS1mb3ItY2hlY2tzLTA=",
     "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1saWtlLWtleS1mb3ItY2hlY2tzLTA=",
     "EVIDENCE_KEYS": "prod1:cHJvZHVjdGlvbi1saWtlLWtleS1mb3ItY2hlY2tzLTA=",
     "ALLOWED_HOSTS": "cases.example.org",
@@ -46,7 +47,15 @@ def run_manage(*args, env):
 
 @pytest.mark.parametrize(
     "missing",
-    ["SECRET_KEY", "AUDIT_HMAC_KEY", "FIELD_ENCRYPTION_KEYS", "EVIDENCE_KEYS", "DATABASE_URL", "ALLOWED_HOSTS"],
+    [
+        "SECRET_KEY",
+        "AUDIT_HMAC_KEY",
+        "AUDIT_HEAD_SIGNING_KEY",
+        "FIELD_ENCRYPTION_KEYS",
+        "EVIDENCE_KEYS",
+        "DATABASE_URL",
+        "ALLOWED_HOSTS",
+    ],
 )
 def test_production_settings_refuse_to_start_without_required_variables(missing):
     env = {key: value for key, value in PROD_ENV.items() if key != missing}

@@ -166,6 +166,11 @@ STORAGES = {
 
 # Key for the audit chain's HMAC. Development and test settings supply a fixed, non-secret key.
 AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY")
+# The exported chain head (audit/anchor.py): an Ed25519 private key (base64 of 32 bytes) that signs
+# it, optionally only the public key where heads are checked, and where the head file is written.
+AUDIT_HEAD_SIGNING_KEY = env_str("AUDIT_HEAD_SIGNING_KEY")
+AUDIT_HEAD_PUBLIC_KEY = env_str("AUDIT_HEAD_PUBLIC_KEY")
+AUDIT_HEAD_PATH = env_str("AUDIT_HEAD_PATH", str(BASE_DIR / ".data" / "audit-head.json"))
 # Fernet keys for personal details, newest first (accounts/fields.py). Add a key at the front,
 # run `manage.py rotate_field_keys`, then drop the old one.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")

@@ -10,6 +10,7 @@ DEBUG = True
 # Not a secret: development only. Production settings refuse to start without their own.
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
 AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "dev-only-audit-chain-key")
+AUDIT_HEAD_SIGNING_KEY = env_str("AUDIT_HEAD_SIGNING_KEY", "ZGV2LW9ubHktYXVkaXQtaGVhZC1rZXktbm90LXNlY3I=")
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1hLXNlY3JldCE=")
 
 if not DATABASES:

@@ -7,11 +7,18 @@ from config.env import env_bool, env_int, env_list, require_env
 from .base import *  # noqa: F403
 
 _required = require_env(
-    "SECRET_KEY", "AUDIT_HMAC_KEY", "FIELD_ENCRYPTION_KEYS", "EVIDENCE_KEYS", "DATABASE_URL", "ALLOWED_HOSTS"
+    "SECRET_KEY",
+    "AUDIT_HMAC_KEY",
+    "AUDIT_HEAD_SIGNING_KEY",
+    "FIELD_ENCRYPTION_KEYS",
+    "EVIDENCE_KEYS",
+    "DATABASE_URL",
+    "ALLOWED_HOSTS",
 )
 
 SECRET_KEY = _required["SECRET_KEY"]
 AUDIT_HMAC_KEY = _required["AUDIT_HMAC_KEY"]
+AUDIT_HEAD_SIGNING_KEY = _required["AUDIT_HEAD_SIGNING_KEY"]
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 EVIDENCE_KEYS = env_list("EVIDENCE_KEYS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")

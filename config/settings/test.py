@@ -8,6 +8,7 @@ from .base import DATABASES, EMBEDDED_POSTGRES_DIR
 
 SECRET_KEY = "test-only-insecure-key"  # noqa: S105 (tests only; not a secret)
 AUDIT_HMAC_KEY = "test-only-audit-chain-key"
+AUDIT_HEAD_SIGNING_KEY = "dGVzdC1vbmx5LWF1ZGl0LWhlYWQta2V5LW5vLXNlY3I="
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWtleS1ub3QtYS1zZWNyZXQ="]
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-pass-2026!")
 

@@ -1,29 +1,66 @@
-"""Check the whole audit chain; exit non-zero naming the first bad event."""
+"""Check the whole audit chain and the exported head; exit non-zero naming the first problem."""
 
 from collections.abc import Generator
 from contextlib import closing
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.anchor import HeadProblem, check_database_reaches, read_head
 from audit.chain import verify_chain
+from audit.choices import AuditAction
 from audit.models import AuditEvent
+from audit.services import record_event
 
 
 class Command(BaseCommand):
-    help = "Verify the audit trail's hash chain. Exits 0 when intact, 1 naming the first bad event."
+    help = (
+        "Verify the audit trail's hash chain and that it still reaches the exported head. "
+        "Exits 0 when both hold, 1 naming the first problem."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--head", type=Path, default=None, help="The exported head file (AUDIT_HEAD_PATH).")
+
+    def handle(self, *args, head=None, **options):
+        path = head or Path(settings.AUDIT_HEAD_PATH)
         with closing(events_in_chain_order()) as events:
             report = verify_chain(events)
-        if not report.intact:
-            raise CommandError("Audit chain broken at %s" % report.first_break, returncode=1)
+        problem = str(report.first_break) if not report.intact else None
+        anchored_at = None
+        if problem is None and path.exists():
+            try:
+                exported = read_head(path)
+                check_database_reaches(exported, report.head_seq)
+                anchored_at = exported.seq
+            except HeadProblem as error:
+                problem = str(error)
+        record_event(
+            AuditAction.AUDIT_CHAIN_VERIFIED,
+            detail={
+                "intact": problem is None,
+                "problem": problem or "",
+                "events": report.events_checked,
+                "head_seq": report.head_seq,
+                "exported_head_seq": anchored_at,
+            },
+        )
+        if problem is not None:
+            raise CommandError("Audit chain check failed: %s" % problem, returncode=1)
         if report.head_seq is None:
             self.stdout.write("Audit chain intact: no events yet.")
-        else:
+            return
+        self.stdout.write(
+            "Audit chain intact: %s events, head seq %s, head hash %s"
+            % (report.events_checked, report.head_seq, report.head_hash)
+        )
+        if anchored_at is None:
             self.stdout.write(
-                "Audit chain intact: %s events, head seq %s, head hash %s"
-                % (report.events_checked, report.head_seq, report.head_hash)
+                "No exported head at %s: run export_audit_head so that deleting the newest events is detected." % path
             )
+        else:
+            self.stdout.write("The chain still contains the exported head (seq %s)." % anchored_at)
 
 
 def events_in_chain_order() -> Generator[AuditEvent]:

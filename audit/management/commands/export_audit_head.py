@@ -1,0 +1,26 @@
+"""Write the audit chain's newest (seq, hash, time), signed, to a file kept outside the database."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from audit.anchor import export_head
+from audit.choices import AuditAction
+from audit.services import record_event
+
+
+class Command(BaseCommand):
+    help = "Export the signed audit chain head (run on a schedule; keep the file away from the database)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output", type=Path, default=None, help="Where to write it (AUDIT_HEAD_PATH).")
+
+    def handle(self, *args, output=None, **options):
+        path = output or Path(settings.AUDIT_HEAD_PATH)
+        head = export_head(path)
+        if head is None:
+            self.stdout.write("No audit events yet; nothing exported.")
+            return
+        record_event(AuditAction.AUDIT_HEAD_EXPORTED, detail={"seq": head.seq, "hash": head.hash, "path": str(path)})
+        self.stdout.write("Exported audit head seq %s (hash %s) to %s." % (head.seq, head.hash, path))
