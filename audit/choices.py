@@ -29,6 +29,8 @@ class AuditAction(models.TextChoices):
     USER_LIST_VIEWED = "accounts.user_list_viewed", "User list viewed"
     AUDIT_HEAD_EXPORTED = "audit.head_exported", "Signed audit chain head exported"
     AUDIT_CHAIN_VERIFIED = "audit.chain_verified", "Audit chain verified"
+    AUDIT_EXPORTED = "audit.exported", "Audit events exported (CSV)"
+    SUBJECT_ACCESS_EXPORTED = "audit.subject_access_exported", "Subject access report exported (CSV)"
     AUDIT_LOG_VIEWED = "audit.log_viewed", "Audit log viewed"
     REFERRAL_VIEWED = "referral.viewed", "Referral viewed"
     REFERRAL_IDENTITY_VIEWED = "referral.identity_viewed", "Referrer identity and contact details viewed"

@@ -38,6 +38,7 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-seq"]
         default_permissions = ("view",)
+        permissions = [("export_subject_access", "Export every event concerning one account")]
         indexes = [
             models.Index(fields=["occurred_at"], name="audit_occurred_idx"),
             models.Index(fields=["actor", "occurred_at"], name="audit_actor_idx"),

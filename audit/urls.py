@@ -6,4 +6,6 @@ app_name = "audit"
 urlpatterns = [
     path("", views.event_list, name="event_list"),
     path("break-glass/", views.break_glass_review, name="break_glass"),
+    path("export/", views.export_events, name="export"),
+    path("subject-access/", views.subject_access, name="subject_access"),
 ]

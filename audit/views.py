@@ -1,23 +1,135 @@
-from django.db.models import Count
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+"""The auditors' workspace: search the trail, export what was found, review break-glass, subject access."""
 
+import csv
+import io
+import json
+
+from django.db.models import Count
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts import mfa
 from accounts.access import requires_permission
 from audit.choices import AuditAction
+from audit.forms import AuditSearchForm
 from audit.models import AuditEvent
 from audit.services import record_event
 
 EVENT_LIST_LENGTH = 100
+CSV_COLUMNS = [
+    "seq",
+    "occurred_at",
+    "actor_username",
+    "action",
+    "target_type",
+    "target_ref",
+    "outcome",
+    "ip_address",
+    "request_id",
+    "detail",
+]
+EXPORT_CHUNK = 2000
 
 
 @require_safe
 @requires_permission("audit.view_auditevent")
 def event_list(request):
-    """The newest audit events, for auditors: metadata only, never case content."""
-    events = AuditEvent.objects.select_related("actor")[:EVENT_LIST_LENGTH]
+    """Search the trail by user, object, action, outcome, dates and address, newest first.
+
+    Pages by `seq` (`?before=`), never by offset or count, so a page costs the same at any depth of
+    a trail of millions of events.
+    """
+    form = AuditSearchForm(request.GET or None)
+    events = AuditEvent.objects.order_by("-seq")
+    if form.is_bound and form.is_valid():
+        events = form.filter(events)
+    elif form.is_bound:
+        events = events.none()
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        events = events.filter(seq__lt=int(before))
+    page = list(events[: EVENT_LIST_LENGTH + 1])
     last_check = AuditEvent.objects.filter(action=AuditAction.AUDIT_CHAIN_VERIFIED).order_by("-seq").first()
-    record_event(AuditAction.AUDIT_LOG_VIEWED, detail={"shown": EVENT_LIST_LENGTH})
-    return render(request, "audit/event_list.html", {"events": events, "last_check": last_check})
+    terms = form.terms() if form.is_bound and form.is_valid() else {}
+    record_event(AuditAction.AUDIT_LOG_VIEWED, detail={"filters": terms, "before": before[:20]})
+    query = request.GET.copy()
+    query.pop("before", None)
+    context = {
+        "form": form,
+        "events": page[:EVENT_LIST_LENGTH],
+        "next_before": page[EVENT_LIST_LENGTH - 1].seq if len(page) > EVENT_LIST_LENGTH else None,
+        "query": query.urlencode(),
+        "last_check": last_check,
+    }
+    return render(request, "audit/event_list.html", context)
+
+
+@require_POST
+@requires_permission("audit.view_auditevent")
+def export_events(request):
+    """Every event the search finds, as CSV streamed row by row (a million rows keep memory flat)."""
+    form = AuditSearchForm(request.POST)
+    if not form.is_valid():
+        return render(request, "audit/event_list.html", {"form": form, "events": []}, status=400)
+    if (step_up := mfa.step_up(request, "export audit events")) is not None:
+        return step_up
+    record_event(AuditAction.AUDIT_EXPORTED, detail={"filters": form.terms()})
+    return csv_download(form.filter(AuditEvent.objects.order_by("seq")), "audit-events")
+
+
+@require_POST
+@requires_permission("audit.export_subject_access")
+def subject_access(request):
+    """Every event concerning one account: what they did and what was done to it, as CSV."""
+    username = request.POST.get("username", "").strip()[:150]
+    if not username:
+        form = AuditSearchForm({})
+        form.is_valid()
+        form.add_error(None, "Give the username whose events are asked for.")
+        return render(request, "audit/event_list.html", {"form": form, "events": []}, status=400)
+    if (step_up := mfa.step_up(request, "export a subject access report")) is not None:
+        return step_up
+    record_event(AuditAction.SUBJECT_ACCESS_EXPORTED, target_type="accounts.user", target_ref=username)
+    events = AuditEvent.objects.filter(actor_username=username) | AuditEvent.objects.filter(
+        target_type="accounts.user", target_ref=username
+    )
+    return csv_download(events.order_by("seq"), "subject-access-%s" % username)
+
+
+def csv_download(events, name: str) -> StreamingHttpResponse:
+    rows = _csv_rows(events.values_list(*CSV_COLUMNS).iterator(chunk_size=EXPORT_CHUNK))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = 'attachment; filename="%s-%s.csv"' % (_safe_name(name), stamp)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:80]
+
+
+def _csv_rows(values):
+    """CSV text in pieces of EXPORT_CHUNK rows: memory holds one piece, never the whole export."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for count, (seq, occurred_at, *middle, detail) in enumerate(values, start=1):
+        # Formula-looking cells are defused so the export is safe to open in a spreadsheet.
+        cells = [seq, occurred_at.isoformat(), *middle, json.dumps(detail, sort_keys=True)]
+        writer.writerow([_defuse(cell) for cell in cells])
+        if count % EXPORT_CHUNK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _defuse(cell):
+    text = "" if cell is None else str(cell)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @require_safe

@@ -60,6 +60,7 @@ def migrated_data(transactional_db):
     import_module("referrals.migrations.0002_reference_data").create_reference_data(apps)
     import_module("casework.migrations.0004_role_permissions").grant_role_permissions(apps)
     import_module("casework.migrations.0007_break_glass_role_permission").grant_break_glass(apps)
+    import_module("audit.migrations.0005_subject_access_roles").grant_subject_access(apps)
 
 
 @pytest.fixture

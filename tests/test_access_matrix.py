@@ -43,6 +43,7 @@ APPROVE_DIRECTION = {"public_id": "__direction__", "action": "approve"}
 POST_DATA = {
     "casework:action": {"add_note-text": "Matrix note"},
     "casework:break_glass": {"break_glass-reason": "A serious incident report needs checking against this case."},
+    "audit:subject_access": {"username": "intake_officer"},
 }
 # Redirects after an action that reached its view (and so must be audited).
 ACTION_REDIRECTS = {"referral", "case", "casework:directions", "accounts:user_list"}
@@ -73,6 +74,8 @@ ACTION_ENDPOINTS = {
     "casework:break_glass": (set(STAFF), CASE),
     "casework:direction_action": ({"director", "chief"}, APPROVE_DIRECTION),
     "accounts:user_action": ({"admin"}, {"username": "intake_officer", "action": "end_sessions"}),
+    "audit:export": ({"auditor"}, None),
+    "audit:subject_access": ({"auditor", "admin"}, None),
 }
 
 
@@ -105,6 +108,8 @@ MATRIX = [
     ),
     *rows_for("audit:event_list", "get", only({"auditor"})),
     *rows_for("audit:break_glass", "get", only({"auditor"})),
+    *rows_for("audit:export", "post", only({"auditor"})),
+    *rows_for("audit:subject_access", "post", only({"auditor", "admin"})),
     *rows_for("referrals:list", "get", only({"intake", "director", "chief"})),
     *rows_for("referrals:new", "get", only(TRIAGE_STAFF)),
     *object_rows("referrals:detail", "get", SEES_REFERRAL, SEES_REFERRAL, CASE_REFERRAL),

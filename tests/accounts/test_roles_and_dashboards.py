@@ -43,8 +43,14 @@ EXPECTED_ROLE_PERMISSIONS = {
         "casework.view_direction",
         "casework.add_breakglassaccess",
     },
-    Role.AUDITOR: {"audit.view_auditevent"},
-    Role.SYSTEM_ADMINISTRATOR: {"accounts.view_user", "accounts.add_user", "accounts.change_user", "auth.view_group"},
+    Role.AUDITOR: {"audit.view_auditevent", "audit.export_subject_access"},
+    Role.SYSTEM_ADMINISTRATOR: {
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "auth.view_group",
+        "audit.export_subject_access",
+    },
 }
 
 

@@ -1,0 +1,52 @@
+"""The auditor's search: who, what, which object, outcome, when and from where."""
+
+from datetime import datetime, time
+
+from django import forms
+from django.utils import timezone
+
+from audit.choices import AuditAction, Outcome
+from referrals.forms import NHSFormMixin
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class AuditSearchForm(NHSFormMixin, forms.Form):
+    user = forms.CharField(label="User (username)", max_length=150, required=False)
+    target = forms.CharField(label="Object (reference or username)", max_length=100, required=False)
+    action = forms.ChoiceField(label="Action", choices=[("", "Any"), *AuditAction.choices], required=False)
+    outcome = forms.ChoiceField(label="Outcome", choices=[("", "Any"), *Outcome.choices], required=False)
+    date_from = forms.DateField(label="From", required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label="To (inclusive)", required=False, widget=DATE_WIDGET)
+    ip = forms.GenericIPAddressField(label="Address", required=False)
+
+    def clean(self):
+        super().clean()
+        start, end = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError("The 'from' date is after the 'to' date. Nothing was searched.")
+        return self.cleaned_data
+
+    def filter(self, events):
+        """`events` narrowed to the valid filters given (every filter is on an indexed column or the seq)."""
+        data = self.cleaned_data
+        if data.get("user"):
+            events = events.filter(actor_username=data["user"])
+        if data.get("target"):
+            events = events.filter(target_ref=data["target"])
+        if data.get("action"):
+            events = events.filter(action=data["action"])
+        if data.get("outcome"):
+            events = events.filter(outcome=data["outcome"])
+        if data.get("ip"):
+            events = events.filter(ip_address=data["ip"])
+        zone = timezone.get_current_timezone()
+        if data.get("date_from"):
+            events = events.filter(occurred_at__gte=datetime.combine(data["date_from"], time.min, zone))
+        if data.get("date_to"):
+            events = events.filter(occurred_at__lte=datetime.combine(data["date_to"], time.max, zone))
+        return events
+
+    def terms(self) -> dict[str, str]:
+        """The filters used, for the audit event that records the search itself."""
+        return {name: str(value) for name, value in self.cleaned_data.items() if value}
