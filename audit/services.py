@@ -1,7 +1,10 @@
 """Recording audit events: the one way anything is written to the audit trail."""
 
+import hashlib
+import hmac
 import json
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -65,6 +68,17 @@ def record_event(
     if context is not None:
         context.events_recorded += 1
     return event
+
+
+def search_term_digest(term: str) -> str:
+    """A keyed hash of a free-text search, recorded instead of the words.
+
+    Staff may type protected details (a patient's name) into a search; the trail must not then
+    hold them in clear. Whoever holds AUDIT_HMAC_KEY can still confirm that a given term was
+    searched for by hashing it the same way (case and surrounding spaces ignored).
+    """
+    key = hmac.new(settings.AUDIT_HMAC_KEY.encode(), b"search terms", hashlib.sha256).digest()
+    return hmac.new(key, " ".join(term.split()).lower().encode(), hashlib.sha256).hexdigest()
 
 
 def describe_target(obj) -> tuple[str, str]:

@@ -18,7 +18,7 @@ from django_fsm import has_transition_perm
 from accounts.access import NotVisible, requires_object_permission, requires_permission
 from accounts.actions import run_page_action
 from audit.choices import AuditAction
-from audit.services import record_event
+from audit.services import record_event, search_term_digest
 from casework.evidence.http import evidence_response
 from casework.evidence.upload import received_file, too_large_message, with_encrypted_upload
 from casework.models import Investigation
@@ -61,10 +61,10 @@ def referral_list(request):
     sort_key = QueueFilterForm.SORTS[filters.get("sort") or "newest"][0]
     page = max(int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1, 1)
     rows = list(referrals.order_by(sort_key, "-pk")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
-    record_event(
-        AuditAction.REFERRAL_QUEUE_VIEWED,
-        detail={"filters": {k: str(v) for k, v in filters.items() if v not in ("", None, False)}, "page": page},
-    )
+    recorded = {k: str(v) for k, v in filters.items() if v not in ("", None, False) and k != "q"}
+    if filters.get("q"):
+        recorded["q_hmac"] = search_term_digest(filters["q"])  # the words themselves may be protected
+    record_event(AuditAction.REFERRAL_QUEUE_VIEWED, detail={"filters": recorded, "page": page})
     query = request.GET.copy()
     query.pop("page", None)
     shown = rows[:PAGE_SIZE]

@@ -10,6 +10,7 @@ from django.utils.html import escape
 
 from audit.choices import AuditAction
 from audit.models import AuditEvent
+from audit.services import search_term_digest
 from referrals import services
 from referrals.choices import ReferralState
 from referrals.models import Referral
@@ -81,6 +82,15 @@ def test_queue_shows_open_work_newest_first_and_is_audited(client, intake, queue
     assert "Referrals 1 to 3" in html
     assert html.index(queue["in_triage"].reference) < html.index(queue["old"].reference)
     assert_audited(AuditAction.REFERRAL_QUEUE_VIEWED, actor=intake)
+
+
+def test_search_terms_are_recorded_as_keyed_hashes_never_in_clear(client, intake, queue):
+    client.force_login(intake)
+    client.get(QUEUE, {"q": "Mrs Jane Patient", "state": "triage"})
+    event = assert_audited(AuditAction.REFERRAL_QUEUE_VIEWED, actor=intake)
+    assert "Jane" not in str(event.detail)
+    assert event.detail["filters"]["state"] == "triage"
+    assert event.detail["filters"]["q_hmac"] == search_term_digest("  mrs jane   PATIENT ")
 
 
 @pytest.mark.parametrize(
