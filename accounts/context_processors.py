@@ -17,6 +17,7 @@ NAVIGATION = [
     ("Directions", "casework:directions", lambda user: user.has_perm("casework.view_direction")),
     ("Leavers", "casework:leaver", lambda user: user.has_perm("casework.direct_investigation")),
     ("Audit log", "audit:event_list", lambda user: user.has_perm("audit.view_auditevent")),
+    ("Review queue", "audit:review_queue", lambda user: user.has_perm("audit.view_auditevent")),
     ("Break-glass review", "audit:break_glass", lambda user: user.has_perm("audit.view_auditevent")),
     ("Users", "accounts:user_list", lambda user: user.has_perm("accounts.view_user")),
     ("Declarations", "accounts:declarations", lambda user: True),

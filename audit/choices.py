@@ -31,6 +31,8 @@ class AuditAction(models.TextChoices):
     AUDIT_CHAIN_VERIFIED = "audit.chain_verified", "Audit chain verified"
     AUDIT_EXPORTED = "audit.exported", "Audit events exported (CSV)"
     SUBJECT_ACCESS_EXPORTED = "audit.subject_access_exported", "Subject access report exported (CSV)"
+    REVIEW_QUEUE_VIEWED = "audit.review_queue_viewed", "Review queue viewed"
+    FLAG_REVIEWED = "audit.flag_reviewed", "Flag reviewed by an auditor"
     AUDIT_LOG_VIEWED = "audit.log_viewed", "Audit log viewed"
     REFERRAL_VIEWED = "referral.viewed", "Referral viewed"
     REFERRAL_IDENTITY_VIEWED = "referral.identity_viewed", "Referrer identity and contact details viewed"

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from audit.choices import AuditAction, Outcome
 
@@ -52,3 +53,19 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return AuditAction(self.action).label if self.action in AuditAction.values else self.action
+
+
+class FlagReview(models.Model):
+    """An auditor's review of one flag raised by the trail (audit.review); the flag then leaves the queue."""
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20)
+    note = models.TextField(max_length=2000)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+
+    def __str__(self) -> str:
+        return "review of %s" % self.key

@@ -4,17 +4,20 @@ import csv
 import io
 import json
 
+from django.contrib import messages
 from django.db.models import Count
 from django.http import StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import mfa
 from accounts.access import requires_permission
-from audit.choices import AuditAction
+from accounts.workflow import WorkflowError
+from audit.choices import AuditAction, Outcome
 from audit.forms import AuditSearchForm
 from audit.models import AuditEvent
+from audit.review import review_flag, unreviewed_flags
 from audit.services import record_event
 
 EVENT_LIST_LENGTH = 100
@@ -150,3 +153,24 @@ def break_glass_review(request):
     rows = [{"event": event, "reads": flagged.get(event.detail.get("break_glass"), 0)} for event in openings]
     record_event(AuditAction.BREAK_GLASS_REVIEW_VIEWED, detail={"shown": len(rows)})
     return render(request, "audit/break_glass.html", {"rows": rows})
+
+
+@requires_permission("audit.view_auditevent")
+def review_queue(request):
+    """Flags not yet reviewed (denied attempts, break-glass, off-team reads, out of hours, bulk); review one."""
+    if request.method == "POST":
+        try:
+            review_flag(request.POST.get("flag", "")[:200], note=request.POST.get("note", ""), actor=request.user)
+        except WorkflowError as refusal:
+            messages.error(request, str(refusal))
+            record_event(
+                AuditAction.ACTION_REFUSED,
+                outcome=Outcome.DENIED,
+                detail={"action": "review flag", "refusal": str(refusal)[:300]},
+            )
+        else:
+            messages.success(request, "Flag reviewed.")
+        return redirect("audit:review_queue")
+    flags = unreviewed_flags()
+    record_event(AuditAction.REVIEW_QUEUE_VIEWED, detail={"shown": len(flags)})
+    return render(request, "audit/review_queue.html", {"flags": flags})

@@ -109,6 +109,8 @@ MATRIX = [
     *rows_for("audit:event_list", "get", only({"auditor"})),
     *rows_for("audit:break_glass", "get", only({"auditor"})),
     *rows_for("audit:export", "post", only({"auditor"})),
+    *rows_for("audit:review_queue", "get", only({"auditor"})),
+    *rows_for("audit:review_queue", "post", only({"auditor"}, status="audit:review_queue")),
     *rows_for("audit:subject_access", "post", only({"auditor", "admin"})),
     *rows_for("referrals:list", "get", only({"intake", "director", "chief"})),
     *rows_for("referrals:new", "get", only(TRIAGE_STAFF)),

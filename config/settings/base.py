@@ -217,6 +217,10 @@ INVESTIGATION_STAGE_TARGET_DAYS = {
     "revision": env_int("INVESTIGATION_TARGET_DAYS_REVISION", 30),
     "final_approval": env_int("INVESTIGATION_TARGET_DAYS_FINAL_APPROVAL", 15),
 }
+# Review flags (audit/review.py): working hours (local time, Monday to Friday) and how many content
+# views or downloads by one person in one day count as bulk access.
+REVIEW_WORKING_HOURS = (env_int("REVIEW_WORKING_HOUR_START", 7), env_int("REVIEW_WORKING_HOUR_END", 19))
+REVIEW_BULK_THRESHOLD = env_int("REVIEW_BULK_THRESHOLD", 50)
 # How long a director's break-glass opening of a case off their team lasts.
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
 BREAK_GLASS_REASON_MIN_LENGTH = 20
