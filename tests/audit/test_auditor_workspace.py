@@ -164,6 +164,7 @@ def test_subject_access_without_a_username_is_explained(auditor):
     assert "Give the username" in response.content.decode()
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["intake", "director", "lead_investigator"])
 def test_only_auditors_and_administrators_get_subject_access(request, persona):
     client = signed_in(request.getfixturevalue(persona))
