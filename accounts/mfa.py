@@ -80,7 +80,7 @@ def confirm_authenticator(request, device: TOTPDevice, code: str) -> list[str] |
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user, confirmed=False)
         if not device.verify_token(code.strip()):
-            _record_failure(request, "enrolment")
+            record_failed_attempt(request, "enrolment")
             return None
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
@@ -95,17 +95,13 @@ def verify_second_factor(request, code: str) -> bool:
     """Check a TOTP or recovery code for the signed-in user; on success the session is fully signed in."""
     user = request.user
     code = code.strip()
-    device = None
+    device: TOTPDevice | RecoveryCodeDevice | None = None
     if code:
+        check = _verify_authenticator_code if code.isdigit() else _verify_recovery_code
         with transaction.atomic():
-            if code.isdigit():
-                totp = authenticator(user)
-                if totp is not None and django_otp.verify_token(user, totp.persistent_id, code):
-                    device = totp
-            else:
-                device = _verify_recovery_code(user, code)
+            device = check(user, code)
     if device is None:
-        _record_failure(request, "sign-in")
+        record_failed_attempt(request, "sign-in")
         return False
     _mark_verified(request, device)
     detail: dict[str, object] = {"method": "authenticator"}
@@ -113,6 +109,12 @@ def verify_second_factor(request, code: str) -> bool:
         detail = {"method": "recovery code", "recovery_codes_left": device.remaining()}
     record_event(AuditAction.MFA_VERIFIED, actor=user, target=user, detail=detail)
     return True
+
+
+def _verify_authenticator_code(user, code: str) -> TOTPDevice | None:
+    """The user's authenticator if `code` is its current, unused code (django-otp locks and throttles)."""
+    totp = authenticator(user)
+    return totp if totp is not None and django_otp.verify_token(user, totp.persistent_id, code) else None
 
 
 def _verify_recovery_code(user, code: str) -> RecoveryCodeDevice | None:
@@ -135,8 +137,7 @@ def verify_operator(username: str, code: str, *, purpose: str):
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None or Role.SYSTEM_ADMINISTRATOR not in user.roles:
         raise OperatorRefused("%s is not an active system administrator. Nothing was changed." % username)
-    totp = authenticator(user)
-    if totp is None or not django_otp.verify_token(user, totp.persistent_id, code.strip()):
+    if _verify_authenticator_code(user, code.strip()) is None:
         record_event(AuditAction.MFA_FAILED, outcome=Outcome.DENIED, target=user, detail={"stage": purpose[:100]})
         raise OperatorRefused("The code is wrong or has already been used. Nothing was changed.")
     record_event(AuditAction.MFA_VERIFIED, actor=user, target=user, detail={"method": "authenticator", "for": purpose})
@@ -185,8 +186,9 @@ def _mark_verified(request, device) -> None:
     request.session[SESSION_VERIFIED_AT] = time.time()
 
 
-def _record_failure(request, stage: str) -> None:
-    """A wrong code: a failed log-in for django-axes (lockout) and the audit trail (one event)."""
+def record_failed_attempt(request, stage: str | None = None) -> None:
+    """A wrong code (`stage` says where) or, without a stage, a wrong password typed again by a
+    signed-in user: a failed log-in for django-axes (lockout) and the audit trail (one event)."""
     user_login_failed.send(
         sender=__name__,
         credentials={get_user_model().USERNAME_FIELD: request.user.get_username()},

@@ -139,18 +139,6 @@ class ReauthenticationForm(NHSFormMixin, forms.Form):
     )
     code = CodeForm.base_fields["code"]
 
-    def __init__(self, user, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        if not self.user.check_password(self.cleaned_data["password"]):
-            raise forms.ValidationError("The password is not right. Nothing was changed.")
-        return cleaned
-
 
 def _safe_next(request, default: str = "dashboard") -> str:
     """The page to return to, only if it is on this site (a forged `next=` to another host is ignored)."""
@@ -160,6 +148,14 @@ def _safe_next(request, default: str = "dashboard") -> str:
     ):
         return target
     return resolve_url(default)
+
+
+def _end_locked_out_session(request):
+    """After the failure that locks the account out, sign the session out; django-axes answers with its page."""
+    if not getattr(request, "axes_locked_out", False):
+        return None
+    logout(request)
+    return HttpResponse(status=429)
 
 
 @before_second_factor
@@ -173,9 +169,8 @@ def mfa_verify(request):
     if request.method == "POST" and form.is_valid():
         if mfa.verify_second_factor(request, form.cleaned_data["code"]):
             return redirect(_safe_next(request))
-        if getattr(request, "axes_locked_out", False):
-            logout(request)  # too many wrong codes: django-axes answers with its lockout page
-            return HttpResponse(status=429)
+        if (locked := _end_locked_out_session(request)) is not None:
+            return locked
         form.add_error("code", "That code is wrong or has already been used. Enter the current code.")
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": _safe_next(request)})
 
@@ -204,19 +199,25 @@ def mfa_setup(request):
 def mfa_settings(request):
     """Recovery codes left; new recovery codes or a new authenticator, after the password and a code again."""
     user = request.user
-    form = ReauthenticationForm(user, request.POST or None)
+    form = ReauthenticationForm(request.POST or None)
     action = request.POST.get("action")
     if request.method == "POST" and action in ("new_codes", "new_authenticator") and form.is_valid():
-        if mfa.verify_second_factor(request, form.cleaned_data["code"]):
-            if action == "new_codes":
-                codes = mfa.regenerate_recovery_codes(user, actor=user)
-                return render(
-                    request, "accounts/recovery_codes.html", {"codes": codes, "next": resolve_url("dashboard")}
-                )
+        if not user.check_password(form.cleaned_data["password"]):
+            mfa.record_failed_attempt(request)  # guessing the password here counts towards the lockout
+            if (locked := _end_locked_out_session(request)) is not None:
+                return locked
+            form.add_error("password", "The password is not right. Nothing was changed.")
+        elif not mfa.verify_second_factor(request, form.cleaned_data["code"]):
+            if (locked := _end_locked_out_session(request)) is not None:
+                return locked
+            form.add_error("code", "That code is wrong or has already been used. Nothing was changed.")
+        elif action == "new_codes":
+            codes = mfa.regenerate_recovery_codes(user, actor=user)
+            return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": resolve_url("dashboard")})
+        else:
             mfa.remove_second_factor(user, actor=user, reason="replaced by the user")
             messages.success(request, "Your old authenticator no longer works. Set up the new one now.")
             return redirect("accounts:mfa_setup")
-        form.add_error("code", "That code is wrong or has already been used. Nothing was changed.")
     if request.method == "GET":
         record_event(AuditAction.FORM_OPENED, detail={"form": "second factor settings"})
     recovery = RecoveryCodeDevice.objects.filter(user=user).first()

@@ -234,3 +234,18 @@ def test_new_authenticator_removes_the_old_one_and_asks_for_set_up(client, direc
 def test_sign_in_helper_goes_through_both_pages(client, auditor):
     response = sign_in(client, auditor.username)
     assert response.redirect_chain[-1][0] == reverse("dashboard")
+
+
+def test_guessing_the_password_on_the_settings_page_is_audited_and_locks_the_account_out(client, director):
+    client.force_login(director)
+    url = reverse("accounts:mfa_settings")
+    guesses = [
+        client.post(url, {"action": "new_codes", "password": "guess-%s" % n, "code": current_code(director)})
+        for n in range(5)
+    ]
+    assert [response.status_code for response in guesses[:4]] == [200] * 4
+    assert "The password is not right" in guesses[0].content.decode()
+    assert guesses[4].status_code == 429
+    assert_audited(AuditAction.LOGIN_FAILED, target_ref=director.username, outcome=Outcome.DENIED)
+    assert client.get(reverse("dashboard"))["Location"].startswith(reverse("login"))
+    assert RecoveryCodeDevice.objects.filter(user=director).count() == 0
