@@ -19,7 +19,7 @@ from accounts.roles import Role
 from accounts.workflow import WorkflowError
 from audit.choices import AuditAction
 from audit.models import AuditEvent
-from audit.services import record_event
+from audit.services import record_event, shown_references
 from casework.services import declare_conflict
 from casework.views import casework_summary
 from referrals.choices import QUEUE_STATES, ReferralState
@@ -40,14 +40,15 @@ def dashboard(request):
         context["queue"] = queue_summary(referrals, user)
     else:
         context["referral_count"] = referrals.count()
-        context["referrals"] = referrals[:DASHBOARD_LIST_LENGTH]
+        context["referrals"] = list(referrals[:DASHBOARD_LIST_LENGTH])
     if user.has_perm("casework.view_investigation") or Role.INVESTIGATOR in user.roles:
         context["casework"] = casework_summary(user)
     if user.has_perm("audit.view_auditevent"):
         context["recent_events"] = AuditEvent.objects.select_related("actor")[:DASHBOARD_LIST_LENGTH]
     if user.has_perm("accounts.view_user"):
         context["active_user_count"] = get_user_model().objects.filter(is_active=True).count()
-    record_event(AuditAction.DASHBOARD_VIEWED)
+    listed = [context.get("referrals", []), context.get("queue", {}), context.get("casework", {})]
+    record_event(AuditAction.DASHBOARD_VIEWED, detail={"shown": shown_references(*listed)})
     return render(request, "dashboard/dashboard.html", context)
 
 
@@ -59,9 +60,9 @@ def queue_summary(referrals, user) -> dict:
         "by_state": [(ReferralState(state).label, state, by_state.get(state, 0)) for state in QUEUE_STATES],
         "overdue": open_work.overdue(settings.REFERRAL_TARGET_DAYS, timezone.now()).count(),
         "mine": open_work.filter(assignee=user).count(),
-        "awaiting_decision": referrals.filter(state=ReferralState.PROPOSED).order_by("state_changed_at")[
-            :DASHBOARD_LIST_LENGTH
-        ]
+        "awaiting_decision": list(
+            referrals.filter(state=ReferralState.PROPOSED).order_by("state_changed_at")[:DASHBOARD_LIST_LENGTH]
+        )
         if user.has_perm("referrals.decide_referral")
         else [],
     }

@@ -81,6 +81,23 @@ def search_term_digest(term: str) -> str:
     return hmac.new(key, " ".join(term.split()).lower().encode(), hashlib.sha256).hexdigest()
 
 
+def shown_references(*groups) -> list[str]:
+    """The references of the cases a page listed, for its read event.
+
+    "Who saw this investigation" includes everyone whose list or dashboard showed its title, so
+    list pages record what they listed. `groups` are iterables of objects with a `reference`, of
+    objects with an `investigation`, or dicts of such iterables (a dashboard summary).
+    """
+    references = set()
+    for group in groups:
+        for item in group.values() if isinstance(group, dict) else group:
+            if isinstance(item, list):
+                references.update(shown_references(item))
+            elif (case := getattr(item, "investigation", item)) is not None and hasattr(case, "reference"):
+                references.add(case.reference)
+    return sorted(references)
+
+
 def describe_target(obj) -> tuple[str, str]:
     """(type, reference) naming an object in the audit trail without exposing its content."""
     reference = getattr(obj, "reference", None) or obj.pk

@@ -21,7 +21,7 @@ from accounts.actions import run_page_action
 from accounts.roles import Role
 from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
-from audit.services import record_event
+from audit.services import record_event, shown_references
 from casework import forms, services
 from casework.choices import (
     ACTIVE_STATES,
@@ -66,7 +66,10 @@ def investigation_list(request):
         "has_next": len(rows) > PAGE_SIZE,
         "view_summary": casework_summary(user),
     }
-    record_event(AuditAction.INVESTIGATION_LIST_VIEWED, detail={"page": page})
+    record_event(
+        AuditAction.INVESTIGATION_LIST_VIEWED,
+        detail={"page": page, "shown": shown_references(context["investigations"], context["view_summary"])},
+    )
     return render(request, "casework/list.html", context)
 
 
@@ -74,10 +77,14 @@ def casework_summary(user) -> dict[str, Any]:
     """What the dashboards show: the user's own cases and tasks; for directors, the portfolio."""
     today = timezone.localdate()
     summary: dict[str, Any] = {
-        "my_tasks": Task.objects.filter(assignee=user, status=TaskStatus.OPEN)
-        .select_related("investigation")
-        .order_by("due_date", "pk")[:20],
-        "my_investigations": Investigation.objects.filter(team__user=user).order_by("due_date", "-created_at")[:20],
+        "my_tasks": list(
+            Task.objects.filter(assignee=user, status=TaskStatus.OPEN)
+            .select_related("investigation")
+            .order_by("due_date", "pk")[:20]
+        ),
+        "my_investigations": list(
+            Investigation.objects.filter(team__user=user).order_by("due_date", "-created_at")[:20]
+        ),
     }
     if user.has_perm(VIEW_INVESTIGATION):
         counts = dict(
@@ -87,12 +94,16 @@ def casework_summary(user) -> dict[str, Any]:
             by_state=[
                 (state.label, counts.get(state.value, 0)) for state in InvestigationState if counts.get(state.value)
             ],
-            over_target=Investigation.objects.over_stage_target(
-                settings.INVESTIGATION_STAGE_TARGET_DAYS, timezone.now()
-            ).order_by("state_changed_at")[:20],
-            directed=Investigation.objects.filter(directed=True, due_date__isnull=False)
-            .exclude(state__in=[*CLOSED_STATES, InvestigationState.DISCONTINUED])
-            .order_by("due_date")[:20],
+            over_target=list(
+                Investigation.objects.over_stage_target(
+                    settings.INVESTIGATION_STAGE_TARGET_DAYS, timezone.now()
+                ).order_by("state_changed_at")[:20]
+            ),
+            directed=list(
+                Investigation.objects.filter(directed=True, due_date__isnull=False)
+                .exclude(state__in=[*CLOSED_STATES, InvestigationState.DISCONTINUED])
+                .order_by("due_date")[:20]
+            ),
             overdue_tasks=Task.objects.filter(status=TaskStatus.OPEN, due_date__lt=today).count(),
             overdue_recommendations=SafetyRecommendation.objects.filter(state="issued", response_due__lt=today).count(),
         )
@@ -599,10 +610,13 @@ def direction_list(request):
                 return redirect("casework:directions")
         else:
             messages.error(request, "The direction was not registered: correct the form below.")
-    directions = Direction.objects.select_related("investigation", "registered_by", "approved_by").prefetch_related(
-        "variations"
+    directions = list(
+        Direction.objects.select_related("investigation", "registered_by", "approved_by").prefetch_related("variations")
     )
-    record_event(AuditAction.DIRECTIONS_VIEWED)
+    record_event(
+        AuditAction.DIRECTIONS_VIEWED,
+        detail={"shown": shown_references([d.investigation for d in directions if d.investigation])},
+    )
     return render(
         request,
         "casework/directions.html",

@@ -18,7 +18,7 @@ from django_fsm import has_transition_perm
 from accounts.access import NotVisible, requires_object_permission, requires_permission
 from accounts.actions import run_page_action
 from audit.choices import AuditAction
-from audit.services import record_event, search_term_digest
+from audit.services import record_event, search_term_digest, shown_references
 from casework.evidence.http import evidence_response
 from casework.evidence.upload import received_file, too_large_message, with_encrypted_upload
 from casework.models import Investigation
@@ -64,10 +64,13 @@ def referral_list(request):
     recorded = {k: str(v) for k, v in filters.items() if v not in ("", None, False) and k != "q"}
     if filters.get("q"):
         recorded["q_hmac"] = search_term_digest(filters["q"])  # the words themselves may be protected
-    record_event(AuditAction.REFERRAL_QUEUE_VIEWED, detail={"filters": recorded, "page": page})
+    shown = rows[:PAGE_SIZE]
+    record_event(
+        AuditAction.REFERRAL_QUEUE_VIEWED,
+        detail={"filters": recorded, "page": page, "shown": shown_references(shown)},
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    shown = rows[:PAGE_SIZE]
     first_number = (page - 1) * PAGE_SIZE + 1
     return render(
         request,

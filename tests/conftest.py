@@ -5,6 +5,7 @@ from importlib import import_module
 import pytest
 from django.apps import apps
 from django.db.backends.postgresql.operations import DatabaseOperations
+from django.utils import timezone
 
 from accounts.roles import Role
 from accounts.services import grant_object_permission
@@ -132,3 +133,59 @@ def evidence_storage(settings, tmp_path):
         "evidence": {"BACKEND": "casework.evidence.vault.EvidenceStorage", "OPTIONS": {"location": str(root)}},
     }
     return root
+
+
+@pytest.fixture
+def case_investigation(director, lead_investigator):
+    """An investigation in scoping, led by the lead investigator persona."""
+    from casework import services
+    from casework.models import Investigation
+
+    investigation = Investigation.objects.create(reference="INV-2026-0777", title="Matrix case")
+    return services.start_scoping(investigation, actor=director, lead=lead_investigator)
+
+
+@pytest.fixture
+def evidence(case_investigation, lead_investigator, evidence_storage):
+    """A small evidence file on the matrix case."""
+    import uuid
+
+    from casework.evidence import services, vault
+
+    evidence_id = uuid.uuid4()
+    blob = vault.store_stream(evidence_id, [b"matrix evidence"])
+    return services.add_evidence(
+        blob,
+        evidence_id,
+        actor=lead_investigator,
+        title="Matrix evidence",
+        filename="m.txt",
+        investigation=case_investigation,
+    )
+
+
+@pytest.fixture
+def attachment(case_referral, evidence_storage):
+    """A file the referrer attached to the matrix referral."""
+    import uuid
+
+    from casework.evidence import services, vault
+
+    evidence_id = uuid.uuid4()
+    blob = vault.store_stream(evidence_id, [b"referrer's letter"])
+    return services.add_evidence(
+        blob, evidence_id, actor=None, title="Letter", filename="letter.txt", referral=case_referral
+    )
+
+
+@pytest.fixture
+def direction(db):
+    """A direction registered by a director who is none of the personas, so either approver may approve."""
+    from accounts.roles import Role
+    from casework import services
+    from tests.factories import make_user
+
+    registrant = make_user("registering_director", Role.DIRECTOR)
+    return services.register_direction(
+        actor=registrant, title="Matrix direction", issued_on=timezone.localdate(), scope="Scope"
+    )

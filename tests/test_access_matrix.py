@@ -6,7 +6,6 @@ Every allowed staff request must leave an allowed audit event, and every refusal
 
 import pytest
 from django.urls import get_resolver, reverse
-from django.utils import timezone
 
 from accounts.checks import iter_url_patterns
 from audit.choices import Outcome
@@ -184,60 +183,16 @@ MATRIX = [
 ]
 
 
-@pytest.fixture
-def case_investigation(director, lead_investigator):
-    """An investigation in scoping, led by the lead investigator persona."""
-    from casework import services
-    from casework.models import Investigation
-
-    investigation = Investigation.objects.create(reference="INV-2026-0777", title="Matrix case")
-    return services.start_scoping(investigation, actor=director, lead=lead_investigator)
-
-
-@pytest.fixture
-def evidence(case_investigation, lead_investigator, evidence_storage):
-    """A small evidence file on the matrix case."""
-    import uuid
-
-    from casework.evidence import services, vault
-
-    evidence_id = uuid.uuid4()
-    blob = vault.store_stream(evidence_id, [b"matrix evidence"])
-    return services.add_evidence(
-        blob,
-        evidence_id,
-        actor=lead_investigator,
-        title="Matrix evidence",
-        filename="m.txt",
-        investigation=case_investigation,
-    )
-
-
-@pytest.fixture
-def attachment(case_referral, evidence_storage):
-    """A file the referrer attached to the matrix referral."""
-    import uuid
-
-    from casework.evidence import services, vault
-
-    evidence_id = uuid.uuid4()
-    blob = vault.store_stream(evidence_id, [b"referrer's letter"])
-    return services.add_evidence(
-        blob, evidence_id, actor=None, title="Letter", filename="letter.txt", referral=case_referral
-    )
-
-
-@pytest.fixture
-def direction(db):
-    """A direction registered by a director who is none of the personas, so either approver may approve."""
-    from accounts.roles import Role
-    from casework import services
-    from tests.factories import make_user
-
-    registrant = make_user("registering_director", Role.DIRECTOR)
-    return services.register_direction(
-        actor=registrant, title="Matrix direction", issued_on=timezone.localdate(), scope="Scope"
-    )
+def resolve_placeholders(kwargs: dict, objects: dict) -> dict | None:
+    """URL kwargs with `__name__` placeholders replaced by the fixture objects' references."""
+    placeholders = {
+        "__case_referral__": objects["case_referral"].reference,
+        "__case_investigation__": objects["case_investigation"].reference,
+        "__direction__": objects["direction"].public_id,
+        "__evidence__": objects["evidence"].public_id,
+        "__attachment__": objects["attachment"].public_id,
+    }
+    return {key: placeholders.get(value, value) for key, value in kwargs.items()} or None
 
 
 def _matrix_id(row):
@@ -260,15 +215,14 @@ def test_access_matrix(
     expected,
     kwargs,
 ):
-    placeholders = {
-        "__case_referral__": case_referral.reference,
-        "__case_investigation__": case_investigation.reference,
-        "__direction__": direction.public_id,
-        "__evidence__": evidence.public_id,
-        "__attachment__": attachment.public_id,
+    objects = {
+        "case_referral": case_referral,
+        "case_investigation": case_investigation,
+        "direction": direction,
+        "evidence": evidence,
+        "attachment": attachment,
     }
-    kwargs = {key: placeholders.get(value, value) for key, value in (kwargs or {}).items()} or None
-    url = reverse(url_name, kwargs=kwargs)
+    url = reverse(url_name, kwargs=resolve_placeholders(kwargs or {}, objects))
     user = personas[persona]
     if user is not None:
         client.force_login(user)

@@ -1,0 +1,174 @@
+"""Every page that shows protected content records a specific read event naming what it showed.
+
+The protected fields of the access-matrix objects are filled with markers ("canaries"). Every
+access-matrix request (each URL, method and persona) is made again; wherever a marker appears in
+a response, that same request must have recorded an allowed event of an accepted read action that
+names the marker's object (as its target or among the references a list showed). The generic
+"request recorded" safety net does not count, so a new page that shows content without saying
+what it showed fails here, and a marker reaching anyone without access fails too.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import reverse
+
+from audit.choices import AuditAction, Outcome
+from audit.models import AuditEvent
+from casework import services as casework_services
+from tests.test_access_matrix import MATRIX, resolve_placeholders
+
+OBJECT_LISTS = {
+    AuditAction.REFERRAL_QUEUE_VIEWED,
+    AuditAction.INVESTIGATION_LIST_VIEWED,
+    AuditAction.DASHBOARD_VIEWED,
+    AuditAction.DIRECTIONS_VIEWED,
+}
+
+
+@dataclass(frozen=True)
+class Canary:
+    marker: str
+    actions: frozenset
+    refs: frozenset
+
+
+@pytest.fixture
+def canaries(case_referral, case_investigation, lead_investigator, evidence, attachment):
+    """Markers in every kind of protected field, each with the read events that may show it."""
+    referral_marker = "canary-referral-description-5c1f"
+    identity_marker = "canary-reporter-name-8a2e"
+    case_referral.description = "Falls at night. %s" % referral_marker
+    case_referral.reporter_name = identity_marker
+    case_referral.save(update_fields=["description", "reporter_name"])
+    title_marker = "canary-investigation-title-33d0"
+    case_investigation.title = "Matrix case %s" % title_marker
+    case_investigation.save(update_fields=["title"])
+    note_marker = "canary-journal-note-9b47"
+    casework_services.add_note(case_investigation, "Spoke to the ward. %s" % note_marker, actor=lead_investigator)
+    evidence_marker = "canary-evidence-title-71fe"
+    evidence.title = evidence_marker
+    evidence.save(update_fields=["title"])
+    investigation_ref = case_investigation.reference
+    return [
+        Canary(
+            referral_marker,
+            frozenset({AuditAction.REFERRAL_VIEWED, AuditAction.REFERRAL_QUEUE_VIEWED}),
+            frozenset({case_referral.reference}),
+        ),
+        Canary(
+            identity_marker, frozenset({AuditAction.REFERRAL_IDENTITY_VIEWED}), frozenset({case_referral.reference})
+        ),
+        Canary(
+            title_marker,
+            frozenset(
+                {
+                    AuditAction.INVESTIGATION_VIEWED,
+                    AuditAction.INVESTIGATION_LIST_VIEWED,
+                    AuditAction.DASHBOARD_VIEWED,
+                    AuditAction.DIRECTIONS_VIEWED,
+                }
+            ),
+            frozenset({investigation_ref}),
+        ),
+        Canary(note_marker, frozenset({AuditAction.INVESTIGATION_CONTENT_VIEWED}), frozenset({investigation_ref})),
+        # Evidence titles are metadata directors see to place legal holds: the case view names them.
+        Canary(
+            evidence_marker,
+            frozenset({AuditAction.INVESTIGATION_VIEWED, AuditAction.INVESTIGATION_CONTENT_VIEWED}),
+            frozenset({investigation_ref}),
+        ),
+        # The files' own bytes (tests/conftest.py writes them).
+        Canary("matrix evidence", frozenset({AuditAction.EVIDENCE_DOWNLOADED}), frozenset({str(evidence.public_id)})),
+        Canary(
+            "referrer's letter", frozenset({AuditAction.EVIDENCE_DOWNLOADED}), frozenset({str(attachment.public_id)})
+        ),
+    ]
+
+
+def body_of(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode("utf-8", errors="replace")
+
+
+def names_object(event: AuditEvent, refs) -> bool:
+    if event.target_ref in refs:
+        return True
+    return event.action in OBJECT_LISTS and bool(refs & set(event.detail.get("shown", [])))
+
+
+def unrecorded_reads(response, user, canaries) -> list[str]:
+    """The markers in the response that no specific read event of the same request accounts for."""
+    body = body_of(response)
+    shown = [canary for canary in canaries if canary.marker in body]
+    if not shown:
+        return []
+    if user is None:
+        return [canary.marker for canary in shown]
+    events = list(AuditEvent.objects.filter(request_id=response["X-Request-ID"], actor=user, outcome=Outcome.ALLOWED))
+    return [
+        canary.marker
+        for canary in shown
+        if not any(event.action in canary.actions and names_object(event, canary.refs) for event in events)
+    ]
+
+
+WALK = sorted({(row[0], row[1], row[4] and tuple(row[4].items())) for row in MATRIX}, key=str)
+
+
+@pytest.mark.parametrize(("url_name", "method", "kwargs"), WALK, ids=["%s-%s" % row[:2] for row in WALK])
+def test_every_page_showing_protected_content_records_what_it_showed(
+    client,
+    personas,
+    canaries,
+    case_referral,
+    case_investigation,
+    direction,
+    evidence,
+    attachment,
+    url_name,
+    method,
+    kwargs,
+):
+    objects = {
+        "case_referral": case_referral,
+        "case_investigation": case_investigation,
+        "direction": direction,
+        "evidence": evidence,
+        "attachment": attachment,
+    }
+    url = reverse(url_name, kwargs=resolve_placeholders(dict(kwargs or ()), objects))
+    problems = []
+    for persona, user in personas.items():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        response = getattr(client, method)(url, follow=False)
+        if missing := unrecorded_reads(response, user, canaries):
+            problems.append("%s %s as %s showed %s" % (method.upper(), url, persona, ", ".join(missing)))
+    assert not problems, "\n".join(problems)
+
+
+def test_a_director_reading_through_break_glass_records_each_read(client, director, canaries, case_investigation):
+    casework_services.break_glass(
+        case_investigation, actor=director, reason="A serious incident report needs checking against this case."
+    )
+    client.force_login(director)
+    for url_name, kwargs in (("casework:detail", {"reference": case_investigation.reference}), ("casework:list", None)):
+        response = client.get(reverse(url_name, kwargs=kwargs))
+        assert response.status_code == 200
+        assert not unrecorded_reads(response, director, canaries)
+    # The walk saw the journal through break-glass: a marker only the team's content view shows.
+    assert "canary-journal-note-9b47" in body_of(client.get(case_investigation.get_absolute_url()))
+
+
+def test_the_walk_fails_a_page_that_shows_content_without_a_read_event(
+    client, intake, canaries, case_referral, monkeypatch
+):
+    """The check itself: the referral page with its read events switched off is caught."""
+    from referrals import views
+
+    monkeypatch.setattr(views, "record_event", lambda *args, **kwargs: None)
+    client.force_login(intake)
+    response = client.get(case_referral.get_absolute_url())
+    assert "canary-referral-description-5c1f" in unrecorded_reads(response, intake, canaries)
