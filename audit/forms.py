@@ -3,6 +3,7 @@
 from datetime import datetime, time
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.choices import AuditAction, Outcome
@@ -33,7 +34,9 @@ class AuditSearchForm(NHSFormMixin, forms.Form):
         if data.get("user"):
             events = events.filter(actor_username=data["user"])
         if data.get("target"):
-            events = events.filter(target_ref=data["target"])
+            # The object itself, or a list or dashboard that showed it (audit.services.shown_references).
+            target = data["target"]
+            events = events.filter(Q(target_ref=target) | Q(detail__shown__contains=[target]))
         if data.get("action"):
             events = events.filter(action=data["action"])
         if data.get("outcome"):

@@ -1,7 +1,9 @@
 """The audit trail: one append-only, hash-chained row per recorded action."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from audit.choices import AuditAction, Outcome
@@ -43,8 +45,11 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["occurred_at"], name="audit_occurred_idx"),
             models.Index(fields=["actor", "occurred_at"], name="audit_actor_idx"),
-            models.Index(fields=["target_type", "target_ref"], name="audit_target_idx"),
+            # References are unique across kinds (REF-, INV-, UUIDs, usernames): searched without the type.
+            models.Index(fields=["target_ref"], name="audit_target_ref_idx"),
             models.Index(fields=["action", "occurred_at"], name="audit_action_idx"),
+            # "Who saw this case" includes the lists that showed it: detail->'shown' @> '["REF"]'.
+            GinIndex(OpClass(KeyTransform("shown", "detail"), name="jsonb_path_ops"), name="audit_shown_idx"),
         ]
 
     def __str__(self) -> str:

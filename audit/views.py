@@ -16,6 +16,7 @@ from accounts.access import requires_permission
 from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
 from audit.forms import AuditSearchForm
+from audit.history import case_history
 from audit.models import AuditEvent
 from audit.review import review_flag, unreviewed_flags
 from audit.services import record_event
@@ -56,7 +57,11 @@ def event_list(request):
     page = list(events[: EVENT_LIST_LENGTH + 1])
     last_check = AuditEvent.objects.filter(action=AuditAction.AUDIT_CHAIN_VERIFIED).order_by("-seq").first()
     terms = form.terms() if form.is_bound and form.is_valid() else {}
-    record_event(AuditAction.AUDIT_LOG_VIEWED, detail={"filters": terms, "before": before[:20]})
+    history = case_history(terms["target"]) if terms.get("target") else None
+    record_event(
+        AuditAction.AUDIT_LOG_VIEWED,
+        detail={"filters": terms, "before": before[:20], "history_entries": len(history or [])},
+    )
     query = request.GET.copy()
     query.pop("before", None)
     context = {
@@ -65,6 +70,7 @@ def event_list(request):
         "next_before": page[EVENT_LIST_LENGTH - 1].seq if len(page) > EVENT_LIST_LENGTH else None,
         "query": query.urlencode(),
         "last_check": last_check,
+        "history": history,
     }
     return render(request, "audit/event_list.html", context)
 

@@ -18,6 +18,7 @@ from django_fsm import has_transition_perm
 from accounts.access import NotVisible, requires_object_permission, requires_permission
 from accounts.actions import run_page_action
 from audit.choices import AuditAction
+from audit.history import field_changes
 from audit.services import record_event, search_term_digest, shown_references
 from casework.evidence.http import evidence_response
 from casework.evidence.upload import received_file, too_large_message, with_encrypted_upload
@@ -153,7 +154,7 @@ def referral_detail(request, reference):
         "assessment": referral.assessments.select_related("criteria", "assessed_by").first(),
         "investigations": referral.investigations.all(),
         "attachments": referral.attachments.filter(disposed_at__isnull=True),
-        "history": change_history(referral),
+        "history": field_changes(referral.history.select_related("history_user").order_by("history_date")),
         "actions": available_actions(referral, request.user),
         "related": (
             Referral.objects.visible_to(request.user).related_to(referral)
@@ -163,24 +164,6 @@ def referral_detail(request, reference):
         "can_assess": can_triage and referral.state in (ReferralState.TRIAGE, ReferralState.LOGGED),
     }
     return render(request, "referrals/detail.html", context)
-
-
-def change_history(referral) -> list[dict]:
-    """Who changed which fields and when (names only: personal details never appear as values)."""
-    records = list(referral.history.select_related("history_user").order_by("history_date"))
-    entries = []
-    for previous, record in zip([None, *records], records, strict=False):
-        changed = [change.field for change in record.diff_against(previous).changes] if previous else []
-        entries.append(
-            {
-                "when": record.history_date,
-                "who": record.history_user,
-                "what": record.get_history_type_display(),
-                "fields": [referral._meta.get_field(name).verbose_name for name in changed],
-                "reason": record.history_change_reason or "",
-            }
-        )
-    return entries
 
 
 @dataclass(frozen=True)
