@@ -20,16 +20,17 @@ def run_page_action(request, target, *, name: str, label: str, form, perform):
             field_label = form.fields[field].label if field in form.fields else ""
             for error in errors:
                 messages.error(request, "%s: %s%s" % (label, "%s: " % field_label if field_label else "", error))
-        return _refused(request, target, name, {"errors": sorted(form.errors)})
+        return refused(request, target, name, {"errors": sorted(form.errors)})
     try:
         perform(form.cleaned_data if form is not None else {})
     except WorkflowError as refusal:
         messages.error(request, str(refusal))
-        return _refused(request, target, name, {"refusal": str(refusal)[:300]})
+        return refused(request, target, name, {"refusal": str(refusal)[:300]})
     messages.success(request, "%s: done." % label)
     return redirect(target)
 
 
-def _refused(request, target, name, detail):
+def refused(request, target, name, detail):
+    """Record that `name` on `target` was refused and go back to it (the message is already set)."""
     record_event(AuditAction.ACTION_REFUSED, outcome=Outcome.DENIED, target=target, detail={"action": name, **detail})
     return redirect(target)

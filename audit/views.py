@@ -108,8 +108,17 @@ def subject_access(request):
 
 
 def csv_download(events, name: str) -> StreamingHttpResponse:
-    rows = _csv_rows(events.values_list(*CSV_COLUMNS).iterator(chunk_size=EXPORT_CHUNK))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    values = events.values_list(*CSV_COLUMNS).iterator(chunk_size=EXPORT_CHUNK)
+    rows = (
+        [seq, occurred_at.isoformat(), *middle, json.dumps(detail, sort_keys=True)]
+        for seq, occurred_at, *middle, detail in values
+    )
+    return csv_response(CSV_COLUMNS, rows, name)
+
+
+def csv_response(header: list[str], rows, name: str) -> StreamingHttpResponse:
+    """A CSV download streamed from `rows` (lists of cells), named `name` and the time."""
+    response = StreamingHttpResponse(_csv_text(header, rows), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = 'attachment; filename="%s-%s.csv"' % (_safe_name(name), stamp)
     response["Cache-Control"] = "no-store"
@@ -120,14 +129,13 @@ def _safe_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:80]
 
 
-def _csv_rows(values):
+def _csv_text(header, rows):
     """CSV text in pieces of EXPORT_CHUNK rows: memory holds one piece, never the whole export."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for count, (seq, occurred_at, *middle, detail) in enumerate(values, start=1):
+    writer.writerow(header)
+    for count, cells in enumerate(rows, start=1):
         # Formula-looking cells are defused so the export is safe to open in a spreadsheet.
-        cells = [seq, occurred_at.isoformat(), *middle, json.dumps(detail, sort_keys=True)]
         writer.writerow([_defuse(cell) for cell in cells])
         if count % EXPORT_CHUNK == 0:
             yield buffer.getvalue()

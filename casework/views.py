@@ -145,6 +145,7 @@ def investigation_detail(request, reference):
             interviews=investigation.interviews.select_related("conducted_by"),
             observations=investigation.observations.all(),
             evidence=evidence_register(investigation),
+            disclosures=investigation.disclosure_requests.all(),
             can_add_evidence=on_team and investigation.state not in RECORD_CLOSED_STATES,
             timeline=timeline(investigation),
             recommendation_form=forms.RecommendationStepForm(prefix="recommendation_step"),

@@ -21,4 +21,5 @@ urlpatterns = [
     path("investigations/", include("casework.urls")),
     path("published-investigations/", casework_views.published_reports, name="published_reports"),
     path("audit/", include("audit.urls")),
+    path("disclosures/", include("disclosures.urls")),
 ]

@@ -62,6 +62,7 @@ def migrated_data(transactional_db):
     import_module("casework.migrations.0004_role_permissions").grant_role_permissions(apps)
     import_module("casework.migrations.0007_break_glass_role_permission").grant_break_glass(apps)
     import_module("audit.migrations.0005_subject_access_roles").grant_subject_access(apps)
+    import_module("disclosures.migrations.0002_role_permissions").grant_disclosure_roles(apps)
 
 
 @pytest.fixture
@@ -188,4 +189,30 @@ def direction(db):
     registrant = make_user("registering_director", Role.DIRECTOR)
     return services.register_direction(
         actor=registrant, title="Matrix direction", issued_on=timezone.localdate(), scope="Scope"
+    )
+
+
+@pytest.fixture
+def released_disclosure(disclosure, chief, lead_investigator):
+    """The matrix disclosure, approved by the chief investigator and released by the team."""
+    from disclosures.services import decide_disclosure, release_disclosure
+
+    decide_disclosure(disclosure, actor=chief, approve=True, approved_ids=[disclosure.items.get().pk])
+    return release_disclosure(disclosure, actor=lead_investigator)
+
+
+@pytest.fixture
+def disclosure(case_investigation, lead_investigator, evidence):
+    """The lead investigator asks to share the matrix evidence with another body (waits for the chief)."""
+    from disclosures.models import Schedule14Ground
+    from disclosures.services import request_disclosure
+
+    return request_disclosure(
+        case_investigation,
+        actor=lead_investigator,
+        evidence_ids=[evidence.pk],
+        recipient="Dr A Named, Coroner's Office",
+        ground=Schedule14Ground.INVESTIGATION,
+        necessity="The coroner's inquest needs the timeline to test the account given.",
+        extent="The one file, for the inquest only.",
     )

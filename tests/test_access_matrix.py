@@ -44,10 +44,12 @@ POST_DATA = {
     "casework:break_glass": {"break_glass-reason": "A serious incident report needs checking against this case."},
     "audit:subject_access": {"username": "intake_officer"},
 }
-# Redirects after an action that reached its view (and so must be audited).
-ACTION_REDIRECTS = {"referral", "case", "casework:directions", "accounts:user_list"}
 INVESTIGATION_TEAM = {"lead_investigator"}
 SEES_INVESTIGATION = {"lead_investigator", "director", "chief"}
+DISCLOSURE = {"reference": "__case_investigation__", "public_id": "__disclosure__"}
+# The matrix disclosure is already released: releasing it again is refused and explained.
+RELEASE_AGAIN = {**DISCLOSURE, "action": "release"}
+KEEPS_REGISTER = {"auditor", "director", "chief"}
 
 
 # Read-only pages and action endpoints, with who passes the role permission checked before the view
@@ -66,6 +68,9 @@ READ_ONLY_PAGES = {
         set(STAFF),
         {"reference": "__case_investigation__", "public_id": "__evidence__"},
     ),
+    "disclosures:register": (KEEPS_REGISTER, None),
+    "disclosures:detail": (set(STAFF), DISCLOSURE),
+    "disclosures:package": (set(STAFF), DISCLOSURE),
 }
 ACTION_ENDPOINTS = {
     "referrals:action": (set(STAFF), START_TRIAGE),
@@ -75,6 +80,8 @@ ACTION_ENDPOINTS = {
     "accounts:user_action": ({"admin"}, {"username": "intake_officer", "action": "end_sessions"}),
     "audit:export": ({"auditor"}, None),
     "audit:subject_access": ({"auditor", "admin"}, None),
+    "disclosures:export": (KEEPS_REGISTER, None),
+    "disclosures:action": (set(STAFF), RELEASE_AGAIN),
 }
 
 
@@ -151,6 +158,16 @@ MATRIX = [
         APPROVE_DIRECTION,
     ),
     *rows_for("published_reports", "get", every(200, anonymous=200)),
+    *rows_for("disclosures:register", "get", only(KEEPS_REGISTER)),
+    *rows_for("disclosures:export", "post", only(KEEPS_REGISTER)),
+    *object_rows("disclosures:new", "get", INVESTIGATION_TEAM, SEES_INVESTIGATION, CASE),
+    # Sent empty: the team is told what is missing (400); nothing is asked for.
+    *object_rows("disclosures:new", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, CASE, allowed_status=400),
+    *object_rows("disclosures:detail", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, DISCLOSURE),
+    *object_rows("disclosures:package", "get", INVESTIGATION_TEAM, SEES_INVESTIGATION, DISCLOSURE),
+    *object_rows(
+        "disclosures:action", "post", SEES_INVESTIGATION, SEES_INVESTIGATION, RELEASE_AGAIN, allowed_status="disclosure"
+    ),
     # Every other method. Read-only pages refuse POST, action endpoints refuse GET (405, audited for
     # staff, before any object is looked up, so it tells nothing about what exists); forms sent empty
     # are explained and change nothing.
@@ -191,6 +208,7 @@ def resolve_placeholders(kwargs: dict, objects: dict) -> dict | None:
         "__direction__": objects["direction"].public_id,
         "__evidence__": objects["evidence"].public_id,
         "__attachment__": objects["attachment"].public_id,
+        "__disclosure__": objects["released_disclosure"].public_id,
     }
     return {key: placeholders.get(value, value) for key, value in kwargs.items()} or None
 
@@ -209,6 +227,7 @@ def test_access_matrix(
     direction,
     evidence,
     attachment,
+    released_disclosure,
     url_name,
     method,
     persona,
@@ -221,6 +240,7 @@ def test_access_matrix(
         "direction": direction,
         "evidence": evidence,
         "attachment": attachment,
+        "released_disclosure": released_disclosure,
     }
     url = reverse(url_name, kwargs=resolve_placeholders(kwargs or {}, objects))
     user = personas[persona]
@@ -230,9 +250,9 @@ def test_access_matrix(
 
     response = getattr(client, method)(url, POST_DATA.get(url_name, {}))
 
-    if expected in ("referral", "case"):
+    if expected in ("referral", "case", "disclosure"):
         assert response.status_code == 302, "%s %s as %s" % (method, url, persona)
-        target = case_referral if expected == "referral" else case_investigation
+        target = {"referral": case_referral, "case": case_investigation, "disclosure": released_disclosure}[expected]
         assert response.url == target.get_absolute_url()
     elif isinstance(expected, str):
         assert response.status_code == 302, "%s %s as %s" % (method, url, persona)

@@ -2,7 +2,7 @@
 
 The protected fields of the access-matrix objects are filled with markers ("canaries"). Every
 access-matrix request (each URL, method and persona) is made again; wherever a marker appears in
-a response, that same request must have recorded an allowed event of an accepted read action that
+a response, that same request must have recorded an event of an accepted read action that
 names the marker's object (as its target or among the references a list showed). The generic
 "request recorded" safety net does not count, so a new page that shows content without saying
 what it showed fails here, and a marker reaching anyone without access fails too.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 
-from audit.choices import AuditAction, Outcome
+from audit.choices import AuditAction
 from audit.models import AuditEvent
 from casework import services as casework_services
 from tests.test_access_matrix import MATRIX, resolve_placeholders
@@ -23,7 +23,10 @@ OBJECT_LISTS = {
     AuditAction.INVESTIGATION_LIST_VIEWED,
     AuditAction.DASHBOARD_VIEWED,
     AuditAction.DIRECTIONS_VIEWED,
+    AuditAction.DISCLOSURE_REGISTER_VIEWED,
+    AuditAction.DISCLOSURE_REGISTER_EXPORTED,
 }
+PACKAGE_READS = {AuditAction.DISCLOSURE_RELEASED, AuditAction.DISCLOSURE_PACKAGE_DOWNLOADED}
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class Canary:
 
 
 @pytest.fixture
-def canaries(case_referral, case_investigation, lead_investigator, evidence, attachment):
+def canaries(case_referral, case_investigation, lead_investigator, evidence, attachment, released_disclosure):
     """Markers in every kind of protected field, each with the read events that may show it."""
     referral_marker = "canary-referral-description-5c1f"
     identity_marker = "canary-reporter-name-8a2e"
@@ -49,7 +52,11 @@ def canaries(case_referral, case_investigation, lead_investigator, evidence, att
     evidence_marker = "canary-evidence-title-71fe"
     evidence.title = evidence_marker
     evidence.save(update_fields=["title"])
+    necessity_marker = "canary-disclosure-necessity-0c6d"
+    released_disclosure.necessity = necessity_marker
+    released_disclosure.save(update_fields=["necessity"])
     investigation_ref = case_investigation.reference
+    disclosure_ref = released_disclosure.reference
     return [
         Canary(
             referral_marker,
@@ -73,13 +80,39 @@ def canaries(case_referral, case_investigation, lead_investigator, evidence, att
         ),
         Canary(note_marker, frozenset({AuditAction.INVESTIGATION_CONTENT_VIEWED}), frozenset({investigation_ref})),
         # Evidence titles are metadata directors see to place legal holds: the case view names them.
+        # A disclosure shows the titles of its items, and its package's manifest lists them.
         Canary(
             evidence_marker,
-            frozenset({AuditAction.INVESTIGATION_VIEWED, AuditAction.INVESTIGATION_CONTENT_VIEWED}),
-            frozenset({investigation_ref}),
+            frozenset(
+                {
+                    AuditAction.INVESTIGATION_VIEWED,
+                    AuditAction.INVESTIGATION_CONTENT_VIEWED,
+                    AuditAction.DISCLOSURE_VIEWED,
+                    *PACKAGE_READS,
+                    # The forms that offer the items to choose (evidence upload, disclosure request).
+                    AuditAction.FORM_OPENED,
+                    AuditAction.ACTION_REFUSED,
+                }
+            ),
+            frozenset({investigation_ref, disclosure_ref}),
+        ),
+        Canary(
+            necessity_marker,
+            frozenset(
+                {
+                    AuditAction.DISCLOSURE_VIEWED,
+                    AuditAction.DISCLOSURE_REGISTER_VIEWED,
+                    AuditAction.DISCLOSURE_REGISTER_EXPORTED,
+                }
+            ),
+            frozenset({disclosure_ref}),
         ),
         # The files' own bytes (tests/conftest.py writes them).
-        Canary("matrix evidence", frozenset({AuditAction.EVIDENCE_DOWNLOADED}), frozenset({str(evidence.public_id)})),
+        Canary(
+            "matrix evidence",
+            frozenset({AuditAction.EVIDENCE_DOWNLOADED, *PACKAGE_READS}),
+            frozenset({str(evidence.public_id), disclosure_ref}),
+        ),
         Canary(
             "referrer's letter", frozenset({AuditAction.EVIDENCE_DOWNLOADED}), frozenset({str(attachment.public_id)})
         ),
@@ -105,7 +138,8 @@ def unrecorded_reads(response, user, canaries) -> list[str]:
         return []
     if user is None:
         return [canary.marker for canary in shown]
-    events = list(AuditEvent.objects.filter(request_id=response["X-Request-ID"], actor=user, outcome=Outcome.ALLOWED))
+    # A refused form shown again with its choices is recorded by the refusal (a denied event).
+    events = list(AuditEvent.objects.filter(request_id=response["X-Request-ID"], actor=user))
     return [
         canary.marker
         for canary in shown
@@ -126,6 +160,7 @@ def test_every_page_showing_protected_content_records_what_it_showed(
     direction,
     evidence,
     attachment,
+    released_disclosure,
     url_name,
     method,
     kwargs,
@@ -136,6 +171,7 @@ def test_every_page_showing_protected_content_records_what_it_showed(
         "direction": direction,
         "evidence": evidence,
         "attachment": attachment,
+        "released_disclosure": released_disclosure,
     }
     url = reverse(url_name, kwargs=resolve_placeholders(dict(kwargs or ()), objects))
     problems = []

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "audit",
     "referrals",
     "casework",
+    "disclosures",
 ]
 
 MIDDLEWARE = [
