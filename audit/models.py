@@ -44,10 +44,13 @@ class AuditEvent(models.Model):
         permissions = [("export_subject_access", "Export every event concerning one account")]
         indexes = [
             models.Index(fields=["occurred_at"], name="audit_occurred_idx"),
-            models.Index(fields=["actor", "occurred_at"], name="audit_actor_idx"),
+            # Searches return the newest first (by seq) and stop at a page: each filter's index ends in seq,
+            # so a page is read backwards from the newest match at any length of trail.
+            models.Index(fields=["actor_username", "seq"], name="audit_username_seq_idx"),
             # References are unique across kinds (REF-, INV-, UUIDs, usernames): searched without the type.
             models.Index(fields=["target_ref"], name="audit_target_ref_idx"),
-            models.Index(fields=["action", "occurred_at"], name="audit_action_idx"),
+            models.Index(fields=["action", "seq"], name="audit_action_seq_idx"),
+            models.Index(fields=["seq"], condition=models.Q(outcome="denied"), name="audit_denied_seq_idx"),
             # "Who saw this case" includes the lists that showed it: detail->'shown' @> '["REF"]'.
             GinIndex(OpClass(KeyTransform("shown", "detail"), name="jsonb_path_ops"), name="audit_shown_idx"),
         ]

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Environment-specific modules import from here."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -172,6 +173,10 @@ AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY")
 AUDIT_HEAD_SIGNING_KEY = env_str("AUDIT_HEAD_SIGNING_KEY")
 AUDIT_HEAD_PUBLIC_KEY = env_str("AUDIT_HEAD_PUBLIC_KEY")
 AUDIT_HEAD_PATH = env_str("AUDIT_HEAD_PATH", str(BASE_DIR / ".data" / "audit-head.json"))
+# verify_audit_chain checks a chain of at least AUDIT_VERIFY_PARALLEL_FROM events in one stretch per
+# worker process (an HMAC per event is CPU-bound Python).
+AUDIT_VERIFY_WORKERS = env_int("AUDIT_VERIFY_WORKERS", os.cpu_count() or 1)
+AUDIT_VERIFY_PARALLEL_FROM = env_int("AUDIT_VERIFY_PARALLEL_FROM", 100_000)
 # Fernet keys for personal details, newest first (accounts/fields.py). Add a key at the front,
 # run `manage.py rotate_field_keys`, then drop the old one.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")

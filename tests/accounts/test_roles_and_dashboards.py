@@ -34,6 +34,8 @@ EXPECTED_ROLE_PERMISSIONS = {
         "casework.approve_direction",
         "casework.view_direction",
         "casework.add_breakglassaccess",
+        "disclosures.approve_internal_disclosure",
+        "disclosures.view_disclosurerequest",
     },
     Role.CHIEF_INVESTIGATOR: {
         "referrals.view_referral",
@@ -42,8 +44,10 @@ EXPECTED_ROLE_PERMISSIONS = {
         "casework.approve_direction",
         "casework.view_direction",
         "casework.add_breakglassaccess",
+        "disclosures.approve_disclosure",
+        "disclosures.view_disclosurerequest",
     },
-    Role.AUDITOR: {"audit.view_auditevent", "audit.export_subject_access"},
+    Role.AUDITOR: {"audit.view_auditevent", "audit.export_subject_access", "disclosures.view_disclosurerequest"},
     Role.SYSTEM_ADMINISTRATOR: {
         "accounts.view_user",
         "accounts.add_user",

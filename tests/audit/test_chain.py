@@ -1,5 +1,6 @@
 """The hash chain: recorded content, canonical form, and detection of every kind of tampering."""
 
+import json
 import threading
 from contextlib import contextmanager
 from datetime import timedelta
@@ -10,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.test import RequestFactory, override_settings
 
-from audit.chain import GENESIS_HASH, compute_hash, verify_chain
+from audit.chain import GENESIS_HASH, chain_rows, compute_hash, verify_chain
 from audit.choices import AuditAction, Outcome
 from audit.context import RequestContext, reset_request_context, set_request_context
 from audit.models import AuditEvent
@@ -19,7 +20,8 @@ from tests.factories import make_referral, make_user
 
 
 def chain_report():
-    return verify_chain(AuditEvent.objects.order_by("seq"))
+    with connection.cursor() as cursor:
+        return verify_chain(chain_rows(cursor))
 
 
 @contextmanager
@@ -182,3 +184,55 @@ def test_concurrent_appends_keep_one_unbroken_chain():
     report = chain_report()
     assert report.intact
     assert report.events_checked == threads_count * per_thread
+
+
+TRICKY_TEXT = [
+    "plain",
+    'quote " and \\ backslash',
+    "é ü 漢字 🙂",
+    "line\nbreak\ttab\x00nul\x1f",
+    "\u2028\u2029",
+    "</script>",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXT)
+@pytest.mark.parametrize(("actor_id", "ip"), [(None, None), (7, "10.0.0.1"), (2**40, "2001:db8::1")])
+def test_the_written_out_canonical_form_is_exactly_json_dumps(text, actor_id, ip):
+    """Changing the canonical form would break every stored chain: it must stay byte for byte json.dumps."""
+    from audit.chain import _canonical
+
+    detail = {"z": [1, 2.5, None, True], "ä": {"b": text, "a": -3}, text: text} if text else {}
+    fields = {
+        "seq": 123456789,
+        "occurred_at": "2026-11-29T03:11:16.123456+00:00",
+        "actor_id": actor_id,
+        "actor_username": text,
+        "action": "referral.viewed",
+        "target_type": text,
+        "target_ref": text,
+        "outcome": "allowed",
+        "request_id": text,
+        "ip_address": ip,
+        "user_agent": text,
+        "detail": detail,
+        "prev_hash": "0" * 64,
+    }
+    reference = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    written_out = _canonical(
+        fields["seq"],
+        fields["occurred_at"],
+        actor_id,
+        text,
+        fields["action"],
+        text,
+        text,
+        fields["outcome"],
+        text,
+        ip,
+        text,
+        detail,
+        fields["prev_hash"],
+    )
+    assert written_out == reference.encode()
