@@ -195,6 +195,7 @@ def verify_chain(rows: Iterable[tuple], first_seq: int = 1, expected_prev: str |
     return ChainReport(checked, None, last[0] if last else None, last[1] if last else None, first_prev)
 
 
+WORKER_GRACE_SECONDS = 60
 BROKEN_LINK = "previous-hash link does not match the preceding event (removed, inserted or reordered)"
 
 
@@ -216,7 +217,13 @@ def verify_stored_chain() -> ChainReport:
     stretches[-1] = (stretches[-1][0], 2**62)  # the last one also reads anything appended meanwhile
     connections.close_all()  # forked workers must not share this process's database connection
     with multiprocessing.get_context("fork").Pool(len(stretches)) as pool:
-        reports = pool.starmap(_verify_in_worker, stretches)
+        pending = pool.starmap_async(_verify_in_worker, stretches)
+        try:
+            # Far slower than checking runs even on one core: a worker is stuck, so check here instead.
+            reports = pending.get(timeout=WORKER_GRACE_SECONDS + head / 10_000)
+        except multiprocessing.TimeoutError:
+            pool.terminate()
+            return _verify_stretch(1, 2**62)
     return _joined(stretches, reports)
 
 

@@ -4,6 +4,8 @@ Transactional tests: the workers are separate processes with their own connectio
 must be committed. The threshold is lowered so that a dozen events are split into three stretches.
 """
 
+import time
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -58,3 +60,19 @@ def test_a_stretch_whose_first_link_was_rewritten_is_found(twelve_events):
         cursor.execute("UPDATE audit_auditevent SET prev_hash = repeat('a', 64) WHERE seq = 5")
     report = verify_stored_chain()
     assert report.first_break.seq == 5
+
+
+def stuck_worker(first, last):
+    time.sleep(30)
+
+
+def test_a_stuck_worker_is_abandoned_and_the_chain_checked_in_one_pass(twelve_events, monkeypatch):
+    from audit import chain
+
+    monkeypatch.setattr(chain, "WORKER_GRACE_SECONDS", 1)
+    monkeypatch.setattr(chain, "_verify_in_worker", stuck_worker)
+    began = time.monotonic()
+    report = verify_stored_chain()
+    assert report.intact
+    assert report.events_checked == 12
+    assert time.monotonic() - began < 20
