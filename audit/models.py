@@ -8,6 +8,10 @@ from django.utils import timezone
 
 from audit.choices import AuditAction, Outcome
 
+# Built once: the enum's `choices` and `values` are recomputed on every access, which showed in a
+# page of 100 events.
+ACTION_LABELS = dict(AuditAction.choices)
+
 
 class AuditEvent(models.Model):
     """A recorded action. Never updated or deleted (database triggers), chained by HMAC (audit.chain).
@@ -60,7 +64,7 @@ class AuditEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        return AuditAction(self.action).label if self.action in AuditAction.values else self.action
+        return ACTION_LABELS.get(self.action, self.action)
 
 
 class FlagReview(models.Model):

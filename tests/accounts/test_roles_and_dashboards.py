@@ -214,3 +214,9 @@ def test_demo_investigations_cover_the_workflow_with_two_directed(demo_data):
     theirs = set(Investigation.objects.visible_to(User.objects.get(username="investigator2")))
     assert mine - theirs
     assert theirs - mine
+
+
+def test_demo_disclosures_show_each_step_of_the_register(demo_data):
+    from disclosures.models import DisclosureRequest
+
+    assert sorted(DisclosureRequest.objects.values_list("state", flat=True)) == ["disclosed", "refused", "requested"]

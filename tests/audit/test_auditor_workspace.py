@@ -169,3 +169,13 @@ def test_subject_access_without_a_username_is_explained(auditor):
 def test_only_auditors_and_administrators_get_subject_access(request, persona):
     client = signed_in(request.getfixturevalue(persona))
     assert client.post(reverse("audit:subject_access"), {"username": "x"}).status_code == 403
+
+
+def test_event_rows_escape_what_was_recorded_and_link_each_user_and_object(db, auditor):
+    record_event(AuditAction.ACCESS_DENIED, outcome=Outcome.DENIED, target_ref="<script>x</script>&")
+    html = signed_in(auditor).get(reverse("audit:event_list")).content.decode()
+    assert "<script>x</script>" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;&amp;" in html
+    assert 'href="/audit/?target=%3Cscript%3Ex%3C%2Fscript%3E%26"' in html
+    assert 'href="/audit/?user=%s"' % auditor.username in html
+    assert "nhsuk-tag--red" in html

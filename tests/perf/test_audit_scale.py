@@ -65,7 +65,7 @@ SELECT s,
             ELSE '{}'::jsonb END,
        repeat('0', 64),
        md5(s::text) || md5((-s)::text)
-FROM generate_series(%(first)s, %(last)s) AS s
+FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS s
 """
 
 

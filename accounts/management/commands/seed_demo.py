@@ -11,6 +11,7 @@ from accounts.roles import Role
 from audit.choices import AuditAction
 from audit.services import record_event
 from casework.demo import create_demo_investigations
+from disclosures.demo import create_demo_disclosures
 from referrals.demo import create_demo_referrals
 
 DEMO_USERS = [
@@ -76,3 +77,4 @@ class Command(BaseCommand):
         # Investigations from the accepted referrals and more; team membership gives the demo
         # investigators need-to-know access to some cases (and their referrals) and not others.
         create_demo_investigations(users, accepted)
+        create_demo_disclosures(users)
