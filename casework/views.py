@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -117,7 +118,16 @@ def investigation_detail(request, reference):
     investigation = get_investigation_for(user, reference)
     reads_content, break_glass = content_access(user, investigation)
     on_team = reads_content and break_glass is None
-    record_event(AuditAction.INVESTIGATION_VIEWED, target=investigation)
+    with transaction.atomic():  # one commit for the page's read events
+        record_event(AuditAction.INVESTIGATION_VIEWED, target=investigation)
+        if reads_content:
+            # The journal, interviews and tasks are for the team (directors see the summary), or for
+            # a director who opened the case with break-glass: then every read is flagged.
+            record_event(
+                AuditAction.INVESTIGATION_CONTENT_VIEWED,
+                target=investigation,
+                detail={"break_glass": break_glass.pk} if break_glass else None,
+            )
     context: dict[str, Any] = {
         "investigation": investigation,
         "reads_content": reads_content,
@@ -132,13 +142,6 @@ def investigation_detail(request, reference):
         "actions": available_actions(investigation, user),
     }
     if reads_content:
-        # The journal, interviews and tasks are for the team (directors see the summary), or for a
-        # director who opened the case with break-glass: then every read is flagged.
-        record_event(
-            AuditAction.INVESTIGATION_CONTENT_VIEWED,
-            target=investigation,
-            detail={"break_glass": break_glass.pk} if break_glass else None,
-        )
         context.update(
             tasks=investigation.tasks.select_related("assignee"),
             notes=investigation.notes.select_related("author"),

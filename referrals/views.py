@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -141,9 +142,10 @@ def referral_new(request):
 def referral_detail(request, reference):
     referral = get_referral_for(request.user, reference)
     show_identity = request.user.has_perm(VIEW_REFERRAL_IDENTITY)
-    record_event(AuditAction.REFERRAL_VIEWED, target=referral)
-    if show_identity:
-        record_event(AuditAction.REFERRAL_IDENTITY_VIEWED, target=referral)
+    with transaction.atomic():  # one commit for the page's read events
+        record_event(AuditAction.REFERRAL_VIEWED, target=referral)
+        if show_identity:
+            record_event(AuditAction.REFERRAL_IDENTITY_VIEWED, target=referral)
     can_triage = request.user.has_perm(TRIAGE_REFERRAL)
     context = {
         "referral": referral,

@@ -149,8 +149,9 @@ def test_auditor_searches_at_five_million_events_stay_within_1_5x_of_fifty_thous
 def auditing_switched_off() -> ExitStack:
     """Every module's `record_event` replaced by a no-op: the same page with no audit events at all."""
     stack = ExitStack()
+    original = audit_services.record_event
     for module in list(sys.modules.values()):
-        if getattr(module, "record_event", None) is audit_services.record_event:
+        if getattr(module, "record_event", None) is original:
             stack.enter_context(mock.patch.object(module, "record_event", return_value=None))
     return stack
 
@@ -186,7 +187,13 @@ def test_recording_a_page_views_events_adds_at_most_15_percent(migrated_data, ev
             assert client.get(url).status_code == 200
 
         with_events, without = [], []
+        before = AuditEvent.objects.count()
         view()
+        assert AuditEvent.objects.count() - before >= 2, "the audited page must write its events"
+        with auditing_switched_off():
+            before = AuditEvent.objects.count()
+            view()
+            assert AuditEvent.objects.count() == before, "the unaudited page must write none"
         for _ in range(60):  # alternate, so that drift on a shared machine hits both alike
             began = time.perf_counter()
             view()
