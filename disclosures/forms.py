@@ -1,5 +1,7 @@
 """Asking for a disclosure and deciding one."""
 
+from typing import cast
+
 from django import forms
 
 from casework.models import Evidence
@@ -34,7 +36,7 @@ class DisclosureRequestForm(NHSFormMixin, forms.Form):
 
     def __init__(self, *args, investigation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["items"].queryset = Evidence.objects.filter(
+        cast(forms.ModelMultipleChoiceField, self.fields["items"]).queryset = Evidence.objects.filter(
             investigation=investigation, disposed_at__isnull=True
         ).order_by("added_at", "pk")
 
@@ -62,4 +64,5 @@ class DecisionForm(NHSFormMixin, forms.Form):
 
     def __init__(self, *args, disclosure, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["approved_items"].queryset = disclosure.items.select_related("evidence")
+        items = disclosure.items.select_related("evidence")
+        cast(forms.ModelMultipleChoiceField, self.fields["approved_items"]).queryset = items

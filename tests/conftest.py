@@ -216,3 +216,16 @@ def disclosure(case_investigation, lead_investigator, evidence):
         necessity="The coroner's inquest needs the timeline to test the account given.",
         extent="The one file, for the inquest only.",
     )
+
+
+@pytest.fixture
+def matrix_objects(case_referral, case_investigation, direction, evidence, attachment, released_disclosure):
+    """Every object the access-matrix URLs name, by fixture name."""
+    return {
+        "case_referral": case_referral,
+        "case_investigation": case_investigation,
+        "direction": direction,
+        "evidence": evidence,
+        "attachment": attachment,
+        "released_disclosure": released_disclosure,
+    }

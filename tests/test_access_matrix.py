@@ -201,7 +201,7 @@ MATRIX = [
 
 
 def resolve_placeholders(kwargs: dict, objects: dict) -> dict | None:
-    """URL kwargs with `__name__` placeholders replaced by the fixture objects' references."""
+    """URL kwargs with `__name__` placeholders replaced by the references of `matrix_objects`."""
     placeholders = {
         "__case_referral__": objects["case_referral"].reference,
         "__case_investigation__": objects["case_investigation"].reference,
@@ -222,27 +222,14 @@ def _matrix_id(row):
 def test_access_matrix(
     client,
     personas,
-    case_referral,
-    case_investigation,
-    direction,
-    evidence,
-    attachment,
-    released_disclosure,
+    matrix_objects,
     url_name,
     method,
     persona,
     expected,
     kwargs,
 ):
-    objects = {
-        "case_referral": case_referral,
-        "case_investigation": case_investigation,
-        "direction": direction,
-        "evidence": evidence,
-        "attachment": attachment,
-        "released_disclosure": released_disclosure,
-    }
-    url = reverse(url_name, kwargs=resolve_placeholders(kwargs or {}, objects))
+    url = reverse(url_name, kwargs=resolve_placeholders(kwargs or {}, matrix_objects))
     user = personas[persona]
     if user is not None:
         client.force_login(user)
@@ -252,7 +239,9 @@ def test_access_matrix(
 
     if expected in ("referral", "case", "disclosure"):
         assert response.status_code == 302, "%s %s as %s" % (method, url, persona)
-        target = {"referral": case_referral, "case": case_investigation, "disclosure": released_disclosure}[expected]
+        target = matrix_objects[
+            {"referral": "case_referral", "case": "case_investigation", "disclosure": "released_disclosure"}[expected]
+        ]
         assert response.url == target.get_absolute_url()
     elif isinstance(expected, str):
         assert response.status_code == 302, "%s %s as %s" % (method, url, persona)

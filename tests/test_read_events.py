@@ -155,25 +155,12 @@ def test_every_page_showing_protected_content_records_what_it_showed(
     client,
     personas,
     canaries,
-    case_referral,
-    case_investigation,
-    direction,
-    evidence,
-    attachment,
-    released_disclosure,
+    matrix_objects,
     url_name,
     method,
     kwargs,
 ):
-    objects = {
-        "case_referral": case_referral,
-        "case_investigation": case_investigation,
-        "direction": direction,
-        "evidence": evidence,
-        "attachment": attachment,
-        "released_disclosure": released_disclosure,
-    }
-    url = reverse(url_name, kwargs=resolve_placeholders(dict(kwargs or ()), objects))
+    url = reverse(url_name, kwargs=resolve_placeholders(dict(kwargs or ()), matrix_objects))
     problems = []
     for persona, user in personas.items():
         client.logout()

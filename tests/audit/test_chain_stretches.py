@@ -19,6 +19,10 @@ from tests.audit.test_chain import triggers_disabled
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def broken_at(report) -> int | None:
+    return report.first_break.seq if report.first_break else None
+
+
 @pytest.fixture
 def twelve_events(settings, migrated_data):
     settings.AUDIT_VERIFY_PARALLEL_FROM = 1
@@ -41,7 +45,7 @@ def test_an_altered_event_in_any_stretch_is_found(twelve_events, seq):
     with triggers_disabled() as cursor:
         cursor.execute("UPDATE audit_auditevent SET target_ref = 'forged' WHERE seq = %s", [seq])
     report = verify_stored_chain()
-    assert report.first_break.seq == seq
+    assert broken_at(report) == seq
     with pytest.raises(CommandError, match="seq %s" % seq):
         call_command("verify_audit_chain")
 
@@ -52,14 +56,14 @@ def test_events_deleted_at_the_join_of_two_stretches_are_found(twelve_events, de
         cursor.execute("DELETE FROM audit_auditevent WHERE seq = ANY(%s)", [deleted])
     report = verify_stored_chain()
     assert not report.intact
-    assert report.first_break.seq in {deleted[0], deleted[-1] + 1}
+    assert broken_at(report) in {deleted[0], deleted[-1] + 1}
 
 
 def test_a_stretch_whose_first_link_was_rewritten_is_found(twelve_events):
     with triggers_disabled() as cursor:
         cursor.execute("UPDATE audit_auditevent SET prev_hash = repeat('a', 64) WHERE seq = 5")
     report = verify_stored_chain()
-    assert report.first_break.seq == 5
+    assert broken_at(report) == 5
 
 
 def stuck_worker(first, last):

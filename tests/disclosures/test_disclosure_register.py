@@ -41,24 +41,40 @@ def add_file(investigation, actor, content: bytes, title: str):
     )
 
 
+def ask(investigation, actor, evidence_ids, ground, recipient="R", necessity="N", extent="E"):
+    return services.request_disclosure(
+        investigation,
+        actor=actor,
+        evidence_ids=evidence_ids,
+        recipient=recipient,
+        ground=ground,
+        necessity=necessity,
+        extent=extent,
+    )
+
+
 def action_url(disclosure, action):
     return reverse("disclosures:action", args=[disclosure.investigation.reference, disclosure.public_id, action])
 
 
+def content_of(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
 def package_files(response) -> dict[str, bytes]:
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    archive = zipfile.ZipFile(io.BytesIO(content_of(response)))
     return {name: archive.read(name) for name in archive.namelist()}
 
 
 @pytest.fixture
 def two_item_request(case_investigation, lead_investigator, evidence):
     second = add_file(case_investigation, lead_investigator, b"ward rota, not needed by the coroner", "rota")
-    disclosure = services.request_disclosure(
+    disclosure = ask(
         case_investigation,
-        actor=lead_investigator,
-        evidence_ids=[evidence.pk, second.pk],
+        lead_investigator,
+        [evidence.pk, second.pk],
+        Schedule14Ground.INVESTIGATION,
         recipient="Dr A Named, Coroner's Office",
-        ground=Schedule14Ground.INVESTIGATION,
         necessity="The inquest needs the timeline.",
         extent="The timeline only, for the inquest.",
     )
@@ -113,15 +129,7 @@ def test_evidence_of_another_case_cannot_be_asked_for(lead_investigator, case_in
     )
     foreign = add_file(other, lead_investigator, b"another case", "foreign")
     with pytest.raises(WorkflowError, match="not evidence of"):
-        services.request_disclosure(
-            case_investigation,
-            actor=lead_investigator,
-            evidence_ids=[foreign.pk],
-            recipient="R",
-            ground=Schedule14Ground.OFFENCES,
-            necessity="N",
-            extent="E",
-        )
+        ask(case_investigation, lead_investigator, [foreign.pk], Schedule14Ground.OFFENCES)
 
 
 @pytest.mark.parametrize(("persona", "status"), [("director", 403), ("other_investigator", 404), ("auditor", 404)])
@@ -132,12 +140,12 @@ def test_only_the_team_may_ask(client, personas, case_investigation, persona, st
 
 def test_a_disclosure_approved_by_its_requester_is_refused(client, director, chief, case_investigation, evidence):
     casework_services.add_team_member(case_investigation, chief, TeamRole.INVESTIGATOR, actor=director)
-    own = services.request_disclosure(
+    own = ask(
         case_investigation,
-        actor=chief,
-        evidence_ids=[evidence.pk],
+        chief,
+        [evidence.pk],
+        Schedule14Ground.OFFENCES,
         recipient="Police liaison officer",
-        ground=Schedule14Ground.OFFENCES,
         necessity="A possible offence was found.",
         extent="The one file.",
     )
@@ -166,12 +174,12 @@ def test_the_chief_approves_any_ground_a_director_only_internal_sharing(director
     assert approved.decided_by == chief
     assert_audited(AuditAction.DISCLOSURE_APPROVED, actor=chief, target_ref=disclosure.reference)
 
-    internal = services.request_disclosure(
+    internal = ask(
         disclosure.investigation,
-        actor=lead_investigator,
-        evidence_ids=[disclosure.items.get().evidence_id],
+        lead_investigator,
+        [disclosure.items.get().evidence_id],
+        Schedule14Ground.INTERNAL,
         recipient="Head of learning, within the body",
-        ground=Schedule14Ground.INTERNAL,
         necessity="A learning review.",
         extent="Internal only.",
     )
@@ -195,15 +203,7 @@ def test_an_item_not_in_the_request_cannot_be_approved(
 ):
     disclosure, _, _ = two_item_request
     third = add_file(case_investigation, lead_investigator, b"never asked for", "third")
-    other_request = services.request_disclosure(
-        case_investigation,
-        actor=lead_investigator,
-        evidence_ids=[third.pk],
-        recipient="R",
-        ground=Schedule14Ground.INVESTIGATION,
-        necessity="N",
-        extent="E",
-    )
+    other_request = ask(case_investigation, lead_investigator, [third.pk], Schedule14Ground.INVESTIGATION)
     foreign_item = other_request.items.get().pk
     with pytest.raises(WorkflowError, match="Only items in the request"):
         services.decide_disclosure(disclosure, actor=chief, approve=True, approved_ids=[foreign_item])
@@ -275,7 +275,7 @@ def test_release_needs_the_team_a_fresh_code_and_happens_once(client, chief, dir
     assert disclosure.state == DisclosureState.APPROVED
     released = team.post(action_url(disclosure, "release"), {"step_up_code": current_code(lead_investigator)})
     assert released["Content-Type"] == "application/zip"
-    b"".join(released.streaming_content)
+    content_of(released)
 
     twice = team.post(action_url(disclosure, "release"))
     assert twice.status_code == 302
@@ -308,7 +308,7 @@ def test_auditors_see_and_export_the_register(auditor, chief, disclosure):
     assert_audited(AuditAction.DISCLOSURE_REGISTER_VIEWED, actor=auditor)
 
     export = client.post(reverse("disclosures:export"))
-    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(content_of(export).decode())))
     assert rows[0][:3] == ["reference", "investigation", "state"]
     (row,) = rows[1:]
     assert row[0] == disclosure.reference
@@ -338,12 +338,11 @@ def test_two_approvers_deciding_at_once_have_exactly_one_winner(
 
     second_chief = make_user("second_chief", Role.CHIEF_INVESTIGATOR)
     item = add_file(case_investigation, lead_investigator, b"contested", "contested")
-    disclosure = services.request_disclosure(
+    disclosure = ask(
         case_investigation,
-        actor=lead_investigator,
-        evidence_ids=[item.pk],
-        recipient="R",
-        ground=Schedule14Ground.HIGH_COURT,
+        lead_investigator,
+        [item.pk],
+        Schedule14Ground.HIGH_COURT,
         necessity="Court order 123.",
         extent="All.",
     )
