@@ -6,12 +6,12 @@ itself an audit event; a flag with a review leaves the queue.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db.models import BigIntegerField, CharField, Count, Max, Q, Value
+from django.db.models.functions import Cast, Concat, ExtractHour, ExtractIsoWeekDay, Substr, TruncDate
 from django.utils import timezone
 
 from accounts.workflow import WorkflowError
@@ -41,7 +41,15 @@ class Flag:
     summary: str
 
 
-def _event_flags(kind: str, label: str, events) -> list[Flag]:
+def _event_flags(kind: str, label: str, events, *, unreviewed: bool) -> list[Flag]:
+    if unreviewed:
+        # Reviewed flags are left out before the limit, so reviewed ones never hide older ones.
+        reviewed = (
+            FlagReview.objects.filter(kind=kind)
+            .annotate(flag_seq=Cast(Substr("key", len(kind) + 2), BigIntegerField()))
+            .values("flag_seq")
+        )
+        events = events.exclude(seq__in=reviewed)
     return [
         Flag(
             "%s:%s" % (kind, event.seq),
@@ -55,46 +63,73 @@ def _event_flags(kind: str, label: str, events) -> list[Flag]:
     ]
 
 
-def current_flags() -> list[Flag]:
-    """Every flag the trail raises now (newest first within each kind), reviewed or not."""
-    content = AuditEvent.objects.filter(action__in=CONTENT_ACTIONS, actor__isnull=False)
+def _flag_sources():
+    """Each kind of event flag as (kind, label, events), and the per-person-per-day bulk counts.
+
+    Only the last REVIEW_WINDOW_DAYS are looked at, so every query stays on recent events and the
+    queue costs the same on a trail of millions; older events stay searchable in the log.
+    """
+    since = timezone.now() - timedelta(days=settings.REVIEW_WINDOW_DAYS)
+    recent = AuditEvent.objects.filter(occurred_at__gte=since)
+    content = recent.filter(action__in=CONTENT_ACTIONS, actor__isnull=False)
     start, end = settings.REVIEW_WORKING_HOURS
     zone = timezone.get_default_timezone()
     local = content.annotate(
         hour=ExtractHour("occurred_at", tzinfo=zone), weekday=ExtractIsoWeekDay("occurred_at", tzinfo=zone)
     )
     out_of_hours = local.filter(Q(hour__lt=start) | Q(hour__gte=end) | Q(weekday__gte=6))
-    flags = [
-        *_event_flags("denied", "Denied attempt", AuditEvent.objects.filter(outcome=Outcome.DENIED)),
-        *_event_flags("break_glass", "Break-glass", AuditEvent.objects.filter(action=AuditAction.BREAK_GLASS_OPENED)),
-        *_event_flags("off_team", "Read by someone not on the team", content.filter(detail__has_key="break_glass")),
-        *_event_flags("out_of_hours", "Access outside working hours", out_of_hours),
+    kinds = [
+        ("denied", "Denied attempt", recent.filter(outcome=Outcome.DENIED)),
+        ("break_glass", "Break-glass", recent.filter(action=AuditAction.BREAK_GLASS_OPENED)),
+        ("off_team", "Read by someone not on the team", content.filter(detail__has_key="break_glass")),
+        ("out_of_hours", "Access outside working hours", out_of_hours),
     ]
     bulk = (
         content.annotate(day=TruncDate("occurred_at", tzinfo=zone))
         .values("actor_username", "day")
         .annotate(count=Count("seq"), last=Max("occurred_at"))
         .filter(count__gt=settings.REVIEW_BULK_THRESHOLD)
-        .order_by("-day")[:QUEUE_LIMIT]
     )
-    flags += [
-        Flag(
-            "bulk:%s:%s" % (row["actor_username"], row["day"].isoformat()),
-            "bulk",
-            "Bulk access",
-            row["actor_username"],
-            row["last"],
-            "%s views or downloads on %s (threshold %s)" % (row["count"], row["day"], settings.REVIEW_BULK_THRESHOLD),
-        )
-        for row in bulk
-    ]
-    return flags
+    return kinds, bulk
+
+
+def _bulk_flag(row) -> Flag:
+    return Flag(
+        "bulk:%s:%s" % (row["actor_username"], row["day"].isoformat()),
+        "bulk",
+        "Bulk access",
+        row["actor_username"],
+        row["last"],
+        "%s views or downloads on %s (threshold %s)" % (row["count"], row["day"], settings.REVIEW_BULK_THRESHOLD),
+    )
+
+
+def current_flags(*, unreviewed: bool = False) -> list[Flag]:
+    """The flags the trail raises now, newest first within each kind (at most QUEUE_LIMIT of each)."""
+    kinds, bulk = _flag_sources()
+    flags = [flag for kind in kinds for flag in _event_flags(*kind, unreviewed=unreviewed)]
+    if unreviewed:
+        key = Concat(Value("bulk:"), "actor_username", Value(":"), Cast("day", CharField()))
+        bulk = bulk.alias(key=key).exclude(key__in=FlagReview.objects.filter(kind="bulk").values("key"))
+    return flags + [_bulk_flag(row) for row in bulk.order_by("-day")[:QUEUE_LIMIT]]
+
+
+def find_flag(key: str) -> Flag | None:
+    """The flag named `key` if the trail raises it now, however far down its kind's list it is."""
+    kind, _, rest = key.partition(":")
+    kinds, bulk = _flag_sources()
+    if kind == "bulk":
+        username, _, day = rest.rpartition(":")
+        # At most one row a day within the window: found here rather than in SQL.
+        return next((_bulk_flag(row) for row in bulk.filter(actor_username=username) if str(row["day"]) == day), None)
+    for name, label, events in kinds:
+        if name == kind and rest.isdigit():
+            return next(iter(_event_flags(name, label, events.filter(seq=int(rest)), unreviewed=False)), None)
+    return None
 
 
 def unreviewed_flags() -> list[Flag]:
-    flags = current_flags()
-    reviewed = set(FlagReview.objects.filter(key__in=[flag.key for flag in flags]).values_list("key", flat=True))
-    return sorted((flag for flag in flags if flag.key not in reviewed), key=lambda flag: flag.when, reverse=True)
+    return sorted(current_flags(unreviewed=True), key=lambda flag: flag.when, reverse=True)
 
 
 def review_flag(key: str, *, note: str, actor) -> FlagReview:
@@ -102,7 +137,7 @@ def review_flag(key: str, *, note: str, actor) -> FlagReview:
     note = note.strip()
     if not note:
         raise WorkflowError("Write what you found before marking the flag reviewed. Nothing was changed.")
-    flag = next((flag for flag in current_flags() if flag.key == key), None)
+    flag = find_flag(key)
     if flag is None:
         raise WorkflowError("There is no such flag. Nothing was changed.")
     try:

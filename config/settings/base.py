@@ -227,6 +227,8 @@ INVESTIGATION_STAGE_TARGET_DAYS = {
 # views or downloads by one person in one day count as bulk access.
 REVIEW_WORKING_HOURS = (env_int("REVIEW_WORKING_HOUR_START", 7), env_int("REVIEW_WORKING_HOUR_END", 19))
 REVIEW_BULK_THRESHOLD = env_int("REVIEW_BULK_THRESHOLD", 50)
+# Flags are raised from the events of the last REVIEW_WINDOW_DAYS (older ones stay searchable).
+REVIEW_WINDOW_DAYS = env_int("REVIEW_WINDOW_DAYS", 90)
 # How long a director's break-glass opening of a case off their team lasts.
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
 BREAK_GLASS_REASON_MIN_LENGTH = 20

@@ -111,3 +111,36 @@ def test_queue_page_lists_flags_and_reviews_them(db, auditor, intake):
     done = client.post(reverse("audit:review_queue"), {"flag": "denied:%s" % denied.seq, "note": "Checked."})
     assert done.status_code == 302
     assert "denied:%s" % denied.seq not in client.get(reverse("audit:review_queue")).content.decode()
+
+
+def test_reviewed_flags_never_hide_older_unreviewed_ones(db, intake, auditor, monkeypatch):
+    from audit import review
+
+    monkeypatch.setattr(review, "QUEUE_LIMIT", 3)
+    denied = [record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED) for _ in range(5)]
+    for event in denied[1:]:
+        review_flag("denied:%s" % event.seq, note="Checked.", actor=auditor)
+    assert [flag.key for flag in unreviewed_flags()] == ["denied:%s" % denied[0].seq]
+
+
+def test_a_reviewed_bulk_day_leaves_the_queue(db, intake, auditor, settings):
+    settings.REVIEW_BULK_THRESHOLD = 2
+    for _ in range(3):
+        record_event(AuditAction.REFERRAL_VIEWED, actor=intake, target_ref="REF-1")
+    (bulk,) = [flag for flag in unreviewed_flags() if flag.kind == "bulk"]
+    review_flag(bulk.key, note="Triage day; expected.", actor=auditor)
+    assert "bulk" not in kinds(unreviewed_flags())
+    assert "bulk" in kinds(current_flags())
+
+
+def test_events_older_than_the_review_window_raise_no_flags(db, intake, settings):
+    settings.REVIEW_WINDOW_DAYS = 30
+    old = record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED)
+    with triggers_disabled() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditevent SET occurred_at = %s WHERE seq = %s",
+            [timezone.now() - timedelta(days=31), old.seq],
+        )
+    assert "denied:%s" % old.seq not in {flag.key for flag in current_flags()}
+    recent = record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED)
+    assert "denied:%s" % recent.seq in {flag.key for flag in current_flags()}
