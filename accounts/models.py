@@ -137,3 +137,33 @@ class StaffSession(AbstractBaseSession):
     def public_id(self) -> str:
         """Names the session on pages without revealing its key (which would let a script take it over)."""
         return hashlib.sha256(self.session_key.encode()).hexdigest()[:20]
+
+
+class ApiTokenScope(models.TextChoices):
+    READ = "read", "Read what you can see"
+    WRITE = "write", "Act as you can in the web pages"
+    INTAKE = "intake", "Create referrals (machine intake)"
+
+
+class ApiToken(models.Model):
+    """A personal API token: only its SHA-256 is stored; the token itself is shown once, at creation."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'weekly report script'.")
+    prefix = models.CharField(max_length=12, editable=False, help_text="The token's first characters, to recognise it.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return "%s (%s...)" % (self.name, self.prefix)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -10,5 +10,6 @@ urlpatterns = [
     path("second-factor/set-up/", views.mfa_setup, name="mfa_setup"),
     path("second-factor/settings/", views.mfa_settings, name="mfa_settings"),
     path("sessions/", views.session_list, name="sessions"),
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
     path("users/<str:username>/<slug:action>/", views.user_action, name="user_action"),
 ]

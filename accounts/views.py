@@ -12,12 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import mfa, sessions
+from accounts import mfa, sessions, tokens
 from accounts.access import before_second_factor, requires_permission, signed_in
-from accounts.models import RecoveryCodeDevice
+from accounts.models import ApiTokenScope, RecoveryCodeDevice
 from accounts.roles import Role
 from accounts.workflow import WorkflowError
-from audit.choices import AuditAction
+from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent
 from audit.services import record_event, shown_references
 from casework.services import declare_conflict
@@ -281,3 +281,50 @@ def user_action(request, username, action):
         sessions.disable_account(target, actor=request.user, reason="disabled by an administrator")
     messages.success(request, "%s: %s done." % (target.username, USER_ACTIONS[action]))
     return redirect("accounts:user_list")
+
+
+# API tokens.
+
+
+class ApiTokenForm(NHSFormMixin, forms.Form):
+    name = forms.CharField(max_length=100, label="What is the token for?")
+    scopes = forms.MultipleChoiceField(
+        label="Scopes", choices=ApiTokenScope.choices, widget=forms.CheckboxSelectMultiple
+    )
+    days = forms.IntegerField(label="Days until it expires", min_value=1, max_value=tokens.MAX_DAYS, initial=90)
+
+
+@signed_in
+def api_tokens(request):
+    """The user's own API tokens: create one (shown once, after a fresh code), or revoke one."""
+    user = request.user
+    form = ApiTokenForm(prefix="token")
+    created = None
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        token_id = request.POST.get("token", "")
+        if token_id.isdigit() and tokens.revoke_token(user, int(token_id)):
+            messages.success(request, "Token revoked: it no longer works.")
+        else:
+            messages.error(request, "That token was already revoked or is not yours. Nothing was changed.")
+        return redirect("accounts:api_tokens")
+    if request.method == "POST":
+        form = ApiTokenForm(request.POST, prefix="token")
+        if form.is_valid():
+            if (step_up := mfa.step_up(request, "create an API token")) is not None:
+                return step_up
+            try:
+                _, created = tokens.create_token(user, **form.cleaned_data)
+            except WorkflowError as refusal:
+                form.add_error(None, str(refusal))
+        if created is None:
+            record_event(
+                AuditAction.ACTION_REFUSED,
+                outcome=Outcome.DENIED,
+                detail={"action": "create API token", "errors": sorted(form.errors)},
+            )
+    else:
+        record_event(AuditAction.API_TOKENS_VIEWED, target=user)
+    context = {"form": form, "created": created, "tokens": user.api_tokens.all()}
+    response = render(request, "accounts/api_tokens.html", context, status=400 if form.errors else 200)
+    response["Cache-Control"] = "no-store"
+    return response

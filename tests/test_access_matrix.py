@@ -106,6 +106,9 @@ MATRIX = [
     *rows_for("accounts:mfa_setup", "get", every("accounts:mfa_verify")),
     *rows_for("accounts:mfa_settings", "get", every(200)),
     *rows_for("accounts:sessions", "get", every(200)),
+    *rows_for("accounts:api_tokens", "get", every(200)),
+    # Sent empty: what is missing is explained (400) and no token is made.
+    *rows_for("accounts:api_tokens", "post", every(400)),
     *rows_for(
         "accounts:user_action",
         "post",
