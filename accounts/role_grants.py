@@ -17,6 +17,9 @@ def grant_role_permissions(apps, app_label: str, grants: dict[str, list[str]], *
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, codenames in grants.items():
-        permissions = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+        permissions = list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+        if len(permissions) != len(set(codenames)):
+            missing = set(codenames) - {permission.codename for permission in permissions}
+            raise LookupError("No such %s permissions: %s" % (app_label, ", ".join(sorted(missing))))
         group = Group.objects.get(name=role)
         (group.permissions.remove if revoke else group.permissions.add)(*permissions)

@@ -306,6 +306,11 @@ def api_tokens(request):
             messages.success(request, "Token revoked: it no longer works.")
         else:
             messages.error(request, "That token was already revoked or is not yours. Nothing was changed.")
+            record_event(
+                AuditAction.ACTION_REFUSED,
+                outcome=Outcome.DENIED,
+                detail={"action": "revoke API token", "token": token_id[:20]},
+            )
         return redirect("accounts:api_tokens")
     if request.method == "POST":
         form = ApiTokenForm(request.POST, prefix="token")

@@ -137,7 +137,10 @@ def package_download(request, reference, public_id):
 def register(request):
     """Every disclosure request, newest first: waiting decisions at the top for those who decide them."""
     page = max(int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1, 1)
-    rows = list(_register_rows()[(page - 1) * REGISTER_PAGE : page * REGISTER_PAGE + 1])
+    counted = _register_rows().annotate(
+        item_count=Count("items"), approved_count=Count("items", filter=Q(items__approved=True))
+    )
+    rows = list(counted[(page - 1) * REGISTER_PAGE : page * REGISTER_PAGE + 1])
     waiting = [
         disclosure
         for disclosure in _register_rows().filter(state=DisclosureState.REQUESTED)
@@ -180,16 +183,14 @@ def register_export(request):
     references = list(DisclosureRequest.objects.order_by("pk").values_list("reference", flat=True))
     record_event(AuditAction.DISCLOSURE_REGISTER_EXPORTED, detail={"shown": references})
     return csv_response(
-        REGISTER_COLUMNS, map(_register_cells, _register_rows().iterator(chunk_size=500)), "disclosures"
+        REGISTER_COLUMNS,
+        map(_register_cells, _register_rows().prefetch_related("items__evidence").iterator(chunk_size=500)),
+        "disclosures",
     )
 
 
 def _register_rows():
-    return (
-        DisclosureRequest.objects.select_related("investigation", "requested_by", "decided_by", "released_by")
-        .prefetch_related("items__evidence")
-        .annotate(item_count=Count("items"), approved_count=Count("items", filter=Q(items__approved=True)))
-    )
+    return DisclosureRequest.objects.select_related("investigation", "requested_by", "decided_by", "released_by")
 
 
 def _register_cells(disclosure) -> list:

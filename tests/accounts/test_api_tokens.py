@@ -134,6 +134,8 @@ def test_nobody_revokes_someone_elses_token(issued, other_investigator):
     client = signed_in(other_investigator)
     response = client.post(URL, {"action": "revoke", "token": stored.pk}, follow=True)
     assert "already revoked or is not yours" in response.content.decode()
+    event = assert_audited(AuditAction.ACTION_REFUSED, actor=other_investigator, outcome=Outcome.DENIED)
+    assert event.detail == {"action": "revoke API token", "token": str(stored.pk)}
     stored.refresh_from_db()
     assert stored.revoked_at is None
     assert tokens.authenticate_token(token, "read") == stored
