@@ -48,6 +48,7 @@ class PolicyKind(StrEnum):
     SIGNED_IN = "signed_in"
     PERMISSION = "permission"
     OBJECT_PERMISSION = "object_permission"
+    API = "api"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,16 @@ def _declare(policy: AccessPolicy):
         return view
 
     return decorator
+
+
+def api_endpoint(view, permission: str = ""):
+    """A REST API view: Django REST framework authenticates (token or verified session) and checks it.
+
+    Log-in redirects and the page-method rule do not apply; `api.permissions.DeclaredAccess` enforces
+    `permission` and refuses service accounts outside intake, and `api.exceptions` records refusals.
+    """
+    view.access_policy = AccessPolicy(PolicyKind.API, permission)
+    return login_not_required(view)
 
 
 def public(view):
@@ -144,6 +155,8 @@ class AccessPolicyMiddleware:
                 "View %s.%s declares no access policy; decorate it with one from accounts.access."
                 % (view_func.__module__, view_func.__name__)
             )
+        if policy.kind is PolicyKind.API:
+            return None
         if request.method not in ALLOWED_METHODS:
             # Pages read with GET and change with POST; nothing here answers PUT, PATCH, DELETE or OPTIONS.
             return HttpResponseNotAllowed(ALLOWED_METHODS)

@@ -13,24 +13,52 @@ from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 
 
-def run_page_action(request, target, *, name: str, label: str, form, perform):
-    """`perform(cleaned_data)` if `form` (or no form) is valid; redirect back to `target` either way."""
+class StepRefused(Exception):
+    """A step that was not taken: its form was invalid (`errors`) or the workflow refused it (the message)."""
+
+    def __init__(self, message: str, errors=None):
+        super().__init__(message)
+        self.errors = errors
+
+
+def take_step(target, *, name: str, form, perform):
+    """`perform(cleaned_data)` if `form` (or no form) is valid; a refusal is recorded and raised as StepRefused.
+
+    The one way a page action or an API transition runs a step, so both refuse alike and leave the
+    same audit event.
+    """
     if form is not None and not form.is_valid():
-        for field, errors in form.errors.items():
+        record_refusal(target, name, {"errors": sorted(form.errors)})
+        raise StepRefused("The form was not valid.", form.errors)
+    try:
+        return perform(form.cleaned_data if form is not None else {})
+    except WorkflowError as refusal:
+        record_refusal(target, name, {"refusal": str(refusal)[:300]})
+        raise StepRefused(str(refusal)) from refusal
+
+
+def run_page_action(request, target, *, name: str, label: str, form, perform):
+    """Take the step from a page; redirect back to `target` either way, with what happened."""
+    try:
+        take_step(target, name=name, form=form, perform=perform)
+    except StepRefused as refusal:
+        if refusal.errors is None:
+            messages.error(request, str(refusal))
+        for field, errors in (refusal.errors or {}).items():
             field_label = form.fields[field].label if field in form.fields else ""
             for error in errors:
                 messages.error(request, "%s: %s%s" % (label, "%s: " % field_label if field_label else "", error))
-        return refused(request, target, name, {"errors": sorted(form.errors)})
-    try:
-        perform(form.cleaned_data if form is not None else {})
-    except WorkflowError as refusal:
-        messages.error(request, str(refusal))
-        return refused(request, target, name, {"refusal": str(refusal)[:300]})
+        return redirect(target)
     messages.success(request, "%s: done." % label)
     return redirect(target)
 
 
+def record_refusal(target, name: str, detail: dict) -> None:
+    """Record that step `name` on `target` was refused."""
+    record_event(AuditAction.ACTION_REFUSED, outcome=Outcome.DENIED, target=target, detail={"action": name, **detail})
+
+
 def refused(request, target, name, detail):
     """Record that `name` on `target` was refused and go back to it (the message is already set)."""
-    record_event(AuditAction.ACTION_REFUSED, outcome=Outcome.DENIED, target=target, detail={"action": name, **detail})
+    record_refusal(target, name, detail)
     return redirect(target)

@@ -6,6 +6,7 @@ so caching its checker there costs one query per object per request, and a grant
 still applies from the next request (services that change grants also drop the cache).
 """
 
+from django.contrib.auth.backends import ModelBackend
 from guardian.backends import ObjectPermissionBackend, check_support
 from guardian.core import ObjectPermissionChecker
 
@@ -26,3 +27,10 @@ class CachingObjectPermissionBackend(ObjectPermissionBackend):
 def forget_cached_object_permissions(user) -> None:
     """Call after changing a user's object permissions, for checks later in the same request."""
     user.__dict__.pop(CHECKER_ATTRIBUTE, None)
+
+
+class StaffModelBackend(ModelBackend):
+    """Django's password backend, refusing service accounts: they reach only the API, with a token."""
+
+    def user_can_authenticate(self, user) -> bool:
+        return super().user_can_authenticate(user) and not getattr(user, "is_service_account", False)

@@ -12,7 +12,15 @@ from accounts.roles import Role
 
 
 class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp devices add reverse managers
-    """A member of staff. There are no public accounts: referrers never sign in."""
+    """A member of staff, or a partner system's service account. Referrers never sign in.
+
+    A service account never signs in to the web pages; it holds only intake-scoped API tokens
+    (made by an administrator with `create_service_account`) and can only submit concerns.
+    """
+
+    is_service_account = models.BooleanField(
+        default=False, help_text="A partner system's account: API intake only, never a web sign-in."
+    )
 
     class Meta:
         ordering = ["username"]

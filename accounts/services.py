@@ -1,9 +1,14 @@
-"""Granting and revoking need-to-know access, each change audited in the same transaction."""
+"""Granting and revoking need-to-know access, and service accounts; each change audited in its transaction."""
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.backends import forget_cached_object_permissions
+from accounts.models import ApiTokenScope
+from accounts.tokens import create_token
+from accounts.workflow import WorkflowError
 from audit.choices import AuditAction
 from audit.services import record_event
 
@@ -23,3 +28,27 @@ def _change_object_permission(change, action: AuditAction, user, permission: str
         change(permission, user, obj)
         forget_cached_object_permissions(user)
         record_event(action, actor=actor, target=obj, detail={"user": user.get_username(), "permission": permission})
+
+
+def create_service_account(name: str, *, days: int) -> tuple[object, str]:
+    """A partner system's account and a new intake token for it: (the account, the token, shown once).
+
+    The account may only add referrals; it has no password and cannot sign in to the web pages.
+    Asked again for an existing service account, it issues another token (to rotate the old one).
+    """
+    users = get_user_model()
+    with transaction.atomic():
+        account, created = users.objects.get_or_create(
+            username=name, defaults={"is_service_account": True, "first_name": name}
+        )
+        if not account.is_service_account:
+            raise WorkflowError("%s is a member of staff's account, not a service account." % name)
+        if created:
+            account.set_unusable_password()
+            account.save(update_fields=["password"])
+            account.user_permissions.add(
+                Permission.objects.get(content_type__app_label="referrals", codename="add_referral")
+            )
+            record_event(AuditAction.SERVICE_ACCOUNT_CREATED, actor=None, target=account)
+        _, token = create_token(account, name="intake", scopes=[ApiTokenScope.INTAKE], days=days)
+    return account, token

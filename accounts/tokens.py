@@ -25,6 +25,10 @@ class TokenRefused(Exception):
     """A presented token that does not authenticate; the message says why, without saying whose."""
 
 
+class ScopeRefused(TokenRefused):
+    """A valid token presented for something its scopes do not allow (a 403, not a 401)."""
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -36,6 +40,8 @@ def create_token(user, *, name: str, scopes: list[str], days: int) -> tuple[ApiT
         raise WorkflowError("Name the token after what will use it.")
     if not scopes or not set(scopes) <= set(ApiTokenScope.values):
         raise WorkflowError("Choose at least one scope.")
+    if user.is_service_account and scopes != [ApiTokenScope.INTAKE]:
+        raise WorkflowError("A service account's token can only have the intake scope.")
     if not 1 <= days <= MAX_DAYS:
         raise WorkflowError("A token lasts between 1 and %s days." % MAX_DAYS)
     token = TOKEN_PREFIX + secrets.token_urlsafe(30)
@@ -76,6 +82,7 @@ def authenticate_token(presented: str, scope: str) -> ApiToken:
         else None
     )
     now = timezone.now()
+    refusal = TokenRefused
     if stored is None:
         problem = "The API token is not recognised."
     elif stored.revoked_at is not None:
@@ -86,6 +93,7 @@ def authenticate_token(presented: str, scope: str) -> ApiToken:
         problem = "The API token's account is disabled."
     elif scope not in stored.scopes:
         problem = "The API token does not have the '%s' scope." % scope
+        refusal = ScopeRefused
     else:
         ApiToken.objects.filter(pk=stored.pk).update(last_used_at=now)
         return stored
@@ -95,4 +103,4 @@ def authenticate_token(presented: str, scope: str) -> ApiToken:
         outcome=Outcome.DENIED,
         detail={"reason": problem, "token": stored.pk if stored else None},
     )
-    raise TokenRefused(problem)
+    raise refusal(problem)

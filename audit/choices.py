@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     API_TOKEN_REFUSED = "auth.api_token_refused", "API token refused (unknown, revoked, expired or wrong scope)"
     API_TOKENS_VIEWED = "auth.api_tokens_viewed", "API tokens listed"
     ACCOUNT_DISABLED = "accounts.disabled", "Account disabled"
+    SERVICE_ACCOUNT_CREATED = "accounts.service_account_created", "Service account created (API intake only)"
     ACCESS_DENIED = "access.denied", "Access denied"
     PERMISSION_GRANTED = "access.permission_granted", "Object permission granted"
     PERMISSION_REVOKED = "access.permission_revoked", "Object permission revoked"

@@ -1,8 +1,12 @@
 """Investigation permission names and the single ways to fetch one investigation for a user."""
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import ActionDenied, get_visible_object
+from accounts.roles import Role
+from audit.choices import AuditAction
+from audit.services import record_event
 from casework.models import BreakGlassAccess, Investigation
 
 VIEW_INVESTIGATION = "casework.view_investigation"
@@ -42,3 +46,22 @@ def get_investigation_content_for(user, reference: str) -> tuple[Investigation, 
     if not allowed:
         raise ActionDenied("casework.investigation", reference, "read content")
     return investigation, break_glass
+
+
+def may_list_investigations(user) -> bool:
+    """Directors and the chief see the portfolio; investigators their own cases; nobody else lists them."""
+    return user.has_perm(VIEW_INVESTIGATION) or Role.INVESTIGATOR in user.roles
+
+
+def record_case_read(investigation, *, reads_content: bool, break_glass=None, part: str = "") -> None:
+    """The events for reading an investigation, and its content when shown; committed together.
+
+    The journal, interviews, tasks and evidence are for the team (directors see the summary), or for a
+    director who opened the case with break-glass: then every read names it, which flags it.
+    """
+    detail = {"part": part} if part else {}
+    with transaction.atomic():
+        record_event(AuditAction.INVESTIGATION_VIEWED, target=investigation, detail=detail)
+        if reads_content:
+            content_detail = {**detail, "break_glass": break_glass.pk} if break_glass else detail
+            record_event(AuditAction.INVESTIGATION_CONTENT_VIEWED, target=investigation, detail=content_detail)

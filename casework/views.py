@@ -1,29 +1,25 @@
 """Investigation pages: the list, the investigation page and its actions, directions, and the public reports page."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
-from django_fsm import has_transition_perm
 
 from accounts import mfa
 from accounts.access import NotVisible, public, requires_object_permission, requires_permission
 from accounts.actions import run_page_action
-from accounts.roles import Role
 from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event, shown_references
 from casework import forms, services
+from casework.actions import ACTIONS, CLOSED_STATES, available_actions
 from casework.choices import (
     ACTIVE_STATES,
     RECORD_CLOSED_STATES,
@@ -40,14 +36,14 @@ from casework.permissions import (
     BREAK_GLASS,
     VIEW_DIRECTION,
     VIEW_INVESTIGATION,
-    WORK_ON_INVESTIGATION,
     content_access,
     get_investigation_content_for,
     get_investigation_for,
+    may_list_investigations,
+    record_case_read,
 )
 
 PAGE_SIZE = 50
-CLOSED_STATES = [InvestigationState.CLOSED, InvestigationState.ARCHIVED, InvestigationState.DISPOSED]
 PUBLISHED_STATES = [InvestigationState.PUBLISHED, InvestigationState.CLOSED, InvestigationState.ARCHIVED]
 
 
@@ -56,8 +52,7 @@ PUBLISHED_STATES = [InvestigationState.PUBLISHED, InvestigationState.CLOSED, Inv
 def investigation_list(request):
     """Investigators: the investigations they are on and their tasks. Directors: the portfolio."""
     user = request.user
-    portfolio_wide = user.has_perm(VIEW_INVESTIGATION)
-    if not portfolio_wide and Role.INVESTIGATOR not in user.roles:
+    if not may_list_investigations(user):
         raise PermissionDenied
     page = max(int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1, 1)
     rows = Investigation.objects.visible_to(user).list_page(page, PAGE_SIZE)
@@ -118,16 +113,7 @@ def investigation_detail(request, reference):
     investigation = get_investigation_for(user, reference)
     reads_content, break_glass = content_access(user, investigation)
     on_team = reads_content and break_glass is None
-    with transaction.atomic():  # one commit for the page's read events
-        record_event(AuditAction.INVESTIGATION_VIEWED, target=investigation)
-        if reads_content:
-            # The journal, interviews and tasks are for the team (directors see the summary), or for
-            # a director who opened the case with break-glass: then every read is flagged.
-            record_event(
-                AuditAction.INVESTIGATION_CONTENT_VIEWED,
-                target=investigation,
-                detail={"break_glass": break_glass.pk} if break_glass else None,
-            )
+    record_case_read(investigation, reads_content=reads_content, break_glass=break_glass)
     context: dict[str, Any] = {
         "investigation": investigation,
         "reads_content": reads_content,
@@ -203,261 +189,6 @@ def evidence_register(investigation) -> list[dict]:
     for event in events:
         custody.setdefault(event.target_ref, []).append(event)
     return [{"item": item, "custody": custody.get(str(item.public_id), [])} for item in items]
-
-
-@dataclass(frozen=True)
-class CaseAction:
-    """A button or form on the investigation page: its form, the service it calls, and when it shows."""
-
-    label: str
-    form_class: Any
-    perform: Callable
-    available: Callable
-    choices: Callable | None = None
-    # Checked before anything else (403 when false); workflow steps leave it to the state machine,
-    # so that a step from the wrong state gets its explanation rather than a refusal.
-    allowed: Callable | None = None
-    listed: bool = True
-    # Sensitive steps ask for a fresh second-factor code first; says what the user is about to do.
-    step_up: str = ""
-
-    def form(self, name: str, investigation, data=None):
-        if self.form_class is None:
-            return None
-        kwargs = {"choices": self.choices(investigation)} if self.choices else {}
-        return self.form_class(data, prefix=name, **kwargs)
-
-
-def _can(name):
-    return lambda inv, user: has_transition_perm(getattr(inv, name), user)
-
-
-def _on_team(inv, user):
-    return user.has_perm(WORK_ON_INVESTIGATION, inv)
-
-
-def _works_on(inv, user):
-    """Offered while the record is open; refused with an explanation afterwards (services)."""
-    return _on_team(inv, user) and inv.state not in RECORD_CLOSED_STATES
-
-
-def _may_manage_team(inv, user):
-    return user.has_perm("casework.manage_investigation_team") or user.has_perm(
-        "casework.manage_investigation_team", inv
-    )
-
-
-def _manages_team(inv, user):
-    return _may_manage_team(inv, user) and inv.state not in (*CLOSED_STATES, InvestigationState.DISCONTINUED)
-
-
-def _team_people(inv):
-    return services.active_staff_for_team().exclude(case_memberships__investigation=inv)
-
-
-def _members(inv):
-    return services.active_staff_for_team().filter(case_memberships__investigation=inv)
-
-
-def _simple(name, step_up: str = ""):
-    return CaseAction(
-        name.replace("_", " ").capitalize(),
-        None,
-        lambda inv, user, data: services.transition(inv, name, actor=user),
-        _can(name),
-        step_up=step_up,
-    )
-
-
-def _recommendation_step(inv, user, data):
-    recommendation = get_object_or_404(SafetyRecommendation, investigation=inv, reference=data["recommendation"])
-    fields = {k: data[k] for k in ("response_text", "response_received_on", "assessment") if data.get(k)}
-    services.recommendation_step(recommendation, data["step"], actor=user, **fields)
-
-
-def _task_status(inv, user, data):
-    task = get_object_or_404(Task, investigation=inv, pk=data["task"])
-    services.set_task_status(task, data["status"], actor=user)
-
-
-def _directs(inv, user):
-    return user.has_perm("casework.direct_investigation")
-
-
-def _held_evidence(inv):
-    return inv.evidence.filter(disposed_at__isnull=True)
-
-
-ACTIONS: dict[str, CaseAction] = {
-    "start_scoping": CaseAction(
-        "Start scoping and appoint the lead",
-        forms.StartScopingForm,
-        lambda inv, user, data: services.start_scoping(
-            inv,
-            actor=user,
-            lead=data["lead"],
-            override_reasons={data["lead"]: data["override_reason"]} if data["override_reason"] else {},
-        ),
-        _can("start_scoping"),
-        _team_people,
-    ),
-    "add_member": CaseAction(
-        "Add a team member",
-        forms.TeamMemberForm,
-        lambda inv, user, data: services.add_team_member(
-            inv, data["user"], data["role"], actor=user, override_reason=data["override_reason"]
-        ),
-        _manages_team,
-        _team_people,
-        allowed=_may_manage_team,
-    ),
-    "remove_member": CaseAction(
-        "Remove a team member",
-        forms.RemoveMemberForm,
-        lambda inv, user, data: services.remove_team_member(inv, data["user"], actor=user, reason=data["reason"]),
-        _manages_team,
-        _members,
-        allowed=_may_manage_team,
-    ),
-    "terms": CaseAction(
-        "Record terms of reference",
-        forms.TermsForm,
-        lambda inv, user, data: services.record_terms_of_reference(inv, data["text"], actor=user),
-        lambda inv, user: (
-            inv.state in (InvestigationState.PROPOSED, InvestigationState.SCOPING)
-            and (_on_team(inv, user) or user.has_perm("casework.direct_investigation"))
-        ),
-    ),
-    "approve_terms_of_reference": _simple("approve_terms_of_reference"),
-    "launch": CaseAction(
-        "Launch (publishes the start statement)",
-        forms.LaunchForm,
-        lambda inv, user, data: services.launch(inv, actor=user, start_statement=data["start_statement"]),
-        _can("launch"),
-    ),
-    **{
-        name: _simple(name)
-        for name in (
-            "begin_analysis",
-            "return_to_evidence",
-            "start_drafting",
-            "submit_for_review",
-            "begin_revision",
-            "submit_final",
-            "close",
-            "archive",
-        )
-    },
-    "approve_for_consultation": _simple(
-        "approve_for_consultation", step_up="send the draft report out for consultation"
-    ),
-    "dispose": _simple("dispose", step_up="dispose of this investigation's record"),
-    "publish": CaseAction(
-        "Publish the report",
-        forms.PublishForm,
-        lambda inv, user, data: services.publish(inv, actor=user, report_summary=data["report_summary"]),
-        _can("publish"),
-        step_up="publish the report",
-    ),
-    "pause": CaseAction(
-        "Pause",
-        forms.ReasonForm,
-        lambda inv, user, data: services.pause(inv, actor=user, reason=data["reason"]),
-        _can("pause"),
-    ),
-    "resume": CaseAction(
-        "Resume",
-        forms.ReasonForm,
-        lambda inv, user, data: services.resume(inv, actor=user, reason=data["reason"]),
-        _can("resume"),
-    ),
-    "discontinue": CaseAction(
-        "Discontinue (publishes a statement)",
-        forms.DiscontinueForm,
-        lambda inv, user, data: services.discontinue(inv, actor=user, reasons=data["reasons"]),
-        _can("discontinue"),
-    ),
-    "add_task": CaseAction(
-        "Add a task",
-        forms.TaskForm,
-        lambda inv, user, data: services.create_task(
-            inv, actor=user, title=data["title"], assignee=data["assignee"], due_date=data["due_date"]
-        ),
-        _works_on,
-        _members,
-        allowed=_on_team,
-    ),
-    "task_status": CaseAction(
-        "Update task", forms.TaskStatusForm, _task_status, _on_team, allowed=_on_team, listed=False
-    ),
-    "add_note": CaseAction(
-        "Add a journal note",
-        forms.NoteForm,
-        lambda inv, user, data: services.add_note(inv, data["text"], actor=user),
-        _works_on,
-        allowed=_on_team,
-    ),
-    "record_interview": CaseAction(
-        "Record an interview",
-        forms.InterviewForm,
-        lambda inv, user, data: services.record_interview(inv, actor=user, **data),
-        _works_on,
-        allowed=_on_team,
-    ),
-    "draft_recommendation": CaseAction(
-        "Draft a safety recommendation",
-        forms.RecommendationForm,
-        lambda inv, user, data: services.draft_recommendation(
-            inv, actor=user, text=data["text"], addressee=data["addressee"]
-        ),
-        _works_on,
-        allowed=_on_team,
-    ),
-    "recommendation_step": CaseAction(
-        "Move a recommendation on",
-        forms.RecommendationStepForm,
-        _recommendation_step,
-        _on_team,
-        allowed=lambda inv, user: _on_team(inv, user) or user.has_perm("casework.direct_investigation"),
-        listed=False,
-    ),
-    "legal_hold": CaseAction(
-        "Place or lift a legal hold on evidence",
-        forms.LegalHoldForm,
-        lambda inv, user, data: evidence_services.set_legal_hold(
-            data["evidence"], hold=data["hold"], actor=user, reason=data["reason"]
-        ),
-        lambda inv, user: _directs(inv, user) and _held_evidence(inv).exists(),
-        _held_evidence,
-        allowed=_directs,
-    ),
-    "dispose_evidence": CaseAction(
-        "Dispose of evidence (destroys its key, then the file)",
-        forms.EvidenceChoiceForm,
-        lambda inv, user, data: evidence_services.dispose(data["evidence"], actor=user),
-        lambda inv, user: _directs(inv, user) and _held_evidence(inv).exists(),
-        _held_evidence,
-        allowed=_directs,
-        step_up="destroy evidence for good",
-    ),
-    "add_observation": CaseAction(
-        "Record a safety observation",
-        forms.ObservationForm,
-        lambda inv, user, data: services.record_observation(
-            inv, actor=user, text=data["text"], addressee=data["addressee"]
-        ),
-        _works_on,
-        allowed=_on_team,
-    ),
-}
-
-
-def available_actions(investigation, user) -> list[dict]:
-    return [
-        {"name": name, "label": action.label, "form": action.form(name, investigation)}
-        for name, action in ACTIONS.items()
-        if action.listed and action.available(investigation, user)
-    ]
 
 
 @require_POST

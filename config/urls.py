@@ -22,4 +22,5 @@ urlpatterns = [
     path("published-investigations/", casework_views.published_reports, name="published_reports"),
     path("audit/", include("audit.urls")),
     path("disclosures/", include("disclosures.urls")),
+    path("api/", include("api.urls")),
 ]

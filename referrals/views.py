@@ -1,20 +1,16 @@
 """Staff views of referrals: the intake queue, staff entry, the referral page and its actions."""
 
 import re
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
-from django_fsm import has_transition_perm
 
 from accounts.access import NotVisible, requires_object_permission, requires_permission
 from accounts.actions import run_page_action
@@ -23,29 +19,23 @@ from audit.history import field_changes
 from audit.services import record_event, search_term_digest, shown_references
 from casework.evidence.http import evidence_response
 from casework.evidence.upload import received_file, too_large_message, with_encrypted_upload
-from casework.models import Investigation
 from referrals import services
+from referrals.actions import ACTIONS, available_actions
 from referrals.choices import QUEUE_STATES, ReferralState
 from referrals.forms import (
-    AcceptForm,
     AssessmentForm,
-    AssignForm,
-    InformationForm,
-    LinkForm,
     QueueFilterForm,
-    ReasonForm,
-    SignpostForm,
     StaffAttachmentForm,
     StaffConcernForm,
 )
 from referrals.models import Referral, TriageCriteria
 from referrals.permissions import (
     ADD_REFERRAL,
-    ASSIGN_REFERRAL,
     TRIAGE_REFERRAL,
     VIEW_REFERRAL,
     VIEW_REFERRAL_IDENTITY,
     get_referral_for,
+    record_referral_read,
 )
 
 PAGE_SIZE = 25
@@ -63,13 +53,10 @@ def referral_list(request):
     sort_key = QueueFilterForm.SORTS[filters.get("sort") or "newest"][0]
     page = max(int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1, 1)
     rows = list(referrals.order_by(sort_key, "-pk")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
-    recorded = {k: str(v) for k, v in filters.items() if v not in ("", None, False) and k != "q"}
-    if filters.get("q"):
-        recorded["q_hmac"] = search_term_digest(filters["q"])  # the words themselves may be protected
     shown = rows[:PAGE_SIZE]
     record_event(
         AuditAction.REFERRAL_QUEUE_VIEWED,
-        detail={"filters": recorded, "page": page, "shown": shown_references(shown)},
+        detail={"filters": recorded_filters(filters), "page": page, "shown": shown_references(shown)},
     )
     query = request.GET.copy()
     query.pop("page", None)
@@ -87,6 +74,14 @@ def referral_list(request):
             "last_number": first_number + len(shown) - 1,
         },
     )
+
+
+def recorded_filters(filters: dict) -> dict:
+    """The queue filters used, for the audit event; free text only as a keyed hash."""
+    recorded = {k: str(v) for k, v in filters.items() if v not in ("", None, False) and k != "q"}
+    if filters.get("q"):
+        recorded["q_hmac"] = search_term_digest(filters["q"])  # the words themselves may be protected
+    return recorded
 
 
 def apply_queue_filters(referrals, filters: dict, user):
@@ -142,10 +137,7 @@ def referral_new(request):
 def referral_detail(request, reference):
     referral = get_referral_for(request.user, reference)
     show_identity = request.user.has_perm(VIEW_REFERRAL_IDENTITY)
-    with transaction.atomic():  # one commit for the page's read events
-        record_event(AuditAction.REFERRAL_VIEWED, target=referral)
-        if show_identity:
-            record_event(AuditAction.REFERRAL_IDENTITY_VIEWED, target=referral)
+    record_referral_read(referral, show_identity=show_identity)
     can_triage = request.user.has_perm(TRIAGE_REFERRAL)
     context = {
         "referral": referral,
@@ -166,135 +158,6 @@ def referral_detail(request, reference):
         "can_assess": can_triage and referral.state in (ReferralState.TRIAGE, ReferralState.LOGGED),
     }
     return render(request, "referrals/detail.html", context)
-
-
-@dataclass(frozen=True)
-class Action:
-    """A button on the referral page: its form, the service it calls, and who may see it."""
-
-    label: str
-    form_class: Any
-    perform: Any
-    transition: str = ""
-    permission: str = TRIAGE_REFERRAL
-    form_kwargs: tuple = ()
-
-    def form(self, name: str, data=None, **extra):
-        """The action's form, prefixed with its name so that several forms share the page."""
-        return self.form_class(data, prefix=name, **dict(self.form_kwargs), **extra) if self.form_class else None
-
-
-def _link(referral, user, data):
-    target = data["to_reference"].strip().upper()
-    to_referral = Referral.objects.visible_to(user).filter(reference=target).first()
-    to_investigation = None if to_referral else Investigation.objects.filter(reference=target).first()
-    if to_referral is None and to_investigation is None:
-        raise services.WorkflowError("There is no referral or investigation %s that you can see." % target)
-    services.link_referral(
-        referral, actor=user, reason=data["reason"], to_referral=to_referral, to_investigation=to_investigation
-    )
-
-
-ACTIONS: dict[str, Action] = {
-    "claim": Action(
-        "Claim", None, lambda r, u, d: services.assign_referral(r, actor=u, assignee=u), permission=ASSIGN_REFERRAL
-    ),
-    "assign": Action(
-        "Assign",
-        AssignForm,
-        lambda r, u, d: services.assign_referral(r, actor=u, assignee=d["assignee"]),
-        permission=ASSIGN_REFERRAL,
-    ),
-    "start_triage": Action("Start triage", None, lambda r, u, d: services.start_triage(r, actor=u), "start_triage"),
-    "request_info": Action(
-        "Request more information",
-        ReasonForm,
-        lambda r, u, d: services.request_info(r, actor=u, reason=d["reason"]),
-        "request_info",
-        form_kwargs=(("reason_label", "What information is needed?"),),
-    ),
-    "record_info": Action(
-        "Record information received",
-        InformationForm,
-        lambda r, u, d: services.add_follow_up(r, d["text"], actor=u),
-    ),
-    "log_for_intelligence": Action(
-        "Log for intelligence",
-        ReasonForm,
-        lambda r, u, d: services.log_for_intelligence(r, actor=u, reason=d["reason"]),
-        "log_for_intelligence",
-        form_kwargs=(("reason_required", False), ("reason_label", "Note (optional)")),
-    ),
-    "signpost": Action(
-        "Signpost",
-        SignpostForm,
-        lambda r, u, d: services.signpost_referral(
-            r, actor=u, signpost_reason=d["signpost_reason"], body=d["body"], note=d["reason"]
-        ),
-        "signpost",
-    ),
-    "link": Action("Link", LinkForm, _link, "link"),
-    "propose_case": Action(
-        "Propose for investigation",
-        ReasonForm,
-        lambda r, u, d: services.propose_case(r, actor=u, reason=d["reason"]),
-        "propose_case",
-        form_kwargs=(("reason_required", False), ("reason_label", "Note for the director (optional)")),
-    ),
-    "accept": Action(
-        "Accept for investigation",
-        AcceptForm,
-        lambda r, u, d: services.accept_referral(r, actor=u, title=d["title"], reason=d["reason"]),
-        "accept",
-        permission="referrals.decide_referral",
-    ),
-    "defer": Action(
-        "Defer",
-        ReasonForm,
-        lambda r, u, d: services.defer_referral(r, actor=u, reason=d["reason"]),
-        "defer",
-        permission="referrals.decide_referral",
-    ),
-    "decline": Action(
-        "Decline",
-        ReasonForm,
-        lambda r, u, d: services.decline_referral(r, actor=u, reason=d["reason"]),
-        "decline",
-        permission="referrals.decide_referral",
-        form_kwargs=(("reason_label", "Reasons for declining"),),
-    ),
-    "withdraw": Action(
-        "Withdraw",
-        ReasonForm,
-        lambda r, u, d: services.withdraw_referral(r, actor=u, reason=d["reason"]),
-        "withdraw",
-    ),
-    "reopen": Action(
-        "Reopen",
-        ReasonForm,
-        lambda r, u, d: services.reopen_referral(r, actor=u, reason=d["reason"]),
-        "reopen",
-        permission="referrals.decide_referral",
-    ),
-}
-
-
-def available_actions(referral, user) -> list[dict]:
-    """Only the actions this user may take on this referral in its current state."""
-    available = []
-    for name, action in ACTIONS.items():
-        if action.transition:
-            allowed = has_transition_perm(getattr(referral, action.transition), user)
-        elif name == "record_info":
-            allowed = user.has_perm(action.permission) and referral.state not in (ReferralState.ACCEPTED,)
-        elif name == "claim":
-            allowed = user.has_perm(action.permission) and referral.assignee_id != user.pk
-        else:
-            allowed = user.has_perm(action.permission)
-        if allowed:
-            extra = {"assignees": services.triage_staff()} if name == "assign" else {}
-            available.append({"name": name, "label": action.label, "form": action.form(name, **extra)})
-    return available
 
 
 @require_POST

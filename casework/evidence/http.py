@@ -11,10 +11,15 @@ from casework.evidence.keys import KeyRetired
 from casework.evidence.stream import TamperedError
 
 
-def evidence_response(request, evidence, case_reference: str, *, break_glass=None):
+def failed_page(request, evidence):
+    return render(request, "casework/evidence_failed.html", {"evidence": evidence}, status=500)
+
+
+def evidence_response(request, evidence, case_reference: str, *, break_glass=None, on_failure=failed_page):
     """The download of `evidence` (the caller has checked access), with its purpose audited.
 
-    A download under break-glass names it in the event, which flags it for the auditors.
+    A download under break-glass names it in the event, which flags it for the auditors. A file that
+    fails its check before the first byte is answered by `on_failure(request, evidence)` instead.
     """
     purpose = request.GET.get("purpose", "").strip()[:200]
     chunks = vault.read_plaintext_ahead(evidence)
@@ -22,7 +27,7 @@ def evidence_response(request, evidence, case_reference: str, *, break_glass=Non
         first = next(chunks)
     except (TamperedError, KeyRetired, FileNotFoundError) as error:
         services.record_tampering(evidence, error)
-        return render(request, "casework/evidence_failed.html", {"evidence": evidence}, status=500)
+        return on_failure(request, evidence)
     detail = {"purpose": purpose, "case": case_reference}
     if break_glass is not None:
         detail["break_glass"] = break_glass.pk

@@ -26,11 +26,15 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "audit",
     "referrals",
     "casework",
     "disclosures",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -84,7 +88,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first so that a locked-out user is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.StaffModelBackend",
     "accounts.backends.CachingObjectPermissionBackend",
 ]
 # guardian's check looks for its own backend by name; ours is a subclass (accounts/backends.py).
@@ -239,3 +243,38 @@ RETENTION_YEARS = env_int("RETENTION_YEARS", 20)
 # Public form abuse limits: submissions and follow-up attempts per client address per window.
 PUBLIC_FORM_SUBMISSIONS_PER_HOUR = env_int("PUBLIC_FORM_SUBMISSIONS_PER_HOUR", 10)
 FOLLOW_UP_ATTEMPTS_PER_15_MINUTES = env_int("FOLLOW_UP_ATTEMPTS_PER_15_MINUTES", 5)
+
+# The REST API (api/): tokens or a verified session, JSON only, cursor pages, a limit per token.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.DeclaredAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.handle_exception",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 600)
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Patient-safety investigations API",
+    "DESCRIPTION": (
+        "Machine intake of concerns, and the referrals, investigations, evidence and audit trail a caller "
+        "may see. Authenticate with `Authorization: Bearer <token>` (tokens are made on the API tokens "
+        "page). An object the caller may not see is answered 404, exactly as a missing one."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["api.permissions.DeclaredAccess"],
+    "COMPONENT_NO_READ_ONLY_REQUIRED": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralStateEnum": "referrals.choices.ReferralState",
+        "InvestigationStateEnum": "casework.choices.InvestigationState",
+    },
+}

@@ -1,0 +1,209 @@
+"""What the API shows and accepts. Protected fields appear only for roles that may read them.
+
+Input is validated by the same Django forms as the web pages (`api.forms`), so a rule is written
+once; the serializers here describe shapes for the OpenAPI schema and choose fields by role.
+"""
+
+from rest_framework import serializers
+
+from audit.models import AuditEvent
+from casework.models import CaseNote, Evidence, Investigation, SafetyRecommendation, Task, TeamMembership
+from referrals.forms import ConcernForm
+from referrals.models import Referral
+
+IDENTITY_FIELDS = ("reporter_name", "reporter_email", "reporter_phone", "patient_details")
+
+
+class ReferralSummarySerializer(serializers.ModelSerializer):
+    """A row of the intake queue: what the web queue shows, no description or referrer identity."""
+
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "reference",
+            "state",
+            "channel",
+            "received_at",
+            "state_changed_at",
+            "organisation_name",
+            "care_setting",
+            "region",
+            "harm_level",
+            "before_remit_start",
+            "outside_england",
+            "assignee",
+        ]
+        read_only_fields = fields
+
+
+class ReferralSerializer(ReferralSummarySerializer):
+    """One referral; the referrer's identity and patient details only with `view_referral_identity`."""
+
+    class Meta(ReferralSummarySerializer.Meta):
+        fields = [
+            *ReferralSummarySerializer.Meta.fields,
+            "reporter_type",
+            "concern_kind",
+            "occurred_on",
+            "frequency",
+            "description",
+            *IDENTITY_FIELDS,
+        ]
+        read_only_fields = fields
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if not self.context.get("show_identity"):
+            for name in IDENTITY_FIELDS:
+                fields.pop(name)
+        return fields
+
+
+class IntakeSerializer(serializers.ModelSerializer):
+    """A concern forwarded by a partner system: the fields of the web form, checked by the same form."""
+
+    class Meta:
+        model = Referral
+        fields = ConcernForm.Meta.fields
+
+
+class IntakeReceiptSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    receipt_code = serializers.CharField(help_text="Shown once: the referrer needs it to add information later.")
+    state = serializers.CharField()
+
+
+class StepSerializer(serializers.Serializer):
+    """A workflow step: its name, and the step's own fields (as on the web page's form for it)."""
+
+    action = serializers.CharField(help_text="The step, for example start_triage or begin_analysis.")
+
+
+class StepDoneSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    action = serializers.CharField()
+    state = serializers.CharField()
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = TeamMembership
+        fields = ["username", "name", "role", "added_at"]
+        read_only_fields = fields
+
+
+class InvestigationSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Investigation
+        fields = ["reference", "title", "state", "directed", "due_date", "state_changed_at", "created_at"]
+        read_only_fields = fields
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseNote
+        fields = ["id", "text", "author", "created_at", "edited_at"]
+        read_only_fields = fields
+
+
+class InvestigationSerializer(InvestigationSummarySerializer):
+    """One investigation; the journal only for its team (or a director under break-glass)."""
+
+    team = TeamMemberSerializer(many=True, read_only=True)
+    reads_content = serializers.SerializerMethodField()
+    notes = NoteSerializer(many=True, read_only=True)
+
+    class Meta(InvestigationSummarySerializer.Meta):
+        fields = [
+            *InvestigationSummarySerializer.Meta.fields,
+            "programme",
+            "report_summary",
+            "published_at",
+            "team",
+            "reads_content",
+            "notes",
+        ]
+        read_only_fields = fields
+
+    def get_reads_content(self, investigation) -> bool:
+        return bool(self.context.get("reads_content"))
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if not self.context.get("reads_content"):
+            fields.pop("notes")
+        return fields
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ["id", "title", "assignee", "due_date", "status", "created_at"]
+        read_only_fields = fields
+
+
+class RecommendationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SafetyRecommendation
+        fields = [
+            "reference",
+            "text",
+            "addressee",
+            "state",
+            "issued_on",
+            "response_due",
+            "response_received_on",
+            "assessment",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "public_id",
+            "title",
+            "evidence_type",
+            "source",
+            "received_on",
+            "display_name",
+            "content_type",
+            "size",
+            "sha256",
+            "added_by",
+            "added_at",
+            "legal_hold",
+        ]
+        read_only_fields = fields
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "seq",
+            "occurred_at",
+            "actor_username",
+            "action",
+            "target_type",
+            "target_ref",
+            "outcome",
+            "ip_address",
+            "request_id",
+            "detail",
+            "hash",
+        ]
+        read_only_fields = fields
