@@ -428,7 +428,7 @@ def test_evidence_streams_through_the_api_and_is_recorded(api_client, tokens, ev
     assert b"".join(response.streaming_content) == b"matrix evidence"
     event = AuditEvent.objects.get(action=AuditAction.EVIDENCE_DOWNLOADED)
     assert event.detail["purpose"] == "chronology"
-    assert event.actor.username == "lead_investigator"
+    assert event.actor_username == "lead_investigator"
 
 
 def test_tampered_evidence_is_a_json_error_and_reported(
