@@ -6,4 +6,4 @@ class ApiConfig(AppConfig):
     verbose_name = "REST API"
 
     def ready(self):
-        from api import schema  # noqa: F401 (registers the schema's authentication descriptions)
+        from api import schema  # noqa: F401 (registers the authentication descriptions)

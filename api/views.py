@@ -7,6 +7,7 @@ the same audit events as the page that shows or changes the same thing.
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -328,7 +329,7 @@ class EvidenceContent(ApiView):
 
     @extend_schema(
         parameters=[],
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, "The file, with its recorded content type.")},
     )
     def get(self, request, reference, public_id):
         investigation, break_glass = get_investigation_content_for(request.user, reference)
@@ -374,6 +375,7 @@ class DocsView(ApiView, SpectacularSwaggerSplitView):
 
 
 @api_endpoint
+@csrf_exempt  # changes nothing, so a browser's cookies must not turn it into the HTML CSRF page
 def not_found(request, *args, **kwargs):
-    """Anything else under /api/: a JSON 404, like every other API error."""
+    """Anything else under /api/ (or a path value of the wrong shape): a JSON 404, like every API error."""
     return JsonResponse({"detail": "Not found"}, status=404)
