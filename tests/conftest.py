@@ -50,6 +50,14 @@ def client():
 
 
 @pytest.fixture
+def api_client():
+    """A client with no session: API calls authenticate with their token alone."""
+    from django.test import Client
+
+    return Client()
+
+
+@pytest.fixture
 def migrated_data(transactional_db):
     """Put back what data migrations created (roles, signposting bodies, triage criteria).
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 
+from accounts.tokens import create_token
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from casework import services as casework_services
+from tests.api.test_api_matrix import API_MATRIX, POST_BODIES, call
 from tests.test_access_matrix import MATRIX, resolve_placeholders
 
 OBJECT_LISTS = {
@@ -172,6 +174,24 @@ def test_every_page_showing_protected_content_records_what_it_showed(
     assert not problems, "\n".join(problems)
 
 
+API_WALK = sorted({(row[0], row[1], row[4] and tuple(row[4].items())) for row in API_MATRIX}, key=str)
+
+
+@pytest.mark.parametrize(("url_name", "method", "kwargs"), API_WALK, ids=["%s-%s" % row[:2] for row in API_WALK])
+def test_every_api_response_showing_protected_content_records_what_it_showed(
+    api_client, personas, canaries, matrix_objects, url_name, method, kwargs
+):
+    """The same walk through the API, each persona with a token holding every scope."""
+    url = reverse(url_name, kwargs=resolve_placeholders(dict(kwargs or ()), matrix_objects))
+    problems = []
+    for persona, user in personas.items():
+        token = user and create_token(user, name="walk", scopes=["read", "write", "intake"], days=1)[1]
+        response = call(api_client, method, url, token, POST_BODIES.get(url_name))
+        if missing := unrecorded_reads(response, user, canaries):
+            problems.append("%s %s as %s showed %s" % (method.upper(), url, persona, ", ".join(missing)))
+    assert not problems, "\n".join(problems)
+
+
 def test_a_director_reading_through_break_glass_records_each_read(client, director, canaries, case_investigation):
     casework_services.break_glass(
         case_investigation, actor=director, reason="A serious incident report needs checking against this case."
@@ -194,4 +214,15 @@ def test_the_walk_fails_a_page_that_shows_content_without_a_read_event(
     monkeypatch.setattr(permissions, "record_event", lambda *args, **kwargs: None)
     client.force_login(intake)
     response = client.get(case_referral.get_absolute_url())
+    assert "canary-referral-description-5c1f" in unrecorded_reads(response, intake, canaries)
+
+
+def test_the_api_walk_fails_a_response_that_shows_content_without_a_read_event(
+    api_client, intake, canaries, case_referral, monkeypatch
+):
+    from api import views
+
+    monkeypatch.setattr(views, "record_referral_read", lambda *args, **kwargs: None)
+    token = create_token(intake, name="walk", scopes=["read"], days=1)[1]
+    response = call(api_client, "get", "/api/v1/referrals/%s/" % case_referral.reference, token)
     assert "canary-referral-description-5c1f" in unrecorded_reads(response, intake, canaries)

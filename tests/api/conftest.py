@@ -29,11 +29,3 @@ def intake_token(intake):
 
 def bearer(token: str | None) -> dict:
     return {"HTTP_AUTHORIZATION": "Bearer %s" % token} if token else {}
-
-
-@pytest.fixture
-def api_client():
-    """A client with no session: API calls authenticate with their token alone."""
-    from django.test import Client
-
-    return Client()
