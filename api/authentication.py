@@ -11,6 +11,7 @@ from rest_framework.permissions import SAFE_METHODS
 
 from accounts.models import ApiTokenScope
 from accounts.tokens import ScopeRefused, TokenRefused, authenticate_token
+from audit.context import current_request_context
 
 
 class AlreadyRecorded:
@@ -47,6 +48,8 @@ class BearerTokenAuthentication(BaseAuthentication):
             raise ScopeRejected(str(refusal)) from refusal
         except TokenRefused as refusal:
             raise TokenRejected(str(refusal)) from refusal
+        if (context := current_request_context()) is not None:
+            context.api_token_id = token.pk
         return token.user, token
 
     def authenticate_header(self, request) -> str:

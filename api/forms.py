@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
+from casework.choices import InvestigationState
 from casework.models import Evidence
 
 NATURAL_KEYS: dict[object, str] = {Evidence: "public_id"}
@@ -52,9 +53,17 @@ def valid_form(form):
     return form.cleaned_data
 
 
+class InvestigationFilterForm(forms.Form):
+    """The investigation list's filters (the web list has none: it shows the user's own cases)."""
+
+    state = forms.ChoiceField(label="Stage", required=False, choices=[("", "Any"), *InvestigationState.choices])
+    directed = forms.NullBooleanField(label="Directed by the Secretary of State", required=False)
+
+
 FIELD_TYPES = {
     forms.IntegerField: OpenApiTypes.INT,
     forms.BooleanField: OpenApiTypes.BOOL,
+    forms.NullBooleanField: OpenApiTypes.BOOL,
     forms.DateField: OpenApiTypes.DATE,
 }
 

@@ -21,7 +21,7 @@ from accounts.actions import StepRefused, record_refusal, take_step
 from accounts.models import ApiTokenScope
 from api import serializers as s
 from api.exceptions import Conflict, RequestTooLarge
-from api.forms import by_natural_keys, form_data, query_parameters, valid_form
+from api.forms import InvestigationFilterForm, by_natural_keys, form_data, query_parameters, valid_form
 from api.pagination import AuditCursorPage, CursorPage
 from audit.choices import AuditAction
 from audit.forms import AuditSearchForm
@@ -194,6 +194,7 @@ class ReferralTransition(ApiView):
 # Investigations.
 
 
+@extend_schema(parameters=query_parameters(InvestigationFilterForm))
 class InvestigationList(AuditedList):
     """Directors and the chief: the portfolio. Investigators: the investigations they are on."""
 
@@ -202,10 +203,19 @@ class InvestigationList(AuditedList):
     def get_queryset(self):
         if not may_list_investigations(self.request.user):
             raise PermissionDenied
-        return Investigation.objects.visible_to(self.request.user)
+        self.filters = valid_form(InvestigationFilterForm(self.request.query_params))
+        investigations = Investigation.objects.visible_to(self.request.user)
+        if self.filters["state"]:
+            investigations = investigations.filter(state=self.filters["state"])
+        if self.filters["directed"] is not None:
+            investigations = investigations.filter(directed=self.filters["directed"])
+        return investigations
 
     def record_page(self, page) -> None:
-        record_event(AuditAction.INVESTIGATION_LIST_VIEWED, detail={"shown": shown_references(page)})
+        filters = {name: str(value) for name, value in self.filters.items() if value not in ("", None)}
+        record_event(
+            AuditAction.INVESTIGATION_LIST_VIEWED, detail={"filters": filters, "shown": shown_references(page)}
+        )
 
 
 class InvestigationDetail(ApiView):

@@ -17,6 +17,8 @@ class RequestContext:
     request: HttpRequest
     # Events written for this request so far; a signed-in request that wrote none gets a generic one.
     events_recorded: int = 0
+    # The API token the request authenticated with, named in each of its events (api.authentication).
+    api_token_id: int | None = None
 
 
 _current: ContextVar[RequestContext | None] = ContextVar("audit_request_context", default=None)

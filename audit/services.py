@@ -40,6 +40,9 @@ def record_event(
         actor = user if user is not None and user.is_authenticated else None
     if target is not None:
         target_type, target_ref = describe_target(target)
+    if context is not None and context.api_token_id is not None:
+        # A leaked token's every use can then be found: the auditor searches for it.
+        detail = {**(detail or {}), "api_token": context.api_token_id}
     # Store exactly what JSON round-trips to, so the hash is computed over what is read back.
     detail = json.loads(json.dumps(detail or {}, allow_nan=False))
 

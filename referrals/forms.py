@@ -270,7 +270,9 @@ class QueueFilterForm(NHSFormMixin, forms.Form):
     assignee = forms.ChoiceField(
         label="Assigned to", required=False, choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned")]
     )
-    older_than_days = forms.IntegerField(label="Received more than (days) ago", required=False, min_value=0)
+    older_than_days = forms.IntegerField(
+        label="Received more than (days) ago", required=False, min_value=0, max_value=36_500
+    )
     overdue = forms.BooleanField(label="Only overdue", required=False)
     sort = forms.ChoiceField(
         label="Sort by", required=False, choices=[(key, label) for key, (_, label) in SORTS.items()]

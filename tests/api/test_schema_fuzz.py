@@ -18,6 +18,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis import checks
@@ -51,6 +52,7 @@ def openapi():
 
 
 def test_the_schema_is_valid_openapi(openapi):
+    validate_schema(openapi)  # against the OpenAPI 3.0 JSON schema; raises on the first problem
     schema = schemathesis.openapi.from_dict(openapi)
     assert len(list(schema.get_all_operations())) == 16
 

@@ -125,6 +125,13 @@ def test_queue_ignores_bad_filter_values_with_a_message(client, intake, queue):
     assert "Select a valid choice" in response.content.decode()
 
 
+def test_queue_explains_a_number_of_days_too_large_for_a_date(client, intake, queue):
+    client.force_login(intake)
+    response = client.get(QUEUE, {"older_than_days": "64773896639482118144"})
+    assert response.status_code == 200
+    assert "less than or equal to 36500" in response.content.decode()
+
+
 def test_queue_pages_without_counting_every_row(client, intake, monkeypatch):
     monkeypatch.setattr("referrals.views.PAGE_SIZE", 2)
     referrals = [make_referral() for _ in range(5)]
