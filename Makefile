@@ -14,7 +14,7 @@ DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.prod \
 	EVIDENCE_KEYS=deploy:ZGVwbG95LWNoZWNrLW9ubHktbm90LWEtcmVhbC1rZXk= \
 	ALLOWED_HOSTS=cases.example.org DATABASE_URL=postgres://deploy-check@127.0.0.1:1/none
 
-.PHONY: run test lint check chromium bench clean
+.PHONY: run test lint check chromium bench backup restore clean
 
 $(PY):
 	@interpreter="$$(PYTHON="$(PYTHON)" scripts/find-python)" || exit 1; \
@@ -55,6 +55,17 @@ test: lint check chromium
 bench: $(VENV)/.dev-installed
 	@scripts/ensure-age
 	TEST_DATABASE_NAME=test_cases_bench $(BIN)/pytest -o addopts="-p no:cacheprovider" tests/perf -s
+
+# `make backup` writes backups/<UTC time>/; `make restore BACKUP=backups/...` needs an empty database
+# and evidence store (for example DATABASE_URL and EVIDENCE_ROOT pointing at new ones).
+backup: $(VENV)/.runtime-installed
+	$(MANAGE) backup_system
+
+restore: $(VENV)/.runtime-installed
+	@test -n "$(BACKUP)" || { echo "Say which backup: make restore BACKUP=backups/<time>"; exit 2; }
+	$(MANAGE) restore_system "$(BACKUP)"
+	$(MANAGE) verify_audit_chain --head "$(BACKUP)/audit-head.json"
+	$(MANAGE) verify_evidence
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

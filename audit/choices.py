@@ -105,6 +105,8 @@ class AuditAction(models.TextChoices):
     EVIDENCE_LEGAL_HOLD = "evidence.legal_hold", "Legal hold placed or lifted"
     FIELD_KEYS_ROTATED = "system.field_keys_rotated", "Field encryption keys rotated"
     DEMO_DATA_SEEDED = "system.demo_data_seeded", "Demo data created"
+    BACKUP_CREATED = "system.backup_created", "Backup written"
+    BACKUP_RESTORED = "system.backup_restored", "Backup restored into this installation"
 
 
 class Outcome(models.TextChoices):

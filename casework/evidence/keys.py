@@ -41,6 +41,10 @@ class LocalKeyring:
     def current_key_id(self) -> str:
         return next(iter(self.keys))
 
+    def has_key(self, key_id: str) -> bool:
+        """Whether data keys wrapped with `key_id` can be unwrapped (checked before a restore)."""
+        return key_id in self.keys
+
     def wrap(self, data_key: bytes, associated_data: bytes) -> tuple[str, bytes]:
         nonce = os.urandom(WRAP_NONCE_SIZE)
         key_id = self.current_key_id

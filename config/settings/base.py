@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "casework",
     "disclosures",
     "api",
+    "operations",
 ]
 
 MIDDLEWARE = [

