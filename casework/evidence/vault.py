@@ -10,6 +10,7 @@ import hashlib
 import os
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from casework.evidence import keys, stream
 WRITE_CHUNK_SIZE = 4 * 1024 * 1024
 SNIFF_BYTES = 8192
 FALLBACK_CONTENT_TYPE = "application/octet-stream"
+# A blob still being written, where the filesystem cannot keep it anonymous (see EvidenceStorage).
+PARTIAL_SUFFIX = ".partial"
+BLOB_SUFFIX = ".blob"
 
 
 class EvidenceStorage(FileSystemStorage):
@@ -35,9 +39,44 @@ class EvidenceStorage(FileSystemStorage):
         super().__init__(**kwargs)
 
     def open_new(self, name: str):
-        """A new blob for writing; never replaces an existing one."""
+        """A file for a new blob, written as `<name>.partial` and named only by `publish`.
+
+        A process killed mid-upload leaves only a `.partial` file, never a blob under an evidence
+        name; `verify_evidence --remove-abandoned` clears partial files old enough to be abandoned.
+        """
         os.makedirs(self.location, mode=0o700, exist_ok=True)
-        return open(self.path(name), "xb")
+        return open(self.path(name + PARTIAL_SUFFIX), "xb")
+
+    def publish(self, handle, name: str) -> None:
+        """Give the finished file its blob name (durably); never replaces an existing blob."""
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
+        os.link(handle.name, self.path(name))
+        os.unlink(handle.name)
+
+    def discard(self, handle, name: str) -> None:
+        """Drop an unfinished file."""
+        handle.close()
+        os.unlink(handle.name)
+
+    def abandoned(self, older_than_seconds: float) -> list[str]:
+        """Partial files untouched for `older_than_seconds`: uploads whose process died."""
+        return self._files_older_than(PARTIAL_SUFFIX, older_than_seconds)
+
+    def unreferenced_blobs(self, older_than_seconds: float) -> list[str]:
+        """Finished blobs older than `older_than_seconds` (the caller removes those a row names)."""
+        return self._files_older_than(BLOB_SUFFIX, older_than_seconds)
+
+    def _files_older_than(self, suffix: str, seconds: float) -> list[str]:
+        if not os.path.isdir(self.location):
+            return []
+        cutoff = time.time() - seconds
+        return sorted(
+            entry.name
+            for entry in os.scandir(self.location)
+            if entry.name.endswith(suffix) and entry.stat().st_mtime <= cutoff
+        )
 
 
 class BackgroundDigest:
@@ -99,7 +138,7 @@ class BlobWriter:
     def __init__(self, evidence_id: uuid.UUID, *, max_bytes: int | None = None):
         self.evidence_id = evidence_id
         self.max_bytes = settings.EVIDENCE_MAX_BYTES if max_bytes is None else max_bytes
-        self.blob_name = "%s.blob" % uuid.uuid4().hex
+        self.blob_name = uuid.uuid4().hex + BLOB_SUFFIX
         self._data_key = stream.new_data_key()
         self._encryptor = stream.Encryptor(self._data_key, associated_data(evidence_id))
         self._digest = BackgroundDigest()
@@ -120,7 +159,7 @@ class BlobWriter:
 
     def close(self) -> StoredBlob:
         self._file.write(self._encryptor.finalize())
-        self._file.close()
+        evidence_storage().publish(self._file, self.blob_name)
         self.closed = True
         kek_id, wrapped = keys.keyring().wrap(self._data_key, associated_data(self.evidence_id))
         return StoredBlob(
@@ -135,10 +174,11 @@ class BlobWriter:
     def abort(self) -> None:
         """Remove everything written (an aborted or refused upload leaves no blob)."""
         self._digest.stop()
-        if not self._file.closed:
-            self._file.close()
+        if self._file.closed:
+            evidence_storage().delete(self.blob_name)  # published, but it will not become evidence
+        else:
+            evidence_storage().discard(self._file, self.blob_name)
         self.closed = True
-        evidence_storage().delete(self.blob_name)
 
 
 def sniff_content_type(head: bytes) -> str:

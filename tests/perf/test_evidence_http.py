@@ -58,6 +58,22 @@ class Browser:
         conn.close()
         return response.status, content
 
+    def sign_in(self, user) -> None:
+        """Password, then the authenticator's code, through the pages."""
+        give_authenticator(user)
+        form_headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": "http://127.0.0.1:%s/" % self.port,
+        }
+        token = self.csrf("/accounts/login/")
+        body = "csrfmiddlewaretoken=%s&username=%s&password=%s" % (token, user.username, quote(TEST_PASSWORD))
+        status, _ = self.request("POST", "/accounts/login/", body=body, headers=form_headers)
+        assert status == 302
+        token = self.csrf("/accounts/second-factor/")
+        code_body = "csrfmiddlewaretoken=%s&code=%s" % (token, current_code(user))
+        status, _ = self.request("POST", "/accounts/second-factor/", body=code_body, headers=form_headers)
+        assert status == 302
+
     def csrf(self, path) -> str:
         _, html = self.request("GET", path)
         match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html)
@@ -225,20 +241,7 @@ def test_encrypted_upload_and_download_keep_up_with_plain_http(tmp_path, migrate
             except OSError:
                 time.sleep(0.2)
         browser, meter = Browser(port), CpuMeter(server.pid)
-        give_authenticator(lead)
-        form_headers = {"Content-Type": "application/x-www-form-urlencoded", "Referer": "http://127.0.0.1:%s/" % port}
-        token = browser.csrf("/accounts/login/")
-        status, _ = browser.request(
-            "POST",
-            "/accounts/login/",
-            body="csrfmiddlewaretoken=%s&username=%s&password=%s" % (token, lead.username, quote(TEST_PASSWORD)),
-            headers=form_headers,
-        )
-        assert status == 302
-        token = browser.csrf("/accounts/second-factor/")
-        code_body = "csrfmiddlewaretoken=%s&code=%s" % (token, current_code(lead))
-        status, _ = browser.request("POST", "/accounts/second-factor/", body=code_body, headers=form_headers)
-        assert status == 302
+        browser.sign_in(lead)
         results = {}
         for label, size in SIZES.items():
             source = tmp_path / ("source-%s" % size)

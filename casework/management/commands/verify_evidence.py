@@ -5,13 +5,26 @@ from django.core.management.base import BaseCommand, CommandError
 from audit.choices import AuditAction
 from audit.services import record_event
 from casework.evidence.services import record_tampering, verify
+from casework.evidence.vault import evidence_storage
 from casework.models import Evidence
 
 
 class Command(BaseCommand):
-    help = "Verify every evidence file: decrypts it, checks authentication and the recorded SHA-256."
+    help = (
+        "Verify every evidence file: decrypts it, checks authentication and the recorded SHA-256. "
+        "Also reports uploads abandoned by a process that died, and removes them when asked."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--remove-abandoned",
+            action="store_true",
+            help="Delete partial uploads and blobs no evidence row names, once older than --older-than-minutes.",
+        )
+        parser.add_argument("--older-than-minutes", type=int, default=60)
+
+    def handle(self, *args, remove_abandoned=False, older_than_minutes=60, **options):
+        self.report_abandoned(remove=remove_abandoned, older_than_seconds=older_than_minutes * 60)
         failures = []
         checked = 0
         for evidence in Evidence.objects.filter(disposed_at__isnull=True).order_by("pk").iterator():
@@ -27,3 +40,21 @@ class Command(BaseCommand):
                 returncode=1,
             )
         self.stdout.write("All %s evidence files verified." % checked)
+
+    def report_abandoned(self, *, remove: bool, older_than_seconds: float) -> None:
+        """Partial files of killed uploads, and blobs whose row never committed (a crash in between)."""
+        storage = evidence_storage()
+        named = set(Evidence.objects.values_list("blob_name", flat=True))
+        unnamed = [name for name in storage.unreferenced_blobs(older_than_seconds) if name not in named]
+        abandoned = storage.abandoned(older_than_seconds) + unnamed
+        if not abandoned:
+            return
+        if remove:
+            for name in abandoned:
+                storage.delete(name)
+            self.stdout.write("Removed %s abandoned upload file(s)." % len(abandoned))
+        else:
+            self.stdout.write(
+                "%s abandoned upload file(s) (a process died mid-upload); --remove-abandoned deletes them."
+                % len(abandoned)
+            )
