@@ -511,6 +511,18 @@ def _require_team(investigation, actor) -> None:
     require_open_record(investigation)
 
 
+def hold_membership(investigation, actor) -> None:
+    """Inside the change's transaction: lock the actor's place on the team, or refuse if it is gone.
+
+    The permission checked when the request began may be stale by now (a long upload; a director
+    removing the member meanwhile). Removal deletes this row, so it waits for a change holding the
+    lock to commit first, and a change that asks after the removal finds no row: the trail never
+    shows a member adding to a case after being taken off it.
+    """
+    if not TeamMembership.objects.select_for_update().filter(investigation=investigation, user=actor).exists():
+        raise PermissionDenied("You are no longer on the team of %s; nothing was added." % investigation)
+
+
 def require_open_record(investigation) -> None:
     if investigation.state in RECORD_CLOSED_STATES:
         raise WorkflowError(
@@ -526,6 +538,7 @@ def create_task(investigation, *, actor, title, assignee, due_date=None) -> Task
     if due_date is not None and due_date < timezone.localdate():
         raise WorkflowError("A new task cannot be due in the past.")
     with transaction.atomic():
+        hold_membership(investigation, actor)
         task = Task.objects.create(
             investigation=investigation, title=title, assignee=assignee, due_date=due_date, created_by=actor
         )
@@ -536,6 +549,7 @@ def create_task(investigation, *, actor, title, assignee, due_date=None) -> Task
 def set_task_status(task, status: str, *, actor) -> Task:
     _require_team(task.investigation, actor)
     with transaction.atomic():
+        hold_membership(task.investigation, actor)
         locked = Task.objects.select_for_update().get(pk=task.pk)
         locked.status = status
         save_with_history_reason(locked, "status %s" % status, update_fields=["status"])
@@ -551,6 +565,7 @@ def set_task_status(task, status: str, *, actor) -> Task:
 def add_note(investigation, text: str, *, actor) -> CaseNote:
     _require_team(investigation, actor)
     with transaction.atomic():
+        hold_membership(investigation, actor)
         note = CaseNote.objects.create(investigation=investigation, text=text, author=actor)
         record_event(AuditAction.NOTE_ADDED, actor=actor, target=investigation, detail={"note": note.pk})
     return note
@@ -562,6 +577,7 @@ def edit_note(note, text: str, *, actor) -> CaseNote:
         raise PermissionDenied("Only the author can edit a journal note.")
     _require_team(note.investigation, actor)
     with transaction.atomic():
+        hold_membership(note.investigation, actor)
         locked = CaseNote.objects.select_for_update().get(pk=note.pk)
         locked.text = text
         locked.edited_at = timezone.now()
@@ -575,6 +591,7 @@ def record_interview(investigation, *, actor, interviewee, interviewee_type, hel
     if held_on > timezone.localdate():
         raise WorkflowError("An interview cannot be recorded before it has happened.")
     with transaction.atomic():
+        hold_membership(investigation, actor)
         interview = Interview.objects.create(
             investigation=investigation,
             interviewee=interviewee,
@@ -596,6 +613,7 @@ def record_interview(investigation, *, actor, interviewee, interviewee_type, hel
 def draft_recommendation(investigation, *, actor, text, addressee) -> SafetyRecommendation:
     _require_team(investigation, actor)
     with transaction.atomic():
+        hold_membership(investigation, actor)
         recommendation = SafetyRecommendation.objects.create(
             investigation=investigation,
             reference=ReferenceCounter.next_reference("R", digits=3),
@@ -650,6 +668,7 @@ def recommendation_step(recommendation, name: str, *, actor, **fields) -> Safety
 def record_observation(investigation, *, actor, text, addressee="") -> SafetyObservation:
     _require_team(investigation, actor)
     with transaction.atomic():
+        hold_membership(investigation, actor)
         observation = SafetyObservation.objects.create(investigation=investigation, text=text, addressee=addressee)
         record_event(AuditAction.OBSERVATION_CREATED, actor=actor, target=investigation)
     return observation

@@ -14,7 +14,7 @@ from audit.services import record_event
 from casework.evidence import keys, vault
 from casework.evidence.stream import TamperedError
 from casework.models import Evidence
-from casework.services import require_open_record
+from casework.services import hold_membership, require_open_record
 
 FILENAME_MAX_LENGTH = 200
 UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^\w .()\-]+")
@@ -51,6 +51,8 @@ def add_evidence(
         if referral is not None and actor is not None and not actor.has_perm("referrals.triage_referral"):
             raise PermissionDenied("Only intake staff can attach files to a referral.")
         with transaction.atomic():
+            if investigation is not None:
+                hold_membership(investigation, actor)
             evidence = Evidence.objects.create(
                 public_id=evidence_id,
                 investigation=investigation,
