@@ -14,7 +14,7 @@ DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.prod \
 	EVIDENCE_KEYS=deploy:ZGVwbG95LWNoZWNrLW9ubHktbm90LWEtcmVhbC1rZXk= \
 	ALLOWED_HOSTS=cases.example.org DATABASE_URL=postgres://deploy-check@127.0.0.1:1/none
 
-.PHONY: run test lint check chromium bench backup restore clean
+.PHONY: run test lint check chromium bench load backup restore clean
 
 $(PY):
 	@interpreter="$$(PYTHON="$(PYTHON)" scripts/find-python)" || exit 1; \
@@ -55,6 +55,10 @@ test: lint check chromium
 bench: $(VENV)/.dev-installed
 	@scripts/ensure-age
 	TEST_DATABASE_NAME=test_cases_bench $(BIN)/pytest -o addopts="-p no:cacheprovider" tests/perf -s
+
+# 50 simulated users for 60 s against gunicorn with the production settings (scripts/load_test.py).
+load: $(VENV)/.dev-installed
+	$(PY) scripts/load_test.py
 
 # `make backup` writes backups/<UTC time>/; `make restore BACKUP=backups/...` needs an empty database
 # and evidence store (for example DATABASE_URL and EVIDENCE_ROOT pointing at new ones).

@@ -6,7 +6,7 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.backends import forget_cached_object_permissions
-from accounts.models import ApiTokenScope
+from accounts.models import ApiTokenScope, User
 from accounts.tokens import create_token
 from accounts.workflow import WorkflowError
 from audit.choices import AuditAction
@@ -30,7 +30,7 @@ def _change_object_permission(change, action: AuditAction, user, permission: str
         record_event(action, actor=actor, target=obj, detail={"user": user.get_username(), "permission": permission})
 
 
-def create_service_account(name: str, *, days: int) -> tuple[object, str]:
+def create_service_account(name: str, *, days: int) -> tuple[User, str]:
     """A partner system's account and a new intake token for it: (the account, the token, shown once).
 
     The account may only add referrals; it has no password and cannot sign in to the web pages.

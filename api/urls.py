@@ -21,6 +21,7 @@ urlpatterns = [
     path(CASE + "transitions/", views.InvestigationTransition.as_view(), name="investigation_transition"),
     path(CASE + "team/", views.InvestigationTeam.as_view(), name="investigation_team"),
     path(CASE + "tasks/", views.InvestigationTasks.as_view(), name="investigation_tasks"),
+    path(CASE + "notes/", views.InvestigationNotes.as_view(), name="investigation_notes"),
     path(CASE + "recommendations/", views.InvestigationRecommendations.as_view(), name="investigation_recommendations"),
     path(CASE + "evidence/", views.InvestigationEvidence.as_view(), name="investigation_evidence"),
     path(CASE + "evidence/<uuid:public_id>/content/", views.EvidenceContent.as_view(), name="evidence_content"),

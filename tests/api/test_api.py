@@ -302,8 +302,17 @@ def test_team_tasks_and_recommendations_through_the_same_services(
         tokens["lead_investigator"],
     )
     assert recommendation.status_code == 201
+    note = post_json(api_client, base + "notes/", {"text": "Visited the ward."}, tokens["lead_investigator"])
+    assert note.status_code == 201
+    journal = api_client.get(base + "notes/", **bearer(tokens["other_investigator"]))
+    assert [n["text"] for n in json.loads(journal.content)] == ["Visited the ward."]
     actions = set(AuditEvent.objects.filter(target_ref=case_investigation.reference).values_list("action", flat=True))
-    assert {AuditAction.TEAM_MEMBER_ADDED, AuditAction.TASK_CREATED, AuditAction.RECOMMENDATION_CREATED} <= actions
+    assert {
+        AuditAction.TEAM_MEMBER_ADDED,
+        AuditAction.TASK_CREATED,
+        AuditAction.RECOMMENDATION_CREATED,
+        AuditAction.NOTE_ADDED,
+    } <= actions
     # The new member now sees the case through the API: need-to-know granted by the service.
     listed = api_client.get(base + "tasks/", **bearer(tokens["other_investigator"]))
     assert [t["title"] for t in json.loads(listed.content)] == ["Ask for the rota"]

@@ -68,6 +68,8 @@ API_MATRIX = [
     *api_rows("api:investigation_team", "post", on_object({"lead_investigator", "director"}, SEES_CASE, 400), CASE),
     *api_rows("api:investigation_tasks", "get", on_object(TEAM, SEES_CASE), CASE),
     *api_rows("api:investigation_tasks", "post", on_object(TEAM, SEES_CASE, status=400), CASE),
+    *api_rows("api:investigation_notes", "get", on_object(TEAM, SEES_CASE), CASE),
+    *api_rows("api:investigation_notes", "post", on_object(TEAM, SEES_CASE, status=400), CASE),
     *api_rows("api:investigation_recommendations", "get", on_object(SEES_CASE, SEES_CASE), CASE),
     *api_rows("api:investigation_recommendations", "post", on_object(TEAM, SEES_CASE, status=400), CASE),
     *api_rows("api:investigation_evidence", "get", on_object(TEAM, SEES_CASE), CASE),
