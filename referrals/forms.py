@@ -5,6 +5,7 @@ from typing import cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.utils import timezone
 
 from referrals.choices import (
@@ -109,6 +110,14 @@ class ConcernForm(NHSFormMixin, forms.ModelForm):
             "frequency": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 8, "maxlength": DESCRIPTION_MAX_LENGTH}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A model field's choices start with a blank "---------"; as a radio it would be shown, and
+        # checked, before anyone answered (a keyboard user landed on it). Each question is required.
+        for name in RADIO_FIELDS:
+            field = cast(forms.ChoiceField, self.fields[name])
+            field.choices = list(cast(models.Field, Referral._meta.get_field(name)).choices or ())
 
     def clean_occurred_on(self):
         occurred_on = self.cleaned_data.get("occurred_on")

@@ -280,3 +280,10 @@ def test_receipt_code_is_never_stored_in_plain_text(db):
         row = " ".join(str(value) for value in cursor.fetchone())
     assert code not in row
     assert code.replace("-", "") not in row
+
+
+def test_no_radio_question_offers_or_preselects_a_blank_answer(client, db):
+    html = client.get(reverse("public:share_concern")).content.decode()
+    assert "---------" not in html
+    assert 'type="radio" value=""' not in html
+    assert "checked" not in html
