@@ -14,7 +14,7 @@ DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.prod \
 	EVIDENCE_KEYS=deploy:ZGVwbG95LWNoZWNrLW9ubHktbm90LWEtcmVhbC1rZXk= \
 	ALLOWED_HOSTS=cases.example.org DATABASE_URL=postgres://deploy-check@127.0.0.1:1/none
 
-.PHONY: run test lint check chromium bench load backup restore clean
+.PHONY: run test lint check chromium axe bench load backup restore clean
 
 $(PY):
 	@interpreter="$$(PYTHON="$(PYTHON)" scripts/find-python)" || exit 1; \
@@ -49,7 +49,10 @@ check: $(VENV)/.dev-installed
 chromium:
 	@scripts/ensure-chromium
 
-test: lint check chromium
+axe:
+	@scripts/ensure-axe
+
+test: lint check chromium axe
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev-installed

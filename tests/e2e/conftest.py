@@ -19,6 +19,17 @@ CHROMIUM_ARGS = [
 EXPECTED_CONSOLE_NOISE = ("FrutigerLTW01", "Failed to load resource: the server responded with a status of 404")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Without Chromium the browser tests are reported as skipped (`make test` installs it first)."""
+    if os.access(CHROMIUM, os.X_OK):
+        return
+    skip = pytest.mark.skip(reason="Chromium not found at %s (scripts/ensure-chromium installs it)" % CHROMIUM)
+    here = os.path.dirname(__file__)
+    for item in items:
+        if str(item.fspath).startswith(here):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def allow_orm_beside_playwright():
     """Playwright's sync API runs an event loop in this thread, which Django takes for async code.

@@ -1,0 +1,83 @@
+"""axe-core's WCAG 2.1 A and AA rules on the main pages of every role: no serious or critical violation.
+
+axe-core comes from the npm registry (`scripts/ensure-axe`, run by `make test`, checks its integrity).
+It is injected into a browser context that bypasses the pages' Content Security Policy, which would
+rightly refuse a script the site did not serve.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from casework import services
+from casework.models import Investigation
+from tests.e2e.browser import sign_in
+
+pytestmark = pytest.mark.usefixtures("migrated_data")
+AXE = Path(settings.BASE_DIR) / ".data" / "axe" / "4.14.1" / "axe.min.js"
+RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+RUN_AXE = "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
+
+
+@pytest.fixture
+def axe_page(browser):
+    if not AXE.exists():
+        pytest.skip("axe-core not fetched (scripts/ensure-axe, run by make test)")
+    context = browser.new_context(viewport={"width": 1100, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def serious_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(RUN_AXE, RULES)
+    return [
+        "%s (%s): %s at %s" % (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def check(page, live_server, paths) -> list[str]:
+    problems = []
+    for path in paths:
+        response = page.goto(live_server.url + path)
+        assert response is not None
+        assert response.status == 200, path
+        problems += ["%s: %s" % (path, violation) for violation in serious_violations(page)]
+    return problems
+
+
+def test_public_pages(axe_page, live_server):
+    problems = check(axe_page, live_server, ["/share-a-concern/", "/share-a-concern/follow-up/", "/accounts/login/"])
+    axe_page.goto(live_server.url + "/share-a-concern/")
+    axe_page.click("button[type=submit]")  # the page that explains what is missing
+    problems += ["error summary: %s" % v for v in serious_violations(axe_page)]
+    assert not problems, "\n".join(problems)
+
+
+def test_staff_pages_of_every_role(axe_page, live_server, intake, director, lead_investigator, auditor, case_referral):
+    investigation = Investigation.objects.create(reference="INV-2026-0960", title="Accessible case")
+    services.start_scoping(investigation, actor=director, lead=lead_investigator)
+    pages = {
+        intake: ["/", "/referrals/", case_referral.get_absolute_url(), "/referrals/new/"],
+        lead_investigator: ["/", "/investigations/", investigation.get_absolute_url(), "/accounts/api-tokens/"],
+        director: ["/", investigation.get_absolute_url(), "/investigations/directions/", "/disclosures/"],
+        auditor: ["/", "/audit/", "/audit/review/"],
+    }
+    problems = []
+    for user, paths in pages.items():
+        axe_page.context.clear_cookies()
+        sign_in(axe_page, live_server, user)
+        problems += ["%s %s" % (user.username, problem) for problem in check(axe_page, live_server, paths)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_check_finds_a_serious_violation(axe_page, live_server):
+    """The rules really run: an image without a text alternative is reported as critical."""
+    axe_page.goto(live_server.url + "/share-a-concern/")
+    axe_page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/x.png\">')")
+    assert any(problem.startswith("image-alt (critical)") for problem in serious_violations(axe_page))
