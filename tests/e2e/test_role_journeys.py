@@ -1,10 +1,10 @@
 """One concern's whole life in a real browser, role by role, with a screenshot of every step.
 
 A member of the public shares a concern with an attachment and adds to it with the receipt code;
-an intake officer triages and proposes it; a director accepts it and scopes the investigation with a
-lead; the lead (signing in with a TOTP code) uploads and downloads evidence and adds a journal note
-and a task; a second director approves a directed investigation another registered; an auditor
-finds those accesses in the trail and exports them. Screenshots go to E2E_ARTIFACTS
+an intake officer triages and proposes it; a director accepts it and scopes the investigation with
+a lead and an analyst; the lead (signing in with a TOTP code) uploads and downloads evidence and
+adds a journal note and a task; a second director approves a directed investigation another
+registered; an auditor finds those accesses in the trail and exports them. Screenshots go to E2E_ARTIFACTS
 (default `test-artifacts/journeys/`).
 """
 
@@ -50,7 +50,7 @@ def log_out(page):
 
 
 def test_a_concern_from_the_public_to_the_auditor(
-    page, live_server, intake, director, lead_investigator, auditor, evidence_storage, tmp_path
+    page, live_server, intake, director, lead_investigator, other_investigator, auditor, evidence_storage, tmp_path
 ):
     shot = Camera(page, "concern-to-audit")
     letter = tmp_path / "letter.txt"
@@ -111,8 +111,16 @@ def test_a_concern_from_the_public_to_the_auditor(
     page.get_by_text("Start scoping and appoint the lead").first.click()
     page.select_option("#id_start_scoping-lead", str(lead_investigator.pk))
     page.get_by_test_id("action-start_scoping").click()
-    shot("director-scoped")
+    page.get_by_text("Add a team member").first.click()
+    page.select_option("#id_add_member-user", str(other_investigator.pk))
+    page.select_option("#id_add_member-role", "analyst")
+    page.get_by_test_id("action-add_member").click()
+    shot("director-scoped-with-team")
     assert page.get_by_test_id("state").inner_text() == "Scoping"
+    assert set(investigation.team.values_list("user__username", flat=True)) == {
+        lead_investigator.username,
+        other_investigator.username,
+    }
     log_out(page)
 
     # The lead signs in with a code, adds and downloads evidence, keeps the journal, sets a task.
