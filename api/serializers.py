@@ -7,6 +7,7 @@ once; the serializers here describe shapes for the OpenAPI schema and choose fie
 from rest_framework import serializers
 
 from audit.models import AuditEvent
+from audit.views import CSV_COLUMNS
 from casework.models import CaseNote, Evidence, Investigation, SafetyRecommendation, Task, TeamMembership
 from referrals.forms import ConcernForm
 from referrals.models import Referral
@@ -193,17 +194,5 @@ class EvidenceSerializer(serializers.ModelSerializer):
 class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
-        fields = [
-            "seq",
-            "occurred_at",
-            "actor_username",
-            "action",
-            "target_type",
-            "target_ref",
-            "outcome",
-            "ip_address",
-            "request_id",
-            "detail",
-            "hash",
-        ]
+        fields = [*CSV_COLUMNS, "hash"]  # what the auditors' CSV export holds, and the chain link
         read_only_fields = fields

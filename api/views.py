@@ -16,7 +16,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from accounts.access import NotVisible, api_endpoint
+from accounts.access import api_endpoint
 from accounts.actions import StepRefused, record_refusal, take_step
 from accounts.models import ApiTokenScope
 from api import serializers as s
@@ -29,9 +29,10 @@ from audit.models import AuditEvent
 from audit.services import record_event, shown_references
 from casework.actions import ACTIONS as CASE_ACTIONS
 from casework.evidence.http import evidence_response
-from casework.models import Evidence, Investigation
+from casework.models import Investigation
 from casework.permissions import (
     content_access,
+    get_evidence_to_download,
     get_investigation_content_for,
     get_investigation_for,
     may_list_investigations,
@@ -363,12 +364,7 @@ class EvidenceContent(ApiView):
         responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, "The file, with its recorded content type.")},
     )
     def get(self, request, reference, public_id):
-        investigation, break_glass = get_investigation_content_for(request.user, reference)
-        evidence = Evidence.objects.filter(
-            investigation=investigation, public_id=public_id, disposed_at__isnull=True
-        ).first()
-        if evidence is None:
-            raise NotVisible("casework.evidence", str(public_id), "download")
+        evidence, break_glass = get_evidence_to_download(request.user, reference, public_id)
         return evidence_response(
             request._request, evidence, reference, break_glass=break_glass, on_failure=evidence_failed
         )

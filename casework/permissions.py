@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.access import ActionDenied, get_visible_object
+from accounts.access import ActionDenied, NotVisible, get_visible_object
 from accounts.roles import Role
 from audit.choices import AuditAction
 from audit.services import record_event
@@ -65,3 +65,13 @@ def record_case_read(investigation, *, reads_content: bool, break_glass=None, pa
         if reads_content:
             content_detail = {**detail, "break_glass": break_glass.pk} if break_glass else detail
             record_event(AuditAction.INVESTIGATION_CONTENT_VIEWED, target=investigation, detail=content_detail)
+
+
+def get_evidence_to_download(user, reference: str, public_id):
+    """(the evidence, the break-glass that allows it or None): 404 unless held on a case whose content
+    `user` may read (the team's, or under break-glass)."""
+    investigation, break_glass = get_investigation_content_for(user, reference)
+    evidence = investigation.evidence.filter(public_id=public_id, disposed_at__isnull=True).first()
+    if evidence is None:
+        raise NotVisible("casework.evidence", str(public_id), "download")
+    return evidence, break_glass

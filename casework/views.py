@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import mfa
-from accounts.access import NotVisible, public, requires_object_permission, requires_permission
+from accounts.access import public, requires_object_permission, requires_permission
 from accounts.actions import run_page_action
 from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
@@ -31,13 +31,13 @@ from casework.choices import (
 from casework.evidence import services as evidence_services
 from casework.evidence.http import evidence_response
 from casework.evidence.upload import too_large_message, with_encrypted_upload
-from casework.models import Direction, Evidence, Investigation, SafetyRecommendation, Task
+from casework.models import Direction, Investigation, SafetyRecommendation, Task
 from casework.permissions import (
     BREAK_GLASS,
     VIEW_DIRECTION,
     VIEW_INVESTIGATION,
     content_access,
-    get_investigation_content_for,
+    get_evidence_to_download,
     get_investigation_for,
     may_list_investigations,
     record_case_read,
@@ -316,12 +316,7 @@ def _evidence_upload(request, investigation):
 @requires_object_permission(VIEW_INVESTIGATION)
 def evidence_download(request, reference, public_id):
     """Stream authenticated plaintext; a file that fails its check is never served, and is reported."""
-    investigation, break_glass = get_investigation_content_for(request.user, reference)
-    evidence = Evidence.objects.filter(
-        investigation=investigation, public_id=public_id, disposed_at__isnull=True
-    ).first()
-    if evidence is None:
-        raise NotVisible("casework.evidence", str(public_id), "download")
+    evidence, break_glass = get_evidence_to_download(request.user, reference, public_id)
     return evidence_response(request, evidence, reference, break_glass=break_glass)
 
 
