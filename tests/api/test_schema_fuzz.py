@@ -28,7 +28,7 @@ from accounts.tokens import create_token
 from casework.models import Investigation
 from referrals.models import Referral
 
-EXAMPLES = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "4"))
 CALLERS = ["intake", "lead_investigator", "other_investigator", "director", "chief", "auditor", "admin", "service"]
 REFERENCES = re.compile(r"\b(REF-\d{4}-\d{6}|INV-\d{4}-\d{4})\b")
 # Responses that name objects without showing them: the auditor's trail, and the intake receipt of
