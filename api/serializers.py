@@ -72,8 +72,14 @@ class IntakeSerializer(serializers.ModelSerializer):
 
 class IntakeReceiptSerializer(serializers.Serializer):
     reference = serializers.CharField()
-    receipt_code = serializers.CharField(help_text="Shown once: the referrer needs it to add information later.")
+    receipt_code = serializers.CharField(
+        allow_null=True,
+        help_text="Shown once: the referrer needs it to add information later. Null when `replayed`.",
+    )
     state = serializers.CharField()
+    replayed = serializers.BooleanField(
+        help_text="True when this Idempotency-Key was sent before: the concern it created is answered again."
+    )
 
 
 class StepSerializer(serializers.Serializer):

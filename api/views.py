@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -52,6 +52,7 @@ from referrals.permissions import (
 )
 from referrals.views import apply_queue_filters, recorded_filters
 
+MAX_IDEMPOTENCY_KEY = 200
 # Workflow steps of an investigation (its state machine's transitions); other steps have their own resources.
 CASE_TRANSITIONS = sorted(name for name in CASE_ACTIONS if callable(getattr(Investigation, name, None)))
 
@@ -141,17 +142,37 @@ class IntakeCreate(ApiView):
     token_scope = ApiTokenScope.INTAKE
     serializer_class = s.IntakeSerializer
 
-    @extend_schema(request=s.IntakeSerializer, responses={201: s.IntakeReceiptSerializer})
+    @extend_schema(
+        request=s.IntakeSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Names this concern (1-200 visible ASCII characters): a retry with the same key "
+                "returns the concern already created, never a second one.",
+            )
+        ],
+        responses={201: s.IntakeReceiptSerializer, 200: s.IntakeReceiptSerializer},
+    )
     def post(self, request):
+        key = request.headers.get("Idempotency-Key", "")
+        if key and not (len(key) <= MAX_IDEMPOTENCY_KEY and key.isascii() and key.isprintable()):
+            raise ValidationError({"Idempotency-Key": ["Give 1-200 visible ASCII characters."]})
         form = ConcernForm(form_data(request.data, ignore=()))
         if not form.is_valid():
             record_refusal(None, "api intake", {"errors": sorted(form.errors)})
             raise ValidationError(form.errors)
         referral, receipt_code = referral_services.receive_referral(
-            form.cleaned_data, channel=Channel.API, actor=request.user
+            form.cleaned_data, channel=Channel.API, actor=request.user, intake_key=key
         )
-        receipt = {"reference": referral.reference, "receipt_code": receipt_code, "state": referral.state}
-        return Response(receipt, status=status.HTTP_201_CREATED)
+        receipt = {
+            "reference": referral.reference,
+            "receipt_code": receipt_code or None,
+            "state": referral.state,
+            "replayed": not receipt_code,
+        }
+        return Response(receipt, status=status.HTTP_200_OK if not receipt_code else status.HTTP_201_CREATED)
 
 
 @extend_schema(parameters=query_parameters(QueueFilterForm, exclude=("sort",)))

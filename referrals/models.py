@@ -138,12 +138,14 @@ class Referral(FSMModelMixin, models.Model):
     outside_england = models.BooleanField(default=False)
 
     receipt_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # A partner system's Idempotency-Key for this concern, hashed: a retried send finds it again.
+    intake_key_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     # Outcomes.
     signpost_reason = models.CharField(max_length=30, choices=SignpostReason.choices, blank=True)
     signposted_to = models.ForeignKey(SignpostBody, null=True, blank=True, on_delete=models.PROTECT)
 
-    history = HistoricalRecords(excluded_fields=["receipt_code_hash"])
+    history = HistoricalRecords(excluded_fields=["receipt_code_hash", "intake_key_hash"])
     objects = ReferralQuerySet.as_manager()
 
     class Meta:
@@ -160,6 +162,13 @@ class Referral(FSMModelMixin, models.Model):
             models.Index(fields=["assignee", "state"], name="referral_assignee_idx"),
             models.Index(fields=["organisation_name"], name="referral_org_idx"),
             GinIndex(SEARCH_VECTOR, name="referral_search_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recorded_by", "intake_key_hash"],
+                condition=~models.Q(intake_key_hash=""),
+                name="referral_intake_key_once_per_sender",
+            )
         ]
 
     def __str__(self) -> str:

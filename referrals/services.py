@@ -5,6 +5,7 @@ django-fsm transition, save, and record both the timeline entry and the audit ev
 acting at once are serialised by the row lock: the second sees the new state and a clear refusal.
 """
 
+import hashlib
 import hmac
 import logging
 import secrets
@@ -13,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
 from django_fsm import can_proceed
@@ -42,18 +43,28 @@ PERSONAL_FIELDS = ("reporter_name", "reporter_email", "reporter_phone", "patient
 
 
 def receive_referral(
-    details: dict, *, channel: str = Channel.WEB_FORM, actor=None, attachment=None
+    details: dict, *, channel: str = Channel.WEB_FORM, actor=None, attachment=None, intake_key: str = ""
 ) -> tuple[Referral, str]:
     """Log a new concern and return it with its receipt code (shown once, stored only as a hash).
 
-    `actor` is the staff member who took it by phone, email or letter; None for the public form.
-    The acknowledgement email is sent after commit, and its failure never loses the concern.
+    `actor` is the staff member who took it by phone, email or letter, or the partner system's
+    account; None for the public form. The acknowledgement email is sent after commit, and its
+    failure never loses the concern. A sender's `intake_key` (machine intake's Idempotency-Key)
+    names one concern: sent again, even at the same moment, it returns that concern and no code.
     """
     if actor is not None and not actor.has_perm("referrals.add_referral"):
         raise PermissionDenied("Only intake staff can record concerns.")
+    key_hash = hashlib.sha256(intake_key.encode()).hexdigest() if intake_key else ""
     receipt_code = new_receipt_code()
     with transaction.atomic():
-        referral = Referral(**details, channel=channel, recorded_by=actor)
+        if key_hash:
+            # One send of a key at a time per sender: a retry racing the first send waits, then finds it.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ["intake:%s:%s" % (actor.pk, key_hash)])
+            earlier = Referral.objects.filter(recorded_by=actor, intake_key_hash=key_hash).first()
+            if earlier is not None:
+                return earlier, ""
+        referral = Referral(**details, channel=channel, recorded_by=actor, intake_key_hash=key_hash)
         referral.reference = ReferenceCounter.next_reference("REF", digits=6)
         referral.receipt_code_hash = hash_receipt_code(receipt_code)
         referral.set_remit_flags()

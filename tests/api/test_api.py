@@ -147,6 +147,59 @@ def test_machine_intake_creates_a_referral_and_returns_its_receipt_once(api_clie
     assert event.detail["channel"] == Channel.API
 
 
+def test_a_retried_send_with_the_same_idempotency_key_creates_one_referral(api_client, service_account, intake_token):
+    _, token = service_account
+    key = {"HTTP_IDEMPOTENCY_KEY": "lrms-event-88213"}
+    first = post_json(api_client, INTAKE_URL, concern(), token, **key)
+    again = post_json(api_client, INTAKE_URL, concern(description="Edited on the retry."), token, **key)
+    assert first.status_code == 201
+    assert again.status_code == 200
+    first_receipt, second_receipt = json.loads(first.content), json.loads(again.content)
+    assert second_receipt["reference"] == first_receipt["reference"]
+    assert second_receipt["replayed"] is True
+    assert second_receipt["receipt_code"] is None
+    assert first_receipt["replayed"] is False
+    assert Referral.objects.count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.REFERRAL_RECEIVED).count() == 1
+    # Keys belong to their sender: another sender's same key is another concern.
+    other = post_json(api_client, INTAKE_URL, concern(), intake_token, **key)
+    assert other.status_code == 201
+    assert Referral.objects.count() == 2
+
+
+@pytest.mark.parametrize("key", ["x" * 201, "caf\u00e9", "tab\there"])
+def test_a_malformed_idempotency_key_is_refused(api_client, service_account, key):
+    response = post_json(api_client, INTAKE_URL, concern(), service_account[1], HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 400
+    assert json.loads(response.content)["errors"]["Idempotency-Key"]
+    assert not Referral.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_idempotency_key_sent_twice_at_once_creates_one_referral(migrated_data):
+    from accounts.services import create_service_account
+
+    _, token = create_service_account("racing-partner", days=1)
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def send():
+        try:
+            barrier.wait()
+            response = post_json(Client(), INTAKE_URL, concern(), token, HTTP_IDEMPOTENCY_KEY="same-event")
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 201]
+    assert Referral.objects.count() == 1
+
+
 def test_machine_intake_applies_the_web_forms_rules(api_client, service_account):
     _, token = service_account
     future = (timezone.localdate() + timedelta(days=3)).isoformat()
