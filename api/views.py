@@ -6,6 +6,7 @@ the same audit events as the page that shows or changes the same thing.
 """
 
 from django.conf import settings
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
@@ -29,7 +30,7 @@ from audit.models import AuditEvent
 from audit.services import record_event, shown_references
 from casework.actions import ACTIONS as CASE_ACTIONS
 from casework.evidence.http import evidence_response
-from casework.models import Investigation
+from casework.models import CaseNote, Investigation, TeamMembership
 from casework.permissions import (
     content_access,
     get_evidence_to_download,
@@ -256,6 +257,12 @@ class InvestigationDetail(ApiView):
         investigation = get_investigation_for(request.user, reference)
         reads_content, break_glass = content_access(request.user, investigation)
         record_case_read(investigation, reads_content=reads_content, break_glass=break_glass)
+        # One query each for the team and the journal, however long they are.
+        prefetch_related_objects(
+            [investigation],
+            Prefetch("team", queryset=TeamMembership.objects.select_related("user")),
+            Prefetch("notes", queryset=CaseNote.objects.select_related("author")),
+        )
         context = {"reads_content": reads_content}
         return Response(s.InvestigationSerializer(investigation, context=context).data)
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ApiToken
+from accounts.roles import Role
 from accounts.tokens import create_token, revoke_token
 from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
@@ -22,7 +23,7 @@ from casework.models import Investigation
 from referrals.choices import Channel, ReferralState
 from referrals.models import Referral
 from tests.api.conftest import bearer
-from tests.factories import TEST_PASSWORD, referral_details
+from tests.factories import TEST_PASSWORD, make_user, referral_details
 from tests.referrals.test_workflow_services import FULL_SCORES
 
 INTAKE_URL = "/api/v1/intake/referrals/"
@@ -428,6 +429,29 @@ def test_journal_only_for_the_team_or_under_break_glass(
     assert [n["text"] for n in glass_view["notes"]] == ["Ward visit notes."]
     flagged = AuditEvent.objects.filter(action=AuditAction.INVESTIGATION_CONTENT_VIEWED, actor=director)
     assert flagged.get().detail["break_glass"] == access.pk
+
+
+def test_the_investigation_costs_the_same_queries_however_long_its_journal_and_team(
+    api_client, tokens, director, lead_investigator, case_investigation
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = "/api/v1/investigations/%s/" % case_investigation.reference
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api_client.get(url, **bearer(tokens["lead_investigator"])).status_code == 200
+        return len(captured)
+
+    casework_services.add_note(case_investigation, "First.", actor=lead_investigator)
+    queries()  # the first request also fills caches and starts the limiter's window
+    few = queries()
+    for number in range(3):
+        member = make_user("member%s" % number, Role.INVESTIGATOR)
+        casework_services.add_team_member(case_investigation, member, "investigator", actor=director)
+        casework_services.add_note(case_investigation, "Note %s." % number, actor=member)
+    assert queries() == few
 
 
 def test_invisible_is_the_same_404_as_missing(api_client, tokens, case_investigation):
