@@ -39,6 +39,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 
 check: $(VENV)/.dev-installed
 	$(MANAGE) check --fail-level WARNING

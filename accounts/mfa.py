@@ -17,7 +17,6 @@ import segno
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
-from django.db import transaction
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -26,6 +25,7 @@ from accounts.models import RecoveryCode, RecoveryCodeDevice, recovery_code_dige
 from accounts.roles import Role
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
+from kernel.transactions import service_transaction
 
 SESSION_VERIFIED_AT = "second_factor_verified_at"
 AUTHENTICATOR_NAME = "Authenticator app"
@@ -77,7 +77,7 @@ def confirm_authenticator(request, device: TOTPDevice, code: str) -> list[str] |
     The new authenticator replaces any earlier one, and the session counts as verified by it.
     """
     user = request.user
-    with transaction.atomic():
+    with service_transaction():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user, confirmed=False)
         if not device.verify_token(code.strip()):
             record_failed_attempt(request, "enrolment")
@@ -98,7 +98,7 @@ def verify_second_factor(request, code: str) -> bool:
     device: TOTPDevice | RecoveryCodeDevice | None = None
     if code:
         check = _verify_authenticator_code if code.isdigit() else _verify_recovery_code
-        with transaction.atomic():
+        with service_transaction():
             device = check(user, code)
     if device is None:
         record_failed_attempt(request, "sign-in")
@@ -146,7 +146,7 @@ def verify_operator(username: str, code: str, *, purpose: str):
 
 def regenerate_recovery_codes(user, *, actor) -> list[str]:
     """Replace every recovery code (used or not) with ten new ones, shown once."""
-    with transaction.atomic():
+    with service_transaction():
         codes = _new_recovery_codes(user)
         record_event(AuditAction.MFA_RECOVERY_CODES_REPLACED, actor=actor, target=user)
     return codes
@@ -158,7 +158,7 @@ def remove_second_factor(user, *, actor, reason: str) -> None:
     Used when a user replaces their phone (after re-authenticating) and by administrators for a
     user who lost theirs. The user's signed-in sessions lose their second factor at once.
     """
-    with transaction.atomic():
+    with service_transaction():
         TOTPDevice.objects.filter(user=user).delete()
         RecoveryCodeDevice.objects.filter(user=user).delete()
         record_event(AuditAction.MFA_REMOVED, actor=actor, target=user, detail={"reason": reason[:300]})

@@ -1,33 +1,16 @@
-"""Granting and revoking need-to-know access, and service accounts; each change audited in its transaction."""
+"""Service accounts and conflict-of-interest declarations; each change audited in its transaction."""
+
+from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db import transaction
-from guardian.shortcuts import assign_perm, remove_perm
 
-from accounts.backends import forget_cached_object_permissions
-from accounts.models import ApiTokenScope, User
+from accounts.models import ApiTokenScope, ConflictDeclaration, User
 from accounts.tokens import create_token
-from accounts.workflow import WorkflowError
 from audit.choices import AuditAction
 from audit.services import record_event
-
-
-def grant_object_permission(user, permission: str, obj, *, actor) -> None:
-    """Give `user` the object permission "app_label.codename" on `obj`."""
-    _change_object_permission(assign_perm, AuditAction.PERMISSION_GRANTED, user, permission, obj, actor)
-
-
-def revoke_object_permission(user, permission: str, obj, *, actor) -> None:
-    """Take the object permission back; it stops applying on the user's next request."""
-    _change_object_permission(remove_perm, AuditAction.PERMISSION_REVOKED, user, permission, obj, actor)
-
-
-def _change_object_permission(change, action: AuditAction, user, permission: str, obj, actor) -> None:
-    with transaction.atomic():
-        change(permission, user, obj)
-        forget_cached_object_permissions(user)
-        record_event(action, actor=actor, target=obj, detail={"user": user.get_username(), "permission": permission})
+from kernel.errors import WorkflowError
+from kernel.transactions import service_transaction
 
 
 def create_service_account(name: str, *, days: int) -> tuple[User, str]:
@@ -37,7 +20,7 @@ def create_service_account(name: str, *, days: int) -> tuple[User, str]:
     Asked again for an existing service account, it issues another token (to rotate the old one).
     """
     users = get_user_model()
-    with transaction.atomic():
+    with service_transaction():
         account, created = users.objects.get_or_create(
             username=name, defaults={"is_service_account": True, "first_name": name}
         )
@@ -52,3 +35,17 @@ def create_service_account(name: str, *, days: int) -> tuple[User, str]:
             record_event(AuditAction.SERVICE_ACCOUNT_CREATED, actor=None, target=account)
         _, token = create_token(account, name="intake", scopes=[ApiTokenScope.INTAKE], days=days)
     return account, token
+
+
+def declare_conflict(
+    user, *, organisation_name: str, nature: str, starts_on: date, ends_on=None
+) -> ConflictDeclaration:
+    """Record a member of staff's own link to a healthcare organisation (checked when cases are staffed)."""
+    if ends_on is not None and ends_on < starts_on:
+        raise WorkflowError("The end date must not be before the start date.")
+    with service_transaction():
+        declaration = ConflictDeclaration.objects.create(
+            user=user, organisation_name=organisation_name.strip(), nature=nature, starts_on=starts_on, ends_on=ends_on
+        )
+        record_event(AuditAction.CONFLICT_DECLARED, actor=user, target=user, detail={"organisation": organisation_name})
+    return declaration

@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.db import transaction
 from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -25,6 +24,7 @@ from accounts.models import StaffSession
 from audit.choices import AuditAction
 from audit.context import current_request_context
 from audit.services import record_event
+from kernel.transactions import service_transaction
 
 SIGNED_IN_AT = "signed_in_at"
 USER_AGENT_MAX_LENGTH = 300
@@ -75,7 +75,7 @@ def active_sessions(user):
 
 def end_session(user, public_id: str, *, actor) -> bool:
     """End one of `user`'s sessions, named by its public id; False if there is no such session."""
-    with transaction.atomic():
+    with service_transaction():
         for session in active_sessions(user).select_for_update():
             if session.public_id == public_id:
                 session.delete()
@@ -86,7 +86,7 @@ def end_session(user, public_id: str, *, actor) -> bool:
 
 def end_all_sessions(user, *, actor, reason: str, keep_session_key: str | None = None) -> int:
     """End every session of `user` (but `keep_session_key`, the caller's own, when given)."""
-    with transaction.atomic():
+    with service_transaction():
         sessions = StaffSession.objects.filter(user=user)
         if keep_session_key:
             sessions = sessions.exclude(session_key=keep_session_key)
@@ -97,7 +97,7 @@ def end_all_sessions(user, *, actor, reason: str, keep_session_key: str | None =
 
 def disable_account(user, *, actor, reason: str) -> None:
     """Disable the account and end all its sessions at once (its cookies then reach nothing)."""
-    with transaction.atomic():
+    with service_transaction():
         user.is_active = False
         user.save(update_fields=["is_active"])
         record_event(AuditAction.ACCOUNT_DISABLED, actor=actor, target=user, detail={"reason": reason[:300]})

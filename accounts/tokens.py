@@ -9,13 +9,13 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, ApiTokenScope
-from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
+from kernel.errors import WorkflowError
+from kernel.transactions import service_transaction
 
 TOKEN_PREFIX = "psi_"  # noqa: S105 - a public marker that names our tokens, not a secret
 MAX_DAYS = 365
@@ -45,7 +45,7 @@ def create_token(user, *, name: str, scopes: list[str], days: int) -> tuple[ApiT
     if not 1 <= days <= MAX_DAYS:
         raise WorkflowError("A token lasts between 1 and %s days." % MAX_DAYS)
     token = TOKEN_PREFIX + secrets.token_urlsafe(30)
-    with transaction.atomic():
+    with service_transaction():
         stored = ApiToken.objects.create(
             user=user,
             name=name[:100],
@@ -65,7 +65,7 @@ def create_token(user, *, name: str, scopes: list[str], days: int) -> tuple[ApiT
 
 def revoke_token(user, token_id: int) -> bool:
     """Revoke one of `user`'s own tokens; False if it is not theirs or already revoked."""
-    with transaction.atomic():
+    with service_transaction():
         revoked = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )

@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.views import redirect_to_login
@@ -15,57 +14,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import mfa, sessions, tokens
 from accounts.access import before_second_factor, requires_permission, signed_in
 from accounts.models import ApiTokenScope, RecoveryCodeDevice
-from accounts.roles import Role
-from accounts.workflow import WorkflowError
+from accounts.services import declare_conflict
 from audit.choices import AuditAction, Outcome
-from audit.models import AuditEvent
-from audit.services import record_event, shown_references
-from casework.services import declare_conflict
-from casework.views import casework_summary
-from referrals.choices import QUEUE_STATES, ReferralState
-from referrals.forms import NHSFormMixin
-from referrals.models import Referral
-
-DASHBOARD_LIST_LENGTH = 10
-
-
-@require_safe
-@signed_in
-def dashboard(request):
-    """Each role's landing page, showing only what the user's permissions let them see."""
-    user = request.user
-    referrals = Referral.objects.visible_to(user)
-    context = {"role": user.primary_role, "Role": Role}
-    if user.has_perm("referrals.view_referral"):
-        context["queue"] = queue_summary(referrals, user)
-    else:
-        context["referral_count"] = referrals.count()
-        context["referrals"] = list(referrals[:DASHBOARD_LIST_LENGTH])
-    if user.has_perm("casework.view_investigation") or Role.INVESTIGATOR in user.roles:
-        context["casework"] = casework_summary(user)
-    if user.has_perm("audit.view_auditevent"):
-        context["recent_events"] = AuditEvent.objects.select_related("actor")[:DASHBOARD_LIST_LENGTH]
-    if user.has_perm("accounts.view_user"):
-        context["active_user_count"] = get_user_model().objects.filter(is_active=True).count()
-    listed = [context.get("referrals", []), context.get("queue", {}), context.get("casework", {})]
-    record_event(AuditAction.DASHBOARD_VIEWED, detail={"shown": shown_references(*listed)})
-    return render(request, "dashboard/dashboard.html", context)
-
-
-def queue_summary(referrals, user) -> dict:
-    """Work waiting in the intake queue, for intake officers, directors and the chief investigator."""
-    open_work = referrals.filter(state__in=QUEUE_STATES)
-    by_state = dict(open_work.values_list("state").annotate(count=Count("pk")).values_list("state", "count"))
-    return {
-        "by_state": [(ReferralState(state).label, state, by_state.get(state, 0)) for state in QUEUE_STATES],
-        "overdue": open_work.overdue(settings.REFERRAL_TARGET_DAYS, timezone.now()).count(),
-        "mine": open_work.filter(assignee=user).count(),
-        "awaiting_decision": list(
-            referrals.filter(state=ReferralState.PROPOSED).order_by("state_changed_at")[:DASHBOARD_LIST_LENGTH]
-        )
-        if user.has_perm("referrals.decide_referral")
-        else [],
-    }
+from audit.services import record_event
+from kernel.errors import WorkflowError
+from kernel.forms import NHSFormMixin
 
 
 @require_safe

@@ -6,8 +6,8 @@ once; the serializers here describe shapes for the OpenAPI schema and choose fie
 
 from rest_framework import serializers
 
+from audit.export import CSV_COLUMNS
 from audit.models import AuditEvent
-from audit.views import CSV_COLUMNS
 from casework.models import CaseNote, Evidence, Investigation, SafetyRecommendation, Task, TeamMembership
 from referrals.forms import ConcernForm
 from referrals.models import Referral

@@ -3,7 +3,7 @@
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
-from referrals import throttle
+from kernel import throttle
 
 WINDOW_SECONDS = 60
 

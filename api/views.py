@@ -18,7 +18,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.access import api_endpoint
-from accounts.actions import StepRefused, record_refusal, take_step
 from accounts.models import ApiTokenScope
 from api import serializers as s
 from api.exceptions import Conflict, RequestTooLarge
@@ -29,7 +28,6 @@ from audit.forms import AuditSearchForm
 from audit.models import AuditEvent
 from audit.services import record_event, shown_references
 from casework.actions import ACTIONS as CASE_ACTIONS
-from casework.evidence.http import evidence_response
 from casework.models import CaseNote, Investigation, TeamMembership
 from casework.permissions import (
     content_access,
@@ -51,7 +49,9 @@ from referrals.permissions import (
     get_referral_for,
     record_referral_read,
 )
-from referrals.views import apply_queue_filters, recorded_filters
+from referrals.selectors import apply_queue_filters, recorded_filters
+from vault.http import evidence_response
+from workflow.steps import StepRefused, record_refusal, take_step
 
 MAX_IDEMPOTENCY_KEY = 200
 # Workflow steps of an investigation (its state machine's transitions); other steps have their own resources.
@@ -393,9 +393,7 @@ class EvidenceContent(ApiView):
     )
     def get(self, request, reference, public_id):
         evidence, break_glass = get_evidence_to_download(request.user, reference, public_id)
-        return evidence_response(
-            request._request, evidence, reference, break_glass=break_glass, on_failure=evidence_failed
-        )
+        return evidence_response(request._request, evidence, break_glass=break_glass, on_failure=evidence_failed)
 
 
 # Audit trail.

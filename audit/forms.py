@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.choices import AuditAction, Outcome
-from referrals.forms import NHSFormMixin
+from kernel.forms import NHSFormMixin
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -34,9 +34,10 @@ class AuditSearchForm(NHSFormMixin, forms.Form):
         if data.get("user"):
             events = events.filter(actor_username=data["user"])
         if data.get("target"):
-            # The object itself, or a list or dashboard that showed it (audit.services.shown_references).
+            # The object itself, one of its parts (evidence, a recommendation: `detail.case`), or a list
+            # or dashboard that showed it (audit.services.shown_references).
             target = data["target"]
-            events = events.filter(Q(target_ref=target) | Q(detail__shown__contains=[target]))
+            events = events.filter(Q(target_ref=target) | Q(detail__case=target) | Q(detail__shown__contains=[target]))
         if data.get("action"):
             events = events.filter(action=data["action"])
         if data.get("outcome"):

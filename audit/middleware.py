@@ -1,13 +1,11 @@
 """Request context for the audit trail: a request id, the client's address and user agent."""
 
-import ipaddress
 import uuid
-
-from django.conf import settings
 
 from audit.choices import AuditAction, Outcome
 from audit.context import RequestContext, reset_request_context, set_request_context
 from audit.services import record_event
+from kernel.client import client_ip
 
 USER_AGENT_MAX_LENGTH = 512
 
@@ -59,24 +57,3 @@ def record_unrecorded_request(request, response, context: RequestContext) -> Non
             "url_name": match.view_name if match else "",
         },
     )
-
-
-def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or the X-Forwarded-For entry added by the outermost trusted proxy.
-
-    With TRUSTED_PROXY_COUNT = n, each of the n proxies appends the address it saw, so the client is
-    the n-th entry from the right; anything further left was written by the client and is ignored.
-    Also used by django-axes, so lockouts count the real client, not the load balancer.
-    """
-    remote = request.META.get("REMOTE_ADDR") or None
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if not proxies:
-        return remote
-    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if entry.strip()]
-    if len(forwarded) < proxies:
-        return remote
-    candidate = forwarded[-proxies]
-    try:
-        return ipaddress.ip_address(candidate).compressed
-    except ValueError:
-        return remote

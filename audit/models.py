@@ -57,6 +57,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["seq"], condition=models.Q(outcome="denied"), name="audit_denied_seq_idx"),
             # "Who saw this case" includes the lists that showed it: detail->'shown' @> '["REF"]'.
             GinIndex(OpClass(KeyTransform("shown", "detail"), name="jsonb_path_ops"), name="audit_shown_idx"),
+            # Events about a case's parts (an evidence file, a recommendation) name the case: detail->'case'.
+            models.Index(KeyTransform("case", "detail"), name="audit_case_idx"),
         ]
 
     def __str__(self) -> str:

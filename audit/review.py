@@ -9,15 +9,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import BigIntegerField, CharField, Count, Max, Q, Value
 from django.db.models.functions import Cast, Concat, ExtractHour, ExtractIsoWeekDay, Substr, TruncDate
 from django.utils import timezone
 
-from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent, FlagReview
 from audit.services import record_event
+from kernel.errors import WorkflowError
+from kernel.transactions import service_transaction
 
 # Reading protected content or taking it away: what out-of-hours and bulk flags look at.
 CONTENT_ACTIONS = [
@@ -141,7 +142,7 @@ def review_flag(key: str, *, note: str, actor) -> FlagReview:
     if flag is None:
         raise WorkflowError("There is no such flag. Nothing was changed.")
     try:
-        with transaction.atomic():
+        with service_transaction():
             review = FlagReview.objects.create(key=key, kind=flag.kind, note=note[:2000], reviewed_by=actor)
             record_event(AuditAction.FLAG_REVIEWED, actor=actor, detail={"flag": key, "note": note[:500]})
     except IntegrityError as error:

@@ -12,12 +12,10 @@ from django.shortcuts import get_object_or_404
 from django_fsm import has_transition_perm
 
 from casework import forms, services
-from casework.choices import RECORD_CLOSED_STATES, InvestigationState
+from casework.choices import CLOSED_STATES, RECORD_CLOSED_STATES, InvestigationState
 from casework.evidence import services as evidence_services
 from casework.models import SafetyRecommendation, Task
 from casework.permissions import WORK_ON_INVESTIGATION
-
-CLOSED_STATES = [InvestigationState.CLOSED, InvestigationState.ARCHIVED, InvestigationState.DISPOSED]
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ DISCONTINUABLE_STATES = [S.PROPOSED, *ACTIVE_STATES, S.PAUSED]
 
 # Once archived, an investigation's record is complete: nothing more is added to it.
 RECORD_CLOSED_STATES = [S.ARCHIVED, S.DISPOSED]
+CLOSED_STATES = [S.CLOSED, S.ARCHIVED, S.DISPOSED]
 
 
 class TeamRole(models.TextChoices):

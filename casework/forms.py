@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from casework.choices import EvidenceType, IntervieweeType, ResponseAssessment, TaskStatus, TeamRole
 from casework.models import TEXT_MAX_LENGTH, Evidence
-from referrals.forms import NHSFormMixin
+from kernel.forms import NHSFormMixin
 
 
 def _text(label, required=True, rows=3, max_length=TEXT_MAX_LENGTH):

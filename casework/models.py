@@ -25,6 +25,7 @@ from casework.choices import (
 )
 from casework.choices import InvestigationState as S
 from casework.querysets import InvestigationQuerySet
+from vault.models import EncryptedFile
 
 R = RecommendationState
 TEXT_MAX_LENGTH = 20_000
@@ -472,64 +473,27 @@ class InvestigationActivity(models.Model):
         return "%s %s" % (self.investigation, self.action)
 
 
-class Evidence(models.Model):
-    """One evidence file: metadata here, the encrypted blob in evidence storage (casework/evidence).
+class Evidence(EncryptedFile):
+    """One evidence file of an investigation: its description here, the encrypted blob in the vault."""
 
-    `wrapped_key` is the file's data key wrapped by key-encryption key `kek_id`; destroying it
-    (disposal) makes the blob unreadable for ever. `sha256` is the plaintext digest for chain of custody.
-    """
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    investigation = models.ForeignKey(
-        Investigation, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence"
-    )
-    referral = models.ForeignKey(
-        "referrals.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
-    )
+    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="evidence")
     title = models.CharField(max_length=200)
     evidence_type = models.CharField(max_length=12, choices=EvidenceType.choices, default=EvidenceType.DOCUMENT)
     source = models.CharField(max_length=200, blank=True)
     received_on = models.DateField(default=timezone.localdate)
-    display_name = models.CharField(max_length=255, help_text="The client's file name, cleaned; never used on disk.")
-    content_type = models.CharField(max_length=100)
-    size = models.BigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    blob_name = models.CharField(max_length=100, unique=True)
-    algorithm = models.CharField(max_length=30)
-    kek_id = models.CharField(max_length=50)
-    wrapped_key = models.BinaryField(null=True)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    added_at = models.DateTimeField(default=timezone.now)
-    retention_until = models.DateField(null=True, blank=True)
-    legal_hold = models.BooleanField(default=False)
-    disposed_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["wrapped_key"])
 
     class Meta:
         ordering = ["-added_at"]
         verbose_name_plural = "evidence"
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(investigation__isnull=False, referral__isnull=True)
-                | models.Q(investigation__isnull=True, referral__isnull=False),
-                name="evidence_belongs_to_one_case",
-            )
-        ]
 
     def __str__(self) -> str:
         return self.title
 
     @property
-    def reference(self) -> str:
-        """How the audit trail names this evidence."""
-        return str(self.public_id)
-
-    @property
-    def is_disposed(self) -> bool:
-        return self.disposed_at is not None
+    def case_reference(self) -> str:
+        return self.investigation.reference
 
 
 class BreakGlassAccess(models.Model):

@@ -5,22 +5,24 @@ Team membership is what gives need-to-know access: adding a member grants their 
 transaction, so the change applies from the member's next request.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils import timezone
 from django_fsm import has_transition_perm
-from guardian.shortcuts import assign_perm, remove_perm
 
-from accounts.backends import forget_cached_object_permissions
+from accounts.grants import (
+    grant_object_permission,
+    grant_object_permissions,
+    revoke_object_permission,
+    revoke_object_permissions,
+)
 from accounts.models import ConflictDeclaration
 from accounts.roles import Role
 from accounts.sessions import disable_account
-from accounts.workflow import WorkflowError, run_transition, save_with_history_reason
-from audit.choices import AuditAction
+from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 from casework.choices import RECORD_CLOSED_STATES, StatementKind, TaskStatus, TeamRole
 from casework.models import (
@@ -40,7 +42,13 @@ from casework.models import (
     TermsOfReference,
 )
 from casework.permissions import BREAK_GLASS, WORK_ON_INVESTIGATION, active_break_glass
-from referrals.models import ReferenceCounter
+from kernel.errors import WorkflowError
+from kernel.history import save_with_history_reason, update_with_history
+from kernel.models import ReferenceCounter
+from kernel.transactions import service_transaction
+from referrals import services as referral_services
+from referrals.models import Referral
+from workflow.transitions import run_transition
 
 MEMBER_PERMISSIONS = ["casework.view_investigation", "casework.work_on_investigation"]
 LEAD_PERMISSIONS = [*MEMBER_PERMISSIONS, "casework.lead_investigation", "casework.manage_investigation_team"]
@@ -106,7 +114,7 @@ def add_team_member(investigation, user, role: str, *, actor, override_reason: s
         )
     if conflicts and not actor.has_perm("casework.direct_investigation"):
         raise PermissionDenied("Only a director can override a declared conflict of interest.")
-    with transaction.atomic():
+    with service_transaction():
         locked = Investigation.objects.select_for_update().get(pk=investigation.pk)
         if locked.team.filter(user=user).exists():
             raise WorkflowError("%s is already on the team of %s." % (user, locked))
@@ -117,7 +125,7 @@ def add_team_member(investigation, user, role: str, *, actor, override_reason: s
             added_by=actor,
             conflict_override_reason=override_reason if conflicts else "",
         )
-        _grant_access(locked, user, role)
+        _grant_access(locked, user, role, actor=actor)
         _record_step(locked, "team_member_added", "", actor, "%s as %s" % (user, membership.get_role_display()))
         record_event(
             AuditAction.TEAM_MEMBER_ADDED, actor=actor, target=locked, detail={"user": user.username, "role": role}
@@ -135,7 +143,7 @@ def add_team_member(investigation, user, role: str, *, actor, override_reason: s
 def remove_team_member(investigation, user, *, actor, reason: str = "") -> None:
     """Take `user` off the team and revoke their access. The last lead cannot be removed."""
     _require_team_manager(investigation, actor)
-    with transaction.atomic():
+    with service_transaction():
         locked = Investigation.objects.select_for_update().get(pk=investigation.pk)
         membership = locked.team.filter(user=user).first()
         if membership is None:
@@ -145,7 +153,7 @@ def remove_team_member(investigation, user, *, actor, reason: str = "") -> None:
         if locked.tasks.filter(assignee=user, status=TaskStatus.OPEN).exists():
             raise WorkflowError("%s has open tasks on %s: reassign them first." % (user, locked))
         membership.delete()
-        _revoke_access(locked, user)
+        _revoke_access(locked, user, actor=actor)
         _record_step(locked, "team_member_removed", "", actor, "%s%s" % (user, ": %s" % reason if reason else ""))
         record_event(AuditAction.TEAM_MEMBER_REMOVED, actor=actor, target=locked, detail={"user": user.username})
 
@@ -157,7 +165,7 @@ def process_leaver(leaver, *, successor, actor) -> dict:
         raise PermissionDenied("Only a director can process a leaver.")
     if successor == leaver or not successor.is_active:
         raise WorkflowError("Choose an active colleague other than the leaver to take over.")
-    with transaction.atomic():
+    with service_transaction():
         memberships = list(leaver.case_memberships.select_related("investigation"))
         for membership in memberships:
             investigation = membership.investigation
@@ -167,25 +175,19 @@ def process_leaver(leaver, *, successor, actor) -> dict:
             elif membership.role == TeamRole.LEAD and existing.role != TeamRole.LEAD:
                 existing.role = TeamRole.LEAD
                 existing.save(update_fields=["role"])
-                _grant_access(investigation, successor, TeamRole.LEAD)
-        moved_tasks = Task.objects.filter(assignee=leaver, status=TaskStatus.OPEN).update(assignee=successor)
+                _grant_access(investigation, successor, TeamRole.LEAD, actor=actor)
+        moved_tasks = update_with_history(
+            Task.objects.select_for_update().filter(assignee=leaver, status=TaskStatus.OPEN),
+            actor=actor,
+            reason="reassigned: %s left" % leaver.get_username(),
+            assignee=successor,
+        )
         for membership in memberships:
             remove_team_member(membership.investigation, leaver, actor=actor, reason="left the organisation")
         disable_account(leaver, actor=actor, reason="left the organisation")
         summary = {"investigations": len(memberships), "tasks": moved_tasks, "successor": successor.username}
         record_event(AuditAction.LEAVER_PROCESSED, actor=actor, target=leaver, detail=summary)
     return summary
-
-
-def declare_conflict(user, *, organisation_name: str, nature: str, starts_on: date, ends_on=None):
-    if ends_on is not None and ends_on < starts_on:
-        raise WorkflowError("The end date must not be before the start date.")
-    with transaction.atomic():
-        declaration = ConflictDeclaration.objects.create(
-            user=user, organisation_name=organisation_name.strip(), nature=nature, starts_on=starts_on, ends_on=ends_on
-        )
-        record_event(AuditAction.CONFLICT_DECLARED, actor=user, target=user, detail={"organisation": organisation_name})
-    return declaration
 
 
 def break_glass(investigation, *, actor, reason: str) -> BreakGlassAccess:
@@ -203,7 +205,7 @@ def break_glass(investigation, *, actor, reason: str) -> BreakGlassAccess:
         )
     if actor.has_perm(WORK_ON_INVESTIGATION, investigation):
         raise WorkflowError("You are on this investigation's team and can already read its record.")
-    with transaction.atomic():
+    with service_transaction():
         Investigation.objects.select_for_update().get(pk=investigation.pk)  # one opening at a time per case
         current = active_break_glass(actor, investigation)
         if current is not None:
@@ -235,21 +237,21 @@ def _require_team_manager(investigation, actor) -> None:
         raise PermissionDenied("Only a director or the lead investigator can change the team.")
 
 
-def _grant_access(investigation, user, role) -> None:
-    forget_cached_object_permissions(user)
-    for permission in LEAD_PERMISSIONS if role == TeamRole.LEAD else MEMBER_PERMISSIONS:
-        assign_perm(permission, user, investigation)
+def _grant_access(investigation, user, role, *, actor) -> None:
+    """The member's need-to-know: the investigation (a lead's steps too) and the referral it came from."""
+    grant_object_permissions(
+        user, LEAD_PERMISSIONS if role == TeamRole.LEAD else MEMBER_PERMISSIONS, investigation, actor=actor
+    )
     if investigation.origin_referral_id:
-        assign_perm(REFERRAL_PERMISSION, user, investigation.origin_referral)
+        grant_object_permission(user, REFERRAL_PERMISSION, investigation.origin_referral, actor=actor)
 
 
-def _revoke_access(investigation, user) -> None:
-    forget_cached_object_permissions(user)
-    for permission in LEAD_PERMISSIONS:
-        remove_perm(permission, user, investigation)
+def _revoke_access(investigation, user, *, actor) -> None:
+    """Every grant of this case; the referral's too, unless another of its investigations still has them."""
+    revoke_object_permissions(user, LEAD_PERMISSIONS, investigation, actor=actor)
     referral = investigation.origin_referral
     if referral is not None and not referral.investigations.filter(team__user=user).exists():
-        remove_perm(REFERRAL_PERMISSION, user, referral)
+        revoke_object_permission(user, REFERRAL_PERMISSION, referral, actor=actor)
 
 
 def _record_step(investigation, action, from_state, actor, reason) -> None:
@@ -286,7 +288,7 @@ def _requester(investigation, approval: str):
 
 
 def transition(investigation, name: str, *, actor, reason: str = "", before_save=None) -> Investigation:
-    """Run one workflow step; see accounts.workflow for the locking and checks."""
+    """Run one workflow step; see workflow.transitions for the locking and checks."""
     requested_by_actor = actor is not None and _requester(investigation, name) == actor.pk
     # Checked once the actor may take the step at all, so that others get the usual refusal.
     if requested_by_actor and has_transition_perm(getattr(investigation, name), actor):
@@ -308,7 +310,7 @@ def transition(investigation, name: str, *, actor, reason: str = "", before_save
 def start_scoping(investigation, *, actor, lead, members=(), override_reasons=None) -> Investigation:
     """A director appoints the lead (and team) and scoping begins; conflicts are checked for each."""
     override_reasons = override_reasons or {}
-    with transaction.atomic():
+    with service_transaction():
         add_team_member(investigation, lead, TeamRole.LEAD, actor=actor, override_reason=override_reasons.get(lead, ""))
         for member, role in members:
             add_team_member(investigation, member, role, actor=actor, override_reason=override_reasons.get(member, ""))
@@ -320,7 +322,7 @@ def record_terms_of_reference(investigation, text: str, *, actor) -> TermsOfRefe
         "casework.direct_investigation"
     ):
         raise PermissionDenied("Only the team or a director can write the terms of reference.")
-    with transaction.atomic():
+    with service_transaction():
         locked = Investigation.objects.select_for_update().get(pk=investigation.pk)
         latest = locked.terms_of_reference.first()
         terms = TermsOfReference.objects.create(
@@ -392,6 +394,59 @@ def _publish_statement(investigation, kind, text, actor) -> Statement:
     return statement
 
 
+# Opening investigations: from an accepted referral or an approved direction.
+
+
+def open_investigation(*, actor, title: str, origin_referral=None, directed: bool = False, due_date=None):
+    """A new investigation, proposed, with its INV reference: the one way one is created."""
+    investigation = Investigation.objects.create(
+        reference=ReferenceCounter.next_reference("INV", digits=4),
+        title=title,
+        origin_referral=origin_referral,
+        directed=directed,
+        due_date=due_date,
+    )
+    detail = {"from": origin_referral.reference} if origin_referral is not None else {"directed": directed}
+    record_event(AuditAction.INVESTIGATION_CREATED, actor=actor, target=investigation, detail=detail)
+    return investigation
+
+
+def accept_referral(referral, *, actor, title: str, reason: str = "") -> Investigation:
+    """A director accepts a proposed referral: it becomes an investigation, in one transaction."""
+    return referral_services.accept_referral(
+        referral,
+        actor=actor,
+        reason=reason,
+        open_investigation=lambda locked: open_investigation(actor=actor, title=title, origin_referral=locked),
+    )
+
+
+def link_referral(referral, *, actor, reference: str, reason: str):
+    """Link a referral to the referral or investigation `reference`, found only among those `actor` may see.
+
+    One the actor may not see is answered exactly as a missing one, and the attempt is recorded as
+    a denied access: the link form must not reveal which investigations exist.
+    """
+    target = reference.strip().upper()
+    to_referral = Referral.objects.visible_to(actor).filter(reference=target).first()
+    to_investigation = None
+    if to_referral is None:
+        to_investigation = Investigation.objects.visible_to(actor).filter(reference=target).first()
+    if to_referral is None and to_investigation is None:
+        record_event(
+            AuditAction.ACCESS_DENIED,
+            actor=actor,
+            outcome=Outcome.DENIED,
+            target_type=Investigation._meta.label_lower if target.startswith("INV-") else Referral._meta.label_lower,
+            target_ref=target,
+            detail={"reason": "not visible for link", "from": referral.reference},
+        )
+        raise WorkflowError("There is no referral or investigation %s that you can see." % target)
+    return referral_services.link_referral(
+        referral, actor=actor, reason=reason, to_referral=to_referral, to_investigation=to_investigation
+    )
+
+
 # Secretary of State directions (two-person rule).
 
 
@@ -402,7 +457,7 @@ def register_direction(*, actor, title, issued_on, scope, mandated_report_date=N
         raise WorkflowError("A direction cannot be issued in the future.")
     if mandated_report_date is not None and mandated_report_date < issued_on:
         raise WorkflowError("The mandated report date cannot be before the direction was issued.")
-    with transaction.atomic():
+    with service_transaction():
         direction = Direction.objects.create(
             title=title,
             issued_on=issued_on,
@@ -418,7 +473,7 @@ def approve_direction(direction, *, actor) -> Investigation:
     """A second director or the chief investigator approves: a directed investigation is created."""
     if not actor.has_perm("casework.approve_direction"):
         raise PermissionDenied("Only a director or the chief investigator can approve a direction.")
-    with transaction.atomic():
+    with service_transaction():
         locked = Direction.objects.select_for_update().get(pk=direction.pk)
         if locked.registered_by_id == actor.pk:
             raise WorkflowError("You registered this direction, so someone else must approve it (two-person rule).")
@@ -426,11 +481,8 @@ def approve_direction(direction, *, actor) -> Investigation:
             raise WorkflowError(
                 "This direction is already %s; nothing was changed." % locked.get_state_display().lower()
             )
-        investigation = Investigation.objects.create(
-            reference=ReferenceCounter.next_reference("INV", digits=4),
-            title=locked.title,
-            directed=True,
-            due_date=locked.mandated_report_date,
+        investigation = open_investigation(
+            actor=actor, title=locked.title, directed=True, due_date=locked.mandated_report_date
         )
         locked.state = DirectionState.APPROVED
         locked.approved_by = actor
@@ -443,7 +495,6 @@ def approve_direction(direction, *, actor) -> Investigation:
             target=locked,
             detail={"investigation": investigation.reference},
         )
-        record_event(AuditAction.INVESTIGATION_CREATED, actor=actor, target=investigation, detail={"directed": True})
     return investigation
 
 
@@ -451,7 +502,7 @@ def vary_direction(direction, *, actor, issued_on, summary, mandated_report_date
     """A new version of the direction; a new mandated date moves the investigation's due date."""
     if not actor.has_perm("casework.register_direction"):
         raise PermissionDenied("Only a director can record a variation.")
-    with transaction.atomic():
+    with service_transaction():
         locked = Direction.objects.select_for_update().get(pk=direction.pk)
         if locked.state != DirectionState.APPROVED:
             raise WorkflowError("Only an approved direction in force can be varied.")
@@ -486,7 +537,7 @@ def revoke_direction(direction, *, actor, revoked_on, reason) -> Direction:
     if not actor.has_perm("casework.register_direction"):
         raise PermissionDenied("Only a director can record a revocation.")
     _require_reason(reason, "the revocation")
-    with transaction.atomic():
+    with service_transaction():
         locked = Direction.objects.select_for_update().get(pk=direction.pk)
         if locked.state != DirectionState.APPROVED:
             raise WorkflowError("Only an approved direction in force can be revoked.")
@@ -537,7 +588,7 @@ def create_task(investigation, *, actor, title, assignee, due_date=None) -> Task
         raise WorkflowError("%s is not on the team of %s, so cannot be given its tasks." % (assignee, investigation))
     if due_date is not None and due_date < timezone.localdate():
         raise WorkflowError("A new task cannot be due in the past.")
-    with transaction.atomic():
+    with service_transaction():
         hold_membership(investigation, actor)
         task = Task.objects.create(
             investigation=investigation, title=title, assignee=assignee, due_date=due_date, created_by=actor
@@ -548,7 +599,7 @@ def create_task(investigation, *, actor, title, assignee, due_date=None) -> Task
 
 def set_task_status(task, status: str, *, actor) -> Task:
     _require_team(task.investigation, actor)
-    with transaction.atomic():
+    with service_transaction():
         hold_membership(task.investigation, actor)
         locked = Task.objects.select_for_update().get(pk=task.pk)
         locked.status = status
@@ -564,7 +615,7 @@ def set_task_status(task, status: str, *, actor) -> Task:
 
 def add_note(investigation, text: str, *, actor) -> CaseNote:
     _require_team(investigation, actor)
-    with transaction.atomic():
+    with service_transaction():
         hold_membership(investigation, actor)
         note = CaseNote.objects.create(investigation=investigation, text=text, author=actor)
         record_event(AuditAction.NOTE_ADDED, actor=actor, target=investigation, detail={"note": note.pk})
@@ -576,7 +627,7 @@ def edit_note(note, text: str, *, actor) -> CaseNote:
     if note.author_id != actor.pk:
         raise PermissionDenied("Only the author can edit a journal note.")
     _require_team(note.investigation, actor)
-    with transaction.atomic():
+    with service_transaction():
         hold_membership(note.investigation, actor)
         locked = CaseNote.objects.select_for_update().get(pk=note.pk)
         locked.text = text
@@ -590,7 +641,7 @@ def record_interview(investigation, *, actor, interviewee, interviewee_type, hel
     _require_team(investigation, actor)
     if held_on > timezone.localdate():
         raise WorkflowError("An interview cannot be recorded before it has happened.")
-    with transaction.atomic():
+    with service_transaction():
         hold_membership(investigation, actor)
         interview = Interview.objects.create(
             investigation=investigation,
@@ -612,7 +663,7 @@ def record_interview(investigation, *, actor, interviewee, interviewee_type, hel
 
 def draft_recommendation(investigation, *, actor, text, addressee) -> SafetyRecommendation:
     _require_team(investigation, actor)
-    with transaction.atomic():
+    with service_transaction():
         hold_membership(investigation, actor)
         recommendation = SafetyRecommendation.objects.create(
             investigation=investigation,
@@ -646,28 +697,29 @@ def recommendation_step(recommendation, name: str, *, actor, **fields) -> Safety
     if name == "assess" and not fields.get("assessment"):
         raise WorkflowError("Choose an assessment of the response.")
 
-    def record_step(locked, step, from_state, step_actor, reason):
-        record_event(
-            AuditAction.RECOMMENDATION_TRANSITIONED,
-            actor=step_actor,
-            target=locked.investigation,
-            detail={"recommendation": locked.reference, "step": step, "from": from_state, "to": locked.state},
-        )
-
     return run_transition(
         recommendation,
         name,
         actor=actor,
         audit_action=AuditAction.RECOMMENDATION_TRANSITIONED,
         describe=name.replace("_", " "),
-        record_step=record_step,
+        record_step=_no_timeline,
         before_save=apply_fields,
+        detail={
+            "case": recommendation.investigation.reference,
+            "recommendation": recommendation.reference,
+            "step": name,
+        },
     )
+
+
+def _no_timeline(*args) -> None:
+    """Recommendations keep no timeline of their own: the audit event and field history are theirs."""
 
 
 def record_observation(investigation, *, actor, text, addressee="") -> SafetyObservation:
     _require_team(investigation, actor)
-    with transaction.atomic():
+    with service_transaction():
         hold_membership(investigation, actor)
         observation = SafetyObservation.objects.create(investigation=investigation, text=text, addressee=addressee)
         record_event(AuditAction.OBSERVATION_CREATED, actor=actor, target=investigation)

@@ -2,36 +2,29 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import mfa
 from accounts.access import public, requires_object_permission, requires_permission
-from accounts.actions import run_page_action
-from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event, shown_references
 from casework import forms, services
-from casework.actions import ACTIONS, CLOSED_STATES, available_actions
+from casework.actions import ACTIONS, available_actions
 from casework.choices import (
     ACTIVE_STATES,
     RECORD_CLOSED_STATES,
     DirectionState,
     InvestigationState,
     StatementKind,
-    TaskStatus,
 )
 from casework.evidence import services as evidence_services
-from casework.evidence.http import evidence_response
-from casework.evidence.upload import too_large_message, with_encrypted_upload
-from casework.models import Direction, Investigation, SafetyRecommendation, Task
+from casework.models import Direction, Investigation, SafetyRecommendation
 from casework.permissions import (
     BREAK_GLASS,
     VIEW_DIRECTION,
@@ -42,6 +35,11 @@ from casework.permissions import (
     may_list_investigations,
     record_case_read,
 )
+from casework.selectors import casework_summary, evidence_register, timeline
+from kernel.errors import WorkflowError
+from vault.http import evidence_response
+from vault.upload import too_large_message, with_encrypted_upload
+from workflow.steps import run_page_action
 
 PAGE_SIZE = 50
 PUBLISHED_STATES = [InvestigationState.PUBLISHED, InvestigationState.CLOSED, InvestigationState.ARCHIVED]
@@ -67,43 +65,6 @@ def investigation_list(request):
         detail={"page": page, "shown": shown_references(context["investigations"], context["view_summary"])},
     )
     return render(request, "casework/list.html", context)
-
-
-def casework_summary(user) -> dict[str, Any]:
-    """What the dashboards show: the user's own cases and tasks; for directors, the portfolio."""
-    today = timezone.localdate()
-    summary: dict[str, Any] = {
-        "my_tasks": list(
-            Task.objects.filter(assignee=user, status=TaskStatus.OPEN)
-            .select_related("investigation")
-            .order_by("due_date", "pk")[:20]
-        ),
-        "my_investigations": list(
-            Investigation.objects.filter(team__user=user).order_by("due_date", "-created_at")[:20]
-        ),
-    }
-    if user.has_perm(VIEW_INVESTIGATION):
-        counts = dict(
-            Investigation.objects.values_list("state").annotate(count=Count("pk")).values_list("state", "count")
-        )
-        summary.update(
-            by_state=[
-                (state.label, counts.get(state.value, 0)) for state in InvestigationState if counts.get(state.value)
-            ],
-            over_target=list(
-                Investigation.objects.over_stage_target(
-                    settings.INVESTIGATION_STAGE_TARGET_DAYS, timezone.now()
-                ).order_by("state_changed_at")[:20]
-            ),
-            directed=list(
-                Investigation.objects.filter(directed=True, due_date__isnull=False)
-                .exclude(state__in=[*CLOSED_STATES, InvestigationState.DISCONTINUED])
-                .order_by("due_date")[:20]
-            ),
-            overdue_tasks=Task.objects.filter(status=TaskStatus.OPEN, due_date__lt=today).count(),
-            overdue_recommendations=SafetyRecommendation.objects.filter(state="issued", response_due__lt=today).count(),
-        )
-    return summary
 
 
 @require_safe
@@ -141,54 +102,6 @@ def investigation_detail(request, reference):
             task_status_form=forms.TaskStatusForm(prefix="task_status"),
         )
     return render(request, "casework/detail.html", context)
-
-
-def timeline(investigation) -> list[dict]:
-    """Workflow steps, notes, tasks, interviews and statements in date order."""
-    entries = [
-        {"when": a.occurred_at, "what": a.action.replace("_", " ").capitalize(), "who": a.actor, "text": a.reason}
-        for a in investigation.activities.select_related("actor")
-    ]
-    entries += [
-        {"when": n.created_at, "what": "Journal note", "who": n.author, "text": n.text}
-        for n in investigation.notes.select_related("author")
-    ]
-    entries += [
-        {"when": t.created_at, "what": "Task", "who": t.assignee, "text": t.title}
-        for t in investigation.tasks.select_related("assignee")
-    ]
-    entries += [
-        {
-            "when": i.created_at,
-            "what": "Interview (%s)" % i.get_interviewee_type_display(),
-            "who": i.conducted_by,
-            "text": i.interviewee,
-        }
-        for i in investigation.interviews.select_related("conducted_by")
-    ]
-    entries += [
-        {"when": e.added_at, "what": "Evidence received", "who": e.added_by, "text": e.title}
-        for e in investigation.evidence.select_related("added_by")
-    ]
-    entries += [
-        {"when": s.published_at, "what": s.get_kind_display(), "who": s.published_by, "text": s.text}
-        for s in investigation.statements.select_related("published_by")
-    ]
-    return sorted(entries, key=lambda entry: entry["when"])
-
-
-def evidence_register(investigation) -> list[dict]:
-    """Each item of evidence with its custody log, built from the audit trail (one query for all)."""
-    from audit.models import AuditEvent
-
-    items = list(investigation.evidence.select_related("added_by"))
-    custody: dict[str, list] = {}
-    events = AuditEvent.objects.filter(
-        target_type="casework.evidence", target_ref__in=[str(item.public_id) for item in items]
-    ).order_by("seq")
-    for event in events:
-        custody.setdefault(event.target_ref, []).append(event)
-    return [{"item": item, "custody": custody.get(str(item.public_id), [])} for item in items]
 
 
 @require_POST
@@ -317,7 +230,7 @@ def _evidence_upload(request, investigation):
 def evidence_download(request, reference, public_id):
     """Stream authenticated plaintext; a file that fails its check is never served, and is reported."""
     evidence, break_glass = get_evidence_to_download(request.user, reference, public_id)
-    return evidence_response(request, evidence, reference, break_glass=break_glass)
+    return evidence_response(request, evidence, break_glass=break_glass)
 
 
 # Directions.

@@ -3,12 +3,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from accounts import views as account_views
 from accounts.access import before_second_factor, public
 from casework import views as casework_views
+from dashboards.views import dashboard
 
 urlpatterns = [
-    path("", account_views.dashboard, name="dashboard"),
+    path("", dashboard, name="dashboard"),
     path(
         "accounts/login/",
         public(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
@@ -20,7 +20,7 @@ urlpatterns = [
     path("share-a-concern/", include("referrals.public_urls")),
     path("investigations/", include("casework.urls")),
     path("published-investigations/", casework_views.published_reports, name="published_reports"),
-    path("audit/", include("audit.urls")),
+    path("audit/", include("oversight.urls")),
     path("disclosures/", include("disclosures.urls")),
     path("api/", include("api.urls")),
 ]

@@ -6,7 +6,7 @@ from django import forms
 
 from casework.models import Evidence
 from disclosures.models import TEXT_MAX_LENGTH, Schedule14Ground
-from referrals.forms import NHSFormMixin
+from kernel.forms import NHSFormMixin
 
 
 class EvidenceChoice(forms.ModelMultipleChoiceField):

@@ -12,11 +12,11 @@ import zipfile
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from casework.evidence import services as evidence_services
-from casework.evidence import vault
-from casework.evidence.keys import KeyRetired
-from casework.evidence.stream import TamperedError
 from disclosures.services import approved_evidence
+from vault import blobs
+from vault.integrity import record_tampering
+from vault.keys import KeyRetired
+from vault.stream import TamperedError
 
 WARNING = """PROTECTED MATERIAL: ONWARD DISCLOSURE IS AN OFFENCE
 
@@ -70,11 +70,11 @@ def package_chunks(disclosure):
             info = zipfile.ZipInfo(package_name(number, evidence), date_time=timezone.now().timetuple()[:6])
             with archive.open(info, "w", force_zip64=evidence.size > 2**31) as entry:
                 try:
-                    for chunk in vault.read_plaintext(evidence):
+                    for chunk in blobs.read_plaintext(evidence):
                         entry.write(chunk)
                         yield sink.take()
                 except (TamperedError, KeyRetired, FileNotFoundError) as error:
-                    evidence_services.record_tampering(evidence, error)
+                    record_tampering(evidence, error)
                     raise
         yield sink.take()
     yield sink.take()

@@ -1,16 +1,18 @@
 """Disclosure requests: ask, decide (never the asker), release exactly what was approved. One transaction each."""
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils import timezone
 
-from accounts.workflow import WorkflowError, run_transition
 from audit.choices import AuditAction
 from audit.services import record_event
 from casework.models import Evidence
 from casework.services import require_open_record
 from disclosures.models import DisclosureItem, DisclosureRequest, may_release
-from referrals.models import ReferenceCounter
+from kernel.errors import WorkflowError
+from kernel.history import update_with_history
+from kernel.models import ReferenceCounter
+from kernel.transactions import service_transaction
+from workflow.transitions import run_transition
 
 
 def request_disclosure(
@@ -26,7 +28,7 @@ def request_disclosure(
     items = list(Evidence.objects.filter(investigation=investigation, disposed_at__isnull=True, pk__in=wanted))
     if len(items) != len(wanted):
         raise WorkflowError("An item chosen is not evidence of %s (or has been disposed of)." % investigation)
-    with transaction.atomic():
+    with service_transaction():
         disclosure = DisclosureRequest.objects.create(
             reference=ReferenceCounter.next_reference("DIS", digits=4),
             investigation=investigation,
@@ -64,8 +66,9 @@ def decide_disclosure(disclosure, *, actor, approve: bool, approved_ids=(), note
         requested = set(locked.items.values_list("pk", flat=True))
         if not chosen <= requested:
             raise WorkflowError("Only items in the request can be approved. Nothing was changed.")
-        locked.items.update(approved=False)
-        locked.items.filter(pk__in=chosen).update(approved=True)
+        reason = "approved" if approve else "refused"
+        update_with_history(locked.items.filter(pk__in=chosen), actor=actor, reason=reason, approved=True)
+        update_with_history(locked.items.exclude(pk__in=chosen), actor=actor, reason=reason, approved=False)
         locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), note.strip()
 
     return run_transition(

@@ -7,16 +7,16 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts import mfa
 from accounts.access import ActionDenied, NotVisible, requires_object_permission, requires_permission
-from accounts.actions import refused, run_page_action
-from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event, shown_references
-from audit.views import csv_response
 from casework.permissions import VIEW_INVESTIGATION, WORK_ON_INVESTIGATION, get_investigation_for
 from disclosures import services
 from disclosures.forms import DecisionForm, DisclosureRequestForm
 from disclosures.models import DisclosureRequest, DisclosureState, may_decide, may_release
 from disclosures.package import package_response
+from kernel.downloads import csv_response
+from kernel.errors import WorkflowError
+from workflow.steps import refused, run_page_action
 
 VIEW_REGISTER = "disclosures.view_disclosurerequest"
 REGISTER_PAGE = 100

@@ -27,8 +27,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from casework.evidence.keys import keyring
-from casework.evidence.vault import evidence_storage
+from vault.blobs import evidence_storage
+from vault.keys import keyring
+from vault.models import encrypted_file_models
 
 FORMAT_VERSION = 1
 CHUNK = 1024 * 1024
@@ -107,9 +108,7 @@ def create_backup(target: Path) -> dict:
             (snapshot,) = cursor.fetchone()
             cursor.execute("SELECT seq, hash FROM audit_auditevent ORDER BY seq DESC LIMIT 1")
             head = cursor.fetchone()
-            cursor.execute(
-                "SELECT blob_name, kek_id FROM casework_evidence WHERE disposed_at IS NULL ORDER BY blob_name"
-            )
+            cursor.execute(held_blobs_sql())
             blobs = cursor.fetchall()
         dump = target / "database.dump"
         result = subprocess.run(  # noqa: S603 - fixed tool, argument list
@@ -239,3 +238,13 @@ def restore_backup(source: Path) -> Restored:
     if expected and (head_seq != expected["seq"] or row is None or row[0] != expected["hash"]):
         raise BackupError("The restored audit chain does not end at the backup's head (seq %s)." % expected["seq"])
     return Restored(events=events, head_seq=head_seq, evidence_files=manifest["evidence_files"])
+
+
+def held_blobs_sql() -> str:
+    """(blob name, key id) of every file not disposed of, from every model that keeps encrypted files."""
+    quote = connection.ops.quote_name
+    selects = [
+        "SELECT blob_name, kek_id FROM %s WHERE disposed_at IS NULL" % quote(model._meta.db_table)  # noqa: S608 (table names from model metadata)
+        for model in encrypted_file_models()
+    ]
+    return " UNION ALL ".join(selects) + " ORDER BY blob_name"

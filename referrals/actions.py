@@ -2,6 +2,7 @@
 
 The referral page offers them as small forms and the API as transitions; both run them through
 this one table, so a step has the same rules and the same audit events wherever it is taken.
+Linking to an investigation and accepting (which opens one) are casework's: see `offer_step`.
 """
 
 from dataclasses import dataclass
@@ -9,18 +10,9 @@ from typing import Any
 
 from django_fsm import has_transition_perm
 
-from casework.models import Investigation
 from referrals import services
 from referrals.choices import ReferralState
-from referrals.forms import (
-    AcceptForm,
-    AssignForm,
-    InformationForm,
-    LinkForm,
-    ReasonForm,
-    SignpostForm,
-)
-from referrals.models import Referral
+from referrals.forms import AssignForm, InformationForm, ReasonForm, SignpostForm
 from referrals.permissions import ASSIGN_REFERRAL, TRIAGE_REFERRAL
 
 
@@ -40,17 +32,6 @@ class Action:
         if self.form_class is None:
             return None
         return self.form_class(data, prefix=name if prefixed else None, **dict(self.form_kwargs), **extra)
-
-
-def _link(referral, user, data):
-    target = data["to_reference"].strip().upper()
-    to_referral = Referral.objects.visible_to(user).filter(reference=target).first()
-    to_investigation = None if to_referral else Investigation.objects.filter(reference=target).first()
-    if to_referral is None and to_investigation is None:
-        raise services.WorkflowError("There is no referral or investigation %s that you can see." % target)
-    services.link_referral(
-        referral, actor=user, reason=data["reason"], to_referral=to_referral, to_investigation=to_investigation
-    )
 
 
 ACTIONS: dict[str, Action] = {
@@ -91,20 +72,12 @@ ACTIONS: dict[str, Action] = {
         ),
         "signpost",
     ),
-    "link": Action("Link", LinkForm, _link, "link"),
     "propose_case": Action(
         "Propose for investigation",
         ReasonForm,
         lambda r, u, d: services.propose_case(r, actor=u, reason=d["reason"]),
         "propose_case",
         form_kwargs=(("reason_required", False), ("reason_label", "Note for the director (optional)")),
-    ),
-    "accept": Action(
-        "Accept for investigation",
-        AcceptForm,
-        lambda r, u, d: services.accept_referral(r, actor=u, title=d["title"], reason=d["reason"]),
-        "accept",
-        permission="referrals.decide_referral",
     ),
     "defer": Action(
         "Defer",
@@ -135,6 +108,19 @@ ACTIONS: dict[str, Action] = {
         permission="referrals.decide_referral",
     ),
 }
+
+
+def offer_step(name: str, action: Action, *, before: str) -> None:
+    """Offer a step whose effect belongs to the domain above (casework's "accept" opens an investigation).
+
+    That domain calls this at start-up (its AppConfig.ready), so the referral page and the API offer
+    the step in its place on the page while referrals never imports the layer above it.
+    """
+    steps = list(ACTIONS.items())
+    position = next(index for index, (existing, _) in enumerate(steps) if existing == before)
+    steps.insert(position, (name, action))
+    ACTIONS.clear()
+    ACTIONS.update(steps)
 
 
 def available_actions(referral, user) -> list[dict]:

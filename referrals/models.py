@@ -4,14 +4,14 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.db import connection, models
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from accounts.fields import EncryptedTextField
+from kernel.fields import EncryptedTextField
 from referrals.choices import (
     ACTIVITY_LABELS,
     OPEN_STATES,
@@ -28,40 +28,13 @@ from referrals.choices import (
     SignpostReason,
 )
 from referrals.querysets import SEARCH_VECTOR, ReferralQuerySet
+from vault.models import EncryptedFile
 
 S = ReferralState
 # The body's remit starts with events from this date (earlier events are accepted but flagged).
 REMIT_START = date(2017, 4, 1)
 DESCRIPTION_MAX_LENGTH = 10_000
 SHORT_TEXT_MAX_LENGTH = 200
-
-
-class ReferenceCounter(models.Model):
-    """Gapless yearly counters behind human references such as REF-2026-000123 and INV-2026-0042."""
-
-    prefix = models.CharField(max_length=8)
-    year = models.PositiveIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="unique_reference_counter")]
-
-    def __str__(self) -> str:
-        return "%s-%s: %s" % (self.prefix, self.year, self.last_number)
-
-    @classmethod
-    def next_reference(cls, prefix: str, digits: int) -> str:
-        """The next reference for this year; the counter row stays locked until the transaction ends."""
-        year = timezone.localdate().year
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO referrals_referencecounter (prefix, year, last_number) VALUES (%s, %s, 1) "
-                "ON CONFLICT (prefix, year) DO UPDATE "
-                "SET last_number = referrals_referencecounter.last_number + 1 RETURNING last_number",
-                [prefix, year],
-            )
-            (number,) = cursor.fetchone()
-        return "%s-%s-%0*d" % (prefix, year, digits, number)
 
 
 class SignpostBody(models.Model):
@@ -392,15 +365,20 @@ class FollowUp(models.Model):
         return "Follow-up to %s" % self.referral
 
 
-class RateLimitCounter(models.Model):
-    """Hits per (hashed) key and time window, shared by every worker through the database."""
+class Attachment(EncryptedFile):
+    """A file sent with a concern (by the referrer, or recorded by intake staff): the blob is in the vault."""
 
-    key = models.CharField(max_length=64)
-    window_start = models.DateTimeField()
-    hits = models.PositiveIntegerField(default=0)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="attachments")
+    title = models.CharField(max_length=200)
+
+    history = HistoricalRecords(excluded_fields=["wrapped_key"])
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="unique_rate_limit_window")]
+        ordering = ["-added_at"]
 
     def __str__(self) -> str:
-        return "%s @ %s: %s" % (self.key[:8], self.window_start, self.hits)
+        return self.title
+
+    @property
+    def case_reference(self) -> str:
+        return self.referral.reference

@@ -9,11 +9,12 @@ from django.views.decorators.http import require_safe
 
 from accounts.access import public
 from audit.choices import AuditAction, Outcome
-from audit.middleware import client_ip
 from audit.services import record_event
-from casework.evidence.upload import received_file, too_large_message, with_encrypted_upload
-from referrals import services, throttle
+from kernel import throttle
+from kernel.client import client_ip
+from referrals import services
 from referrals.forms import FollowUpForm, PublicConcernForm
+from vault.upload import received_file, too_large_message, with_encrypted_upload
 
 FORM_TOKENS_KEPT = 10
 SESSION_TOKENS = "concern_form_tokens"

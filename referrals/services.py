@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -19,14 +20,16 @@ from django.db.models import Q
 from django.utils.crypto import salted_hmac
 from django_fsm import can_proceed
 
-from accounts.workflow import WorkflowError, run_transition, save_with_history_reason
 from audit.choices import AuditAction
 from audit.services import record_event
-from casework.models import Investigation
+from kernel.errors import WorkflowError
+from kernel.history import save_with_history_reason
+from kernel.models import ReferenceCounter
+from kernel.transactions import service_transaction
 from referrals.choices import Channel, FollowUpSource, ReferralState
 from referrals.models import (
+    Attachment,
     FollowUp,
-    ReferenceCounter,
     Referral,
     ReferralActivity,
     ReferralLink,
@@ -34,6 +37,8 @@ from referrals.models import (
     TriageAssessment,
     TriageCriteria,
 )
+from vault.models import recording
+from workflow.transitions import run_transition
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +61,7 @@ def receive_referral(
         raise PermissionDenied("Only intake staff can record concerns.")
     key_hash = hashlib.sha256(intake_key.encode()).hexdigest() if intake_key else ""
     receipt_code = new_receipt_code()
-    with transaction.atomic():
+    with service_transaction():
         if key_hash:
             # One send of a key at a time per sender: a retry racing the first send waits, then finds it.
             with connection.cursor() as cursor:
@@ -83,18 +88,32 @@ def receive_referral(
     return referral, receipt_code
 
 
-def attach_file(referral: Referral, attachment, *, actor=None, title: str = "Attachment from the referrer"):
-    """Register an uploaded, already encrypted file (`casework.evidence.upload`) on the referral."""
-    from casework.evidence.services import add_evidence
-
-    return add_evidence(
-        attachment.upload.blob,
-        attachment.evidence_id,
-        actor=actor,
-        title=title,
-        filename=attachment.upload.name,
-        referral=referral,
-    )
+def attach_file(referral: Referral, upload, *, actor=None, title: str = "Attachment from the referrer") -> Attachment:
+    """Keep a file sent with a concern, already encrypted as it arrived (`vault.upload`): the referrer's
+    (actor None) or one intake staff received by email or post. No blob is kept if this fails."""
+    blob = upload.upload.blob
+    with recording(blob):
+        if actor is not None and not actor.has_perm("referrals.triage_referral"):
+            raise PermissionDenied("Only intake staff can attach files to a referral.")
+        with service_transaction():
+            attachment = Attachment.objects.create(
+                referral=referral,
+                title=title,
+                added_by=actor,
+                **Attachment.blob_fields(blob, upload.evidence_id, upload.upload.name),
+            )
+            record_event(
+                AuditAction.EVIDENCE_RECEIVED,
+                actor=actor,
+                target=attachment,
+                detail={
+                    "case": referral.reference,
+                    "sha256": blob.sha256,
+                    "size": blob.size,
+                    "content_type": blob.content_type,
+                },
+            )
+    return attachment
 
 
 def send_acknowledgement(referral: Referral) -> None:
@@ -136,7 +155,7 @@ def add_follow_up(referral: Referral, text: str, *, actor=None, attachment=None)
     """More information from the referrer (actor None) or recorded by staff; answers a request for information."""
     if actor is not None and not actor.has_perm("referrals.triage_referral"):
         raise PermissionDenied("Only intake staff can record information for a referral.")
-    with transaction.atomic():
+    with service_transaction():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
         follow_up = FollowUp.objects.create(
             referral=locked,
@@ -192,7 +211,10 @@ def signpost_referral(
 def link_referral(
     referral: Referral, *, actor, reason: str, to_referral: Referral | None = None, to_investigation=None
 ) -> Referral:
-    """Link to another referral or an investigation (exactly one), e.g. the same issue reported again."""
+    """Link to another referral or an investigation (exactly one), e.g. the same issue reported again.
+
+    The caller has found the target through `visible_to`; an investigation comes from casework.
+    """
     if (to_referral is None) == (to_investigation is None):
         raise WorkflowError("Link the referral to one other referral or to one investigation.")
     if to_referral is not None and to_referral.pk == referral.pk:
@@ -223,7 +245,7 @@ def assess_referral(referral: Referral, *, actor, scores: dict, rationale: str) 
     unknown = set(scores) - set(criteria.dimension_keys)
     if unknown:
         raise WorkflowError("Unknown criteria: %s." % ", ".join(sorted(unknown)))
-    with transaction.atomic():
+    with service_transaction():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
         if locked.state not in (ReferralState.TRIAGE, ReferralState.LOGGED):
             raise WorkflowError(
@@ -246,28 +268,24 @@ def propose_case(referral: Referral, *, actor, reason: str = "") -> Referral:
     return _transition(referral, "propose_case", AuditAction.REFERRAL_PROPOSED, actor=actor, reason=reason)
 
 
-def accept_referral(referral: Referral, *, actor, title: str, reason: str = "") -> Investigation:
-    """A director accepts a proposed case: the referral is accepted and an investigation is created, proposed."""
-    created: list[Investigation] = []
+def accept_referral[T](
+    referral: Referral, *, actor, reason: str = "", open_investigation: Callable[[Referral], T]
+) -> T:
+    """A director accepts a proposed case; `open_investigation(locked)` opens it in the same transaction.
 
-    def create_investigation(locked: Referral) -> None:
-        investigation = Investigation.objects.create(
-            reference=ReferenceCounter.next_reference("INV", digits=4), title=title, origin_referral=locked
-        )
-        record_event(
-            AuditAction.INVESTIGATION_CREATED, actor=actor, target=investigation, detail={"from": locked.reference}
-        )
-        created.append(investigation)
-
+    The investigation is casework's (`casework.services.accept_referral` passes its opener), so a
+    referral is never accepted without its investigation, and referrals never imports casework.
+    """
+    opened: list[T] = []
     _transition(
         referral,
         "accept",
         AuditAction.REFERRAL_ACCEPTED,
         actor=actor,
         reason=reason,
-        before_save=create_investigation,
+        before_save=lambda locked: opened.append(open_investigation(locked)),
     )
-    return created[0]
+    return opened[0]
 
 
 def defer_referral(referral: Referral, *, actor, reason: str) -> Referral:
@@ -294,7 +312,7 @@ def assign_referral(referral: Referral, *, actor, assignee) -> Referral:
         raise PermissionDenied("Only intake staff and directors can assign referrals.")
     if not assignee.is_active or not assignee.has_perm("referrals.triage_referral"):
         raise WorkflowError("%s cannot triage referrals, so cannot be assigned one." % assignee)
-    with transaction.atomic():
+    with service_transaction():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
         previous = locked.assignee
         locked.assignee = assignee

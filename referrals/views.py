@@ -1,27 +1,19 @@
 """Staff views of referrals: the intake queue, staff entry, the referral page and its actions."""
 
-import re
-from datetime import timedelta
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import NotVisible, requires_object_permission, requires_permission
-from accounts.actions import run_page_action
 from audit.choices import AuditAction
-from audit.history import field_changes
-from audit.services import record_event, search_term_digest, shown_references
-from casework.evidence.http import evidence_response
-from casework.evidence.upload import received_file, too_large_message, with_encrypted_upload
+from audit.services import record_event, shown_references
+from kernel.history import field_changes
 from referrals import services
 from referrals.actions import ACTIONS, available_actions
-from referrals.choices import QUEUE_STATES, ReferralState
+from referrals.choices import ReferralState
 from referrals.forms import (
     AssessmentForm,
     QueueFilterForm,
@@ -37,9 +29,12 @@ from referrals.permissions import (
     get_referral_for,
     record_referral_read,
 )
+from referrals.selectors import apply_queue_filters, recorded_filters
+from vault.http import evidence_response
+from vault.upload import received_file, too_large_message, with_encrypted_upload
+from workflow.steps import run_page_action
 
 PAGE_SIZE = 25
-REFERENCE_PATTERN = re.compile(r"^REF-\d{4}-\d{6}$", re.IGNORECASE)
 
 
 @require_safe
@@ -74,43 +69,6 @@ def referral_list(request):
             "last_number": first_number + len(shown) - 1,
         },
     )
-
-
-def recorded_filters(filters: dict) -> dict:
-    """The queue filters used, for the audit event; free text only as a keyed hash."""
-    recorded = {k: str(v) for k, v in filters.items() if v not in ("", None, False) and k != "q"}
-    if filters.get("q"):
-        recorded["q_hmac"] = search_term_digest(filters["q"])  # the words themselves may be protected
-    return recorded
-
-
-def apply_queue_filters(referrals, filters: dict, user):
-    if filters.get("q"):
-        text = filters["q"].strip()
-        referrals = (
-            referrals.filter(reference=text.upper()) if REFERENCE_PATTERN.match(text) else referrals.search(text)
-        )
-    state = filters.get("state")
-    referrals = referrals.filter(state=state) if state else referrals.filter(state__in=QUEUE_STATES)
-    if filters.get("care_setting"):
-        referrals = referrals.filter(care_setting=filters["care_setting"])
-    if filters.get("harm_level"):
-        referrals = referrals.filter(harm_level=filters["harm_level"])
-    if filters.get("organisation"):
-        referrals = referrals.filter(organisation_name__icontains=filters["organisation"])
-    if filters.get("remit") == "in":
-        referrals = referrals.filter(before_remit_start=False, outside_england=False)
-    elif filters.get("remit") == "out":
-        referrals = referrals.exclude(before_remit_start=False, outside_england=False)
-    if filters.get("assignee") == "me":
-        referrals = referrals.filter(assignee=user)
-    elif filters.get("assignee") == "none":
-        referrals = referrals.filter(assignee__isnull=True)
-    if filters.get("older_than_days") is not None:
-        referrals = referrals.filter(received_at__lt=timezone.now() - timedelta(days=filters["older_than_days"]))
-    if filters.get("overdue"):
-        referrals = referrals.overdue(settings.REFERRAL_TARGET_DAYS, timezone.now())
-    return referrals
 
 
 @requires_permission(ADD_REFERRAL)
@@ -238,5 +196,5 @@ def referral_attachment(request, reference, public_id):
     referral = get_referral_for(request.user, reference)
     evidence = referral.attachments.filter(public_id=public_id, disposed_at__isnull=True).first()
     if evidence is None:
-        raise NotVisible("casework.evidence", str(public_id), "download")
-    return evidence_response(request, evidence, referral.reference)
+        raise NotVisible("referrals.attachment", str(public_id), "download")
+    return evidence_response(request, evidence)

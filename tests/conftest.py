@@ -7,8 +7,8 @@ from django.apps import apps
 from django.db.backends.postgresql.operations import DatabaseOperations
 from django.utils import timezone
 
+from accounts.grants import grant_object_permission
 from accounts.roles import Role
-from accounts.services import grant_object_permission
 from audit.models import AuditEvent
 from referrals.permissions import VIEW_REFERRAL
 from tests.factories import StaffClient, make_referral, make_user
@@ -139,7 +139,7 @@ def evidence_storage(settings, tmp_path):
     root = tmp_path / "evidence"
     settings.STORAGES = {
         **settings.STORAGES,
-        "evidence": {"BACKEND": "casework.evidence.vault.EvidenceStorage", "OPTIONS": {"location": str(root)}},
+        "evidence": {"BACKEND": "vault.blobs.EvidenceStorage", "OPTIONS": {"location": str(root)}},
     }
     return root
 
@@ -159,10 +159,11 @@ def evidence(case_investigation, lead_investigator, evidence_storage):
     """A small evidence file on the matrix case."""
     import uuid
 
-    from casework.evidence import services, vault
+    from casework.evidence import services
+    from vault import blobs
 
     evidence_id = uuid.uuid4()
-    blob = vault.store_stream(evidence_id, [b"matrix evidence"])
+    blob = blobs.store_stream(evidence_id, [b"matrix evidence"])
     return services.add_evidence(
         blob,
         evidence_id,
@@ -178,13 +179,13 @@ def attachment(case_referral, evidence_storage):
     """A file the referrer attached to the matrix referral."""
     import uuid
 
-    from casework.evidence import services, vault
+    from referrals.services import attach_file
+    from vault import blobs
+    from vault.upload import EncryptedUpload, ReceivedFile
 
     evidence_id = uuid.uuid4()
-    blob = vault.store_stream(evidence_id, [b"referrer's letter"])
-    return services.add_evidence(
-        blob, evidence_id, actor=None, title="Letter", filename="letter.txt", referral=case_referral
-    )
+    blob = blobs.store_stream(evidence_id, [b"referrer's letter"])
+    return attach_file(case_referral, ReceivedFile(EncryptedUpload(blob, "letter.txt"), evidence_id), title="Letter")
 
 
 @pytest.fixture

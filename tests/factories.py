@@ -10,9 +10,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.management.commands.seed_demo import DEMO_TOTP_SECRET
 from accounts.mfa import SESSION_VERIFIED_AT, install_known_authenticator
 from accounts.roles import Role
+from operations.management.commands.seed_demo import DEMO_TOTP_SECRET
 from referrals.choices import CareSetting, ConcernKind, Frequency, HarmLevel, Region, ReporterType
 from referrals.models import Referral
 from referrals.services import receive_referral

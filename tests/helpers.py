@@ -1,6 +1,24 @@
-"""Assertions shared across the suite."""
+"""Assertions and isolation shared across the suite."""
+
+from contextlib import contextmanager
+
+from django.db import transaction
 
 from audit.models import AuditEvent
+
+
+@contextmanager
+def rolled_back():
+    """A savepoint rolled back at the end, in which services still open their durable transaction.
+
+    Services refuse to nest inside a caller's transaction (kernel.transactions); Django's TestCase
+    marks its own blocks so that they are let through, and this block is marked the same way.
+    """
+    block = transaction.atomic()
+    block._from_testcase = True  # type: ignore[attr-defined]  # Django's own mark for test transactions
+    with block:
+        yield
+        transaction.set_rollback(True)
 
 
 def assert_audited(action, *, target_ref=None, actor=None, outcome=None, request_id=None):

@@ -5,13 +5,13 @@ Every allowed staff request must leave an allowed audit event, and every refusal
 """
 
 import pytest
-from django.db import transaction
 from django.urls import get_resolver, reverse
 
 from accounts.checks import iter_url_patterns
 from audit.choices import Outcome
 from audit.models import AuditEvent
 from tests.factories import StaffClient, sign_in
+from tests.helpers import rolled_back
 
 STAFF = ["intake", "lead_investigator", "other_investigator", "director", "chief", "auditor", "admin"]
 ALL_PERSONAS = [*STAFF, "anonymous"]
@@ -230,12 +230,11 @@ def for_each_persona(expectations, check) -> list[str]:
     persona meets the objects as the fixtures made them; returns the failures' messages."""
     problems = []
     for persona, expected in expectations:
-        with transaction.atomic():
+        with rolled_back():
             try:
                 check(persona, expected)
             except AssertionError as failure:
                 problems.append(str(failure).split("\n")[0])
-            transaction.set_rollback(True)
     return problems
 
 

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from accounts.role_grants import create_app_permissions, grant_role_permissions
+from kernel.role_grants import create_app_permissions, grant_role_permissions
 
 GRANTS = {"auditor": ["export_subject_access"], "system_administrator": ["export_subject_access"]}
 

@@ -1,1 +1,1 @@
-"""The evidence vault: streaming envelope encryption of evidence files (DESIGN section 5)."""
+"""Evidence rows of investigations: who may add, hold and dispose of them (the files are in vault/)."""

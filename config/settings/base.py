@@ -29,12 +29,16 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "accounts",
+    "kernel",
     "audit",
+    "vault",
+    "accounts",
     "referrals",
     "casework",
     "disclosures",
     "api",
+    "dashboards",
+    "oversight",
     "operations",
 ]
 
@@ -73,7 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.navigation",
+                "dashboards.context_processors.navigation",
             ],
         },
     }
@@ -130,7 +134,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_CLIENT_IP_CALLABLE = "audit.middleware.client_ip"
+AXES_CLIENT_IP_CALLABLE = "kernel.client.client_ip"
 
 # Reverse proxies in front of the application that append to X-Forwarded-For (0: none, use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
@@ -168,7 +172,7 @@ STATIC_ROOT = env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    "evidence": {"BACKEND": "casework.evidence.vault.EvidenceStorage"},
+    "evidence": {"BACKEND": "vault.blobs.EvidenceStorage"},
 }
 
 # Key for the audit chain's HMAC. Development and test settings supply a fixed, non-secret key.
@@ -185,10 +189,10 @@ AUDIT_VERIFY_PARALLEL_FROM = env_int("AUDIT_VERIFY_PARALLEL_FROM", 100_000)
 # Fernet keys for personal details, newest first (accounts/fields.py). Add a key at the front,
 # run `manage.py rotate_field_keys`, then drop the old one.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
-# Evidence vault (casework/evidence): key-encryption keys as "id:base64" pairs, newest first, the
+# Evidence vault (vault/): key-encryption keys as "id:base64" pairs, newest first, the
 # keyring implementation, where blobs are stored (never under a web-served root), and the size limit.
 EVIDENCE_KEYS = env_list("EVIDENCE_KEYS")
-EVIDENCE_KEYRING = env_str("EVIDENCE_KEYRING", "casework.evidence.keys.local_keyring")
+EVIDENCE_KEYRING = env_str("EVIDENCE_KEYRING", "vault.keys.local_keyring")
 EVIDENCE_ROOT = env_str("EVIDENCE_ROOT", str(BASE_DIR / ".data" / "evidence"))
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 4096) * 1024 * 1024
 PUBLIC_ATTACHMENT_MAX_BYTES = env_int("PUBLIC_ATTACHMENT_MAX_MB", 20) * 1024 * 1024

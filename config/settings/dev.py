@@ -19,7 +19,7 @@ if not DATABASES:
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "evidence": {"BACKEND": "casework.evidence.vault.EvidenceStorage"},
+    "evidence": {"BACKEND": "vault.blobs.EvidenceStorage"},
 }
 # Not secret: development only. Production settings refuse to start without their own keys.
 EVIDENCE_KEYS = env_list("EVIDENCE_KEYS", "dev1:ZGV2LW9ubHktZXZpZGVuY2Uta2V5LW5vdC1zZWNyZXQ=")

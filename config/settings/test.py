@@ -23,7 +23,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "evidence": {"BACKEND": "casework.evidence.vault.EvidenceStorage"},
+    "evidence": {"BACKEND": "vault.blobs.EvidenceStorage"},
 }
 EVIDENCE_KEYS = ["test1:dGVzdC1vbmx5LWV2aWRlbmNlLWtleS1uby1zZWNyZXQ="]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

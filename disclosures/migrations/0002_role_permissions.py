@@ -3,7 +3,7 @@ decide internal sharing, auditors and approvers read the register; the team asks
 
 from django.db import migrations
 
-from accounts.role_grants import create_app_permissions, grant_role_permissions
+from kernel.role_grants import create_app_permissions, grant_role_permissions
 
 GRANTS = {
     "chief_investigator": ["approve_disclosure", "view_disclosurerequest"],

@@ -9,7 +9,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import accounts.fields
+import kernel.fields
 
 
 class Migration(migrations.Migration):
@@ -204,10 +204,10 @@ class Migration(migrations.Migration):
                         max_length=20,
                     ),
                 ),
-                ("reporter_name", accounts.fields.EncryptedTextField(blank=True, default="")),
-                ("reporter_email", accounts.fields.EncryptedTextField(blank=True, default="")),
-                ("reporter_phone", accounts.fields.EncryptedTextField(blank=True, default="")),
-                ("patient_details", accounts.fields.EncryptedTextField(blank=True, default="")),
+                ("reporter_name", kernel.fields.EncryptedTextField(blank=True, default="")),
+                ("reporter_email", kernel.fields.EncryptedTextField(blank=True, default="")),
+                ("reporter_phone", kernel.fields.EncryptedTextField(blank=True, default="")),
+                ("patient_details", kernel.fields.EncryptedTextField(blank=True, default="")),
                 ("before_remit_start", models.BooleanField(default=False)),
                 ("outside_england", models.BooleanField(default=False)),
                 ("receipt_code_hash", models.CharField(blank=True, editable=False, max_length=64)),
@@ -489,10 +489,10 @@ class Migration(migrations.Migration):
                         max_length=20,
                     ),
                 ),
-                ("reporter_name", accounts.fields.EncryptedTextField(blank=True, default="")),
-                ("reporter_email", accounts.fields.EncryptedTextField(blank=True, default="")),
-                ("reporter_phone", accounts.fields.EncryptedTextField(blank=True, default="")),
-                ("patient_details", accounts.fields.EncryptedTextField(blank=True, default="")),
+                ("reporter_name", kernel.fields.EncryptedTextField(blank=True, default="")),
+                ("reporter_email", kernel.fields.EncryptedTextField(blank=True, default="")),
+                ("reporter_phone", kernel.fields.EncryptedTextField(blank=True, default="")),
+                ("patient_details", kernel.fields.EncryptedTextField(blank=True, default="")),
                 ("before_remit_start", models.BooleanField(default=False)),
                 ("outside_england", models.BooleanField(default=False)),
                 (

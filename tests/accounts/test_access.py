@@ -10,7 +10,7 @@ from django.urls import path
 from django.utils.html import escape
 
 from accounts.access import ActionDenied, NotVisible, signed_in
-from accounts.services import grant_object_permission, revoke_object_permission
+from accounts.grants import grant_object_permission, revoke_object_permission
 from audit.choices import AuditAction, Outcome
 from config import urls as project_urls
 from referrals.models import Referral

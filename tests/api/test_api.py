@@ -15,11 +15,11 @@ from django.utils import timezone
 from accounts.models import ApiToken
 from accounts.roles import Role
 from accounts.tokens import create_token, revoke_token
-from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent
 from casework import services as casework_services
 from casework.models import Investigation
+from kernel.errors import WorkflowError
 from referrals.choices import Channel, ReferralState
 from referrals.models import Referral
 from tests.api.conftest import bearer

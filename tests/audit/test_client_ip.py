@@ -5,7 +5,7 @@ from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from audit.choices import AuditAction
-from audit.middleware import client_ip
+from kernel.client import client_ip
 from tests.factories import TEST_PASSWORD
 from tests.helpers import assert_audited
 

@@ -8,11 +8,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent, FlagReview
 from audit.review import current_flags, review_flag, unreviewed_flags
 from audit.services import record_event
+from kernel.errors import WorkflowError
 from tests.audit.test_chain import triggers_disabled
 from tests.factories import StaffClient
 from tests.helpers import assert_audited

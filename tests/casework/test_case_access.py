@@ -10,15 +10,15 @@ from django.utils import timezone
 
 from accounts.mfa import SESSION_VERIFIED_AT
 from accounts.roles import Role
-from accounts.workflow import WorkflowError
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from casework import services
 from casework.evidence import services as evidence_services
-from casework.evidence import vault
 from casework.models import BreakGlassAccess, Direction, Investigation
+from kernel.errors import WorkflowError
 from tests.factories import StaffClient, current_code, make_user
 from tests.helpers import assert_audited
+from vault import blobs
 
 REASON = "Serious incident reported overnight that may relate to this case."
 
@@ -34,7 +34,7 @@ def case(director, lead_investigator):
 @pytest.fixture
 def evidence(case, lead_investigator, evidence_storage):
     evidence_id = uuid.uuid4()
-    blob = vault.store_stream(evidence_id, [b"ward rota"])
+    blob = blobs.store_stream(evidence_id, [b"ward rota"])
     return evidence_services.add_evidence(
         blob, evidence_id, actor=lead_investigator, title="Rota", filename="rota.txt", investigation=case
     )

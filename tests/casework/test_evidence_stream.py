@@ -7,15 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casework.evidence import stream
-from casework.evidence.stream import (
-    FIRST_PLAINTEXT_SEGMENT,
-    HEADER_SIZE,
-    PLAINTEXT_SEGMENT,
-    SEGMENT_SIZE,
-    TAG_SIZE,
-    TamperedError,
-)
+from vault import stream
+from vault.stream import FIRST_PLAINTEXT_SEGMENT, HEADER_SIZE, PLAINTEXT_SEGMENT, SEGMENT_SIZE, TAG_SIZE, TamperedError
 
 KEY = bytes(range(32))
 AD = b"evidence-0f5c"

@@ -14,15 +14,16 @@ from django.core.management.base import CommandError
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
-from accounts.workflow import WorkflowError
 from audit.choices import AuditAction
 from casework import services
 from casework.evidence import services as evidence_services
-from casework.evidence import stream, vault
-from casework.evidence.services import clean_filename
 from casework.models import Evidence, Investigation
+from kernel.errors import WorkflowError
 from tests.factories import StaffClient, current_code, give_authenticator
 from tests.helpers import assert_audited
+from vault import blobs, stream
+from vault.integrity import verify
+from vault.upload import clean_filename
 
 # Random per run, so the marker appears nowhere (not even in this source or a log) except in the upload.
 MARKER = b"PLAINTEXT-MARKER-" + os.urandom(12).hex().encode()
@@ -96,9 +97,9 @@ def test_uploaded_plaintext_is_nowhere_on_disk_and_downloads_intact(case, lead_i
 def test_sizes_around_a_segment_boundary_round_trip(evidence_storage, size):
     evidence_id = uuid.uuid4()
     content = os.urandom(size)
-    blob = vault.store_stream(evidence_id, [content[i : i + 65536] for i in range(0, size, 65536)])
+    blob = blobs.store_stream(evidence_id, [content[i : i + 65536] for i in range(0, size, 65536)])
     fake = Evidence(public_id=evidence_id, blob_name=blob.blob_name, kek_id=blob.kek_id, wrapped_key=blob.wrapped_key)
-    assert b"".join(vault.read_plaintext(fake)) == content
+    assert b"".join(blobs.read_plaintext(fake)) == content
 
 
 def test_empty_file_is_refused_and_leaves_nothing(client, case, lead_investigator, evidence_storage):
@@ -184,7 +185,7 @@ def test_a_content_type_that_lies_is_replaced_by_the_sniffed_one(client, case, l
 
 def stored(case, lead_investigator, content=b"evidence body " * 1000):
     evidence_id = uuid.uuid4()
-    blob = vault.store_stream(evidence_id, [content])
+    blob = blobs.store_stream(evidence_id, [content])
     return evidence_services.add_evidence(
         blob, evidence_id, actor=lead_investigator, title="E", filename="e.txt", investigation=case
     )
@@ -225,8 +226,8 @@ def test_blobs_swapped_between_rows_are_detected(case, lead_investigator, eviden
     os.rename(a, a + ".tmp")
     os.rename(b, a)
     os.rename(a + ".tmp", b)
-    assert evidence_services.verify(first)
-    assert evidence_services.verify(second)
+    assert verify(first)
+    assert verify(second)
 
 
 def test_truncated_and_extended_blobs_are_detected(case, lead_investigator, evidence_storage):
@@ -234,11 +235,11 @@ def test_truncated_and_extended_blobs_are_detected(case, lead_investigator, evid
     path = blob_path(evidence_storage, evidence)
     original = read(path)
     write(path, original[: stream.SEGMENT_SIZE])
-    assert evidence_services.verify(evidence)
+    assert verify(evidence)
     write(path, original + b"\x00")
-    assert evidence_services.verify(evidence)
+    assert verify(evidence)
     write(path, original)
-    assert evidence_services.verify(evidence) is None
+    assert verify(evidence) is None
 
 
 def test_rotation_rewraps_keys_without_touching_blobs_and_a_retired_key_is_reported(
@@ -254,7 +255,7 @@ def test_rotation_rewraps_keys_without_touching_blobs_and_a_retired_key_is_repor
     for item in Evidence.objects.all():
         assert item.kek_id == "new"
         assert read(blob_path(evidence_storage, item)) == blobs_before[item.pk]
-        assert evidence_services.verify(item) is None
+        assert verify(item) is None
     call_command("verify_evidence")
     assert_audited(AuditAction.EVIDENCE_KEYS_ROTATED, actor=admin_user)
     settings.EVIDENCE_KEYS = [OLD_KEY]
@@ -314,7 +315,7 @@ def test_decrypting_ahead_releases_only_authenticated_segments_then_fails(case, 
     released = bytearray()
 
     def consume():
-        for piece in vault.read_plaintext_ahead(evidence):
+        for piece in blobs.read_plaintext_ahead(evidence):
             released.extend(piece)
 
     with pytest.raises(stream.TamperedError, match="Segment 1"):

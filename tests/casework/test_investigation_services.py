@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accounts.roles import Role
+from accounts.services import declare_conflict
 from audit.choices import AuditAction
 from casework import services
 from casework.choices import InvestigationState as S
@@ -82,7 +83,7 @@ def test_full_workflow_to_archive_with_statements_and_audit(scoped, director, le
 def test_scoping_needs_a_director_and_conflicts_are_checked(investigation, director, intake, lead_investigator):
     with pytest.raises(PermissionDenied):
         services.start_scoping(investigation, actor=intake, lead=lead_investigator)
-    services.declare_conflict(
+    declare_conflict(
         lead_investigator,
         organisation_name="northshire hospitals nhs foundation trust",
         nature="Worked there until 2024",
@@ -104,7 +105,7 @@ def test_scoping_needs_a_director_and_conflicts_are_checked(investigation, direc
 
 
 def test_expired_declaration_is_no_conflict(investigation, director, lead_investigator):
-    services.declare_conflict(
+    declare_conflict(
         lead_investigator,
         organisation_name=investigation.organisation_name,
         nature="Placement",
@@ -117,7 +118,7 @@ def test_expired_declaration_is_no_conflict(investigation, director, lead_invest
 
 def test_declaration_dates_out_of_order_are_refused(lead_investigator):
     with pytest.raises(WorkflowError, match="end date"):
-        services.declare_conflict(
+        declare_conflict(
             lead_investigator, organisation_name="X", nature="Y", starts_on=date(2024, 1, 1), ends_on=date(2023, 1, 1)
         )
 
@@ -385,7 +386,7 @@ def test_leaver_hands_over_roles_and_tasks_then_loses_access(scoped, director, l
 
 
 def test_leaver_with_a_conflicted_successor_changes_nothing(scoped, director, lead_investigator, other_investigator):
-    services.declare_conflict(
+    declare_conflict(
         other_investigator,
         organisation_name=scoped.organisation_name,
         nature="Spouse works there",
@@ -437,7 +438,7 @@ def test_nothing_is_added_to_an_archived_record(scoped, director, lead_investiga
     import uuid
 
     from casework.evidence import services as evidence_services
-    from casework.evidence import vault
+    from vault import blobs
 
     services.discontinue(scoped, actor=director, reasons="Stopped")
     services.transition(scoped, "archive", actor=director)
@@ -447,7 +448,7 @@ def test_nothing_is_added_to_an_archived_record(scoped, director, lead_investiga
     with pytest.raises(WorkflowError, match="record is complete"):
         services.create_task(archived, actor=lead_investigator, title="t", assignee=lead_investigator)
     evidence_id = uuid.uuid4()
-    blob = vault.store_stream(evidence_id, [b"late evidence"])
+    blob = blobs.store_stream(evidence_id, [b"late evidence"])
     with pytest.raises(WorkflowError, match="record is complete"):
         evidence_services.add_evidence(
             blob, evidence_id, actor=lead_investigator, title="t", filename="f", investigation=archived

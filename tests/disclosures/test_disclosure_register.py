@@ -14,17 +14,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.mfa import SESSION_VERIFIED_AT
-from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent
 from casework import services as casework_services
 from casework.choices import TeamRole
 from casework.evidence import services as evidence_services
-from casework.evidence import vault
 from disclosures import services
 from disclosures.models import DisclosureRequest, DisclosureState, Schedule14Ground
+from kernel.errors import WorkflowError
 from tests.factories import StaffClient, current_code
 from tests.helpers import assert_audited
+from vault import blobs
 
 
 def signed_in(user) -> StaffClient:
@@ -35,7 +35,7 @@ def signed_in(user) -> StaffClient:
 
 def add_file(investigation, actor, content: bytes, title: str):
     evidence_id = uuid.uuid4()
-    blob = vault.store_stream(evidence_id, [content])
+    blob = blobs.store_stream(evidence_id, [content])
     return evidence_services.add_evidence(
         blob, evidence_id, actor=actor, title=title, filename="%s.txt" % title, investigation=investigation
     )

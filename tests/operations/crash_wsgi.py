@@ -12,13 +12,13 @@ from django.core.wsgi import get_wsgi_application
 
 application = get_wsgi_application()
 
-from casework.evidence import vault  # noqa: E402 - after the application (and its apps) are set up
 from referrals import services  # noqa: E402
+from vault import blobs  # noqa: E402
 
 MARKER = Path(os.environ["CRASH_MARKER"])
 UPLOAD_PAUSE_AFTER = 8 * 1024 * 1024
 _record_step = services._record_step
-_write = vault.BlobWriter.write
+_write = blobs.BlobWriter.write
 
 
 def record_step_then_wait(*args, **kwargs):
@@ -37,4 +37,4 @@ def write_then_wait(writer, chunk):
 
 
 services._record_step = record_step_then_wait
-vault.BlobWriter.write = write_then_wait  # type: ignore[method-assign]
+blobs.BlobWriter.write = write_then_wait  # type: ignore[method-assign]

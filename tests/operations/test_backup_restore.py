@@ -23,8 +23,8 @@ from audit.choices import AuditAction
 from audit.models import AuditEvent
 from casework import services as casework_services
 from casework.evidence import services as evidence_services
-from casework.evidence import vault
 from operations.backup import BackupError, create_backup, read_checked_manifest, restore_backup
+from vault import blobs
 
 ROOT = Path(__file__).resolve().parents[2]
 DRILL_DATABASE = "restore_drill"
@@ -70,7 +70,7 @@ def live_case(migrated_data, case_investigation, lead_investigator, evidence_sto
     casework_services.add_note(case_investigation, "Night staffing was two short.", actor=lead_investigator)
     for name, content in FILES.items():
         evidence_id = uuid.uuid4()
-        blob = vault.store_stream(evidence_id, [content])
+        blob = blobs.store_stream(evidence_id, [content])
         evidence_services.add_evidence(
             blob, evidence_id, actor=lead_investigator, title=name, filename=name, investigation=case_investigation
         )
@@ -146,7 +146,7 @@ def test_restore_refuses_a_keyring_without_the_evidence_key_and_a_full_database(
     with pytest.raises(BackupError, match="is not empty"):
         restore_backup(backup)  # the test database holds the live case
     settings.EVIDENCE_KEYS = ["other:" + "A" * 43 + "="]
-    from casework.evidence.keys import _local_keyring
+    from vault.keys import _local_keyring
 
     _local_keyring.cache_clear()
     with pytest.raises(BackupError, match="lacks key"):

@@ -17,9 +17,9 @@ from audit.chain import verify_stored_chain
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from casework import services
-from casework.evidence import vault
 from casework.models import CaseNote, Evidence
 from tests.factories import StaffClient, make_user
+from vault import blobs
 
 
 def run_together(*actions, timeout: float = 60) -> list:
@@ -77,7 +77,7 @@ def test_two_uploads_to_one_investigation_at_once_both_kept_whole(team_case, lea
     stored = {e.display_name: e for e in Evidence.objects.filter(investigation=investigation)}
     assert set(stored) == set(files)
     for name, content in files.items():
-        assert b"".join(vault.read_plaintext(stored[name])) == content
+        assert b"".join(blobs.read_plaintext(stored[name])) == content
     assert AuditEvent.objects.filter(action=AuditAction.EVIDENCE_RECEIVED).count() == 2
     assert len([p for p in evidence_storage.iterdir() if p.name.endswith(".blob")]) == 2
     assert verify_stored_chain().intact
@@ -87,14 +87,14 @@ def test_two_uploads_to_one_investigation_at_once_both_kept_whole(team_case, lea
 def test_a_member_removed_mid_upload_keeps_nothing(team_case, director, evidence_storage, monkeypatch):
     """The upload's permission was checked as it began; the removal lands before it finishes."""
     investigation, second = team_case
-    close = vault.BlobWriter.close
+    close = blobs.BlobWriter.close
 
     def close_after_the_removal(writer):
         removal = run_together(lambda: services.remove_team_member(investigation, second, actor=director))
         assert removal == [None]
         return close(writer)
 
-    monkeypatch.setattr(vault.BlobWriter, "close", close_after_the_removal)
+    monkeypatch.setattr(blobs.BlobWriter, "close", close_after_the_removal)
     response = upload(second, investigation, "late.txt", b"written while being removed")
 
     assert response.status_code == 403

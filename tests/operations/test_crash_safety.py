@@ -47,7 +47,7 @@ def crash_server(tmp_path, migrated_data, settings):
     port, marker, evidence_root = free_port(), tmp_path / "reached", tmp_path / "evidence"
     settings.STORAGES = {
         **settings.STORAGES,
-        "evidence": {"BACKEND": "casework.evidence.vault.EvidenceStorage", "OPTIONS": {"location": str(evidence_root)}},
+        "evidence": {"BACKEND": "vault.blobs.EvidenceStorage", "OPTIONS": {"location": str(evidence_root)}},
     }
     env = {
         **os.environ,

@@ -27,25 +27,25 @@ VAULT_RUN = """
 import json, os, resource, sys, time, uuid
 import django
 django.setup()
-from casework.evidence import vault
+from vault import blobs
 from casework.models import Evidence
 path = sys.argv[1]
 evidence_id = uuid.uuid4()
 
 def chunks():
     with open(path, "rb") as source:
-        while chunk := source.read(vault.WRITE_CHUNK_SIZE):
+        while chunk := source.read(blobs.WRITE_CHUNK_SIZE):
             yield chunk
 
 start = time.perf_counter()
-blob = vault.store_stream(evidence_id, chunks(), max_bytes=1 << 40)
+blob = blobs.store_stream(evidence_id, chunks(), max_bytes=1 << 40)
 encrypt_seconds = time.perf_counter() - start
 evidence = Evidence(public_id=evidence_id, blob_name=blob.blob_name, kek_id=blob.kek_id, wrapped_key=blob.wrapped_key)
 start = time.perf_counter()
-total = sum(len(piece) for piece in vault.read_plaintext(evidence))
+total = sum(len(piece) for piece in blobs.read_plaintext(evidence))
 decrypt_seconds = time.perf_counter() - start
 assert total == os.path.getsize(path)
-vault.evidence_storage().delete(blob.blob_name)
+blobs.evidence_storage().delete(blob.blob_name)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"encrypt": encrypt_seconds, "decrypt": decrypt_seconds, "peak": peak}))
 """

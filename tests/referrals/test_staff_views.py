@@ -184,7 +184,7 @@ def test_only_the_actions_allowed_now_are_offered(client, intake, director, lead
 
 
 def services_grant(user, referral):
-    from accounts.services import grant_object_permission
+    from accounts.grants import grant_object_permission
 
     grant_object_permission(user, "referrals.view_referral", referral, actor=None)
 
@@ -348,3 +348,29 @@ def test_script_in_follow_ups_reasons_and_links_is_escaped_on_the_page(client, i
     html = client.get(referral.get_absolute_url()).content.decode()
     assert "<script>alert" not in html
     assert html.count("&lt;script&gt;") >= 3
+
+
+def test_linking_to_an_investigation_the_officer_cannot_see_answers_as_for_a_missing_one(
+    client, intake, case_investigation
+):
+    """The link form must not reveal which investigations exist: an invisible one is answered like
+    a reference nobody holds, links nothing, and the attempt is recorded as a denied access."""
+    referral = make_referral()
+    services.start_triage(referral, actor=intake)
+    client.force_login(intake)
+    answers = {}
+    for reference in (case_investigation.reference, "INV-2026-9999"):
+        response = client.post(
+            action_url(referral, "link"), {"link-to_reference": reference, "link-reason": "Same"}, follow=True
+        )
+        page = response.content.decode().replace(reference, "<reference>")
+        answers[reference] = re.findall(
+            r'class="nhsuk-inset-text app-message[^"]*" role="status">\s*<p>(.*?)</p>', page
+        )
+        denial = AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED, target_ref=reference).get()
+        assert denial.actor == intake
+        assert denial.target_type == "casework.investigation"
+    assert answers["INV-2026-9999"] == ["There is no referral or investigation <reference> that you can see."]
+    assert answers[case_investigation.reference] == answers["INV-2026-9999"]
+    assert Referral.objects.get(pk=referral.pk).state == ReferralState.TRIAGE
+    assert not referral.links.exists()

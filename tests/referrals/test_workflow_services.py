@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from audit.choices import AuditAction
+from casework import services as case_services
 from casework.choices import InvestigationState
 from referrals import services
 from referrals.choices import ReferralState as S
@@ -43,7 +44,7 @@ def in_state(state, intake, director):
     if state == S.DECLINED:
         return services.decline_referral(referral, actor=director, reason="Already investigated elsewhere")
     if state == S.ACCEPTED:
-        services.accept_referral(referral, actor=director, title="Deterioration on wards")
+        case_services.accept_referral(referral, actor=director, title="Deterioration on wards")
         return refreshed(referral)
     raise AssertionError(state)
 
@@ -81,7 +82,7 @@ def call_propose(r, actor):
 
 
 def call_accept(r, actor):
-    services.accept_referral(r, actor=actor, title="Recognising deterioration")
+    case_services.accept_referral(r, actor=actor, title="Recognising deterioration")
     return refreshed(r)
 
 
@@ -179,7 +180,7 @@ def test_transition_refused_for_the_wrong_role(call, source, wrong_role, intake,
 
 def test_accept_creates_a_proposed_investigation(intake, director):
     referral = in_state(S.PROPOSED, intake, director)
-    investigation = services.accept_referral(referral, actor=director, title="Deterioration on wards")
+    investigation = case_services.accept_referral(referral, actor=director, title="Deterioration on wards")
     assert investigation.reference.startswith("INV-")
     assert len(investigation.reference) == len("INV-2026-0001")
     assert investigation.state == InvestigationState.PROPOSED

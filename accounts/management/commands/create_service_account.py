@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import create_service_account
 from accounts.tokens import MAX_DAYS
-from accounts.workflow import WorkflowError
+from kernel.errors import WorkflowError
 
 
 class Command(BaseCommand):

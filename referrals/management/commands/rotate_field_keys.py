@@ -1,10 +1,10 @@
 """Re-encrypt every personal-details field (and its history) under the newest FIELD_ENCRYPTION_KEYS key."""
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from audit.choices import AuditAction
 from audit.services import record_event
+from kernel.transactions import service_transaction
 from referrals.models import Referral
 from referrals.services import PERSONAL_FIELDS
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
     help = "Re-encrypt personal details under the first key in FIELD_ENCRYPTION_KEYS; then old keys can go."
 
     def handle(self, *args, **options):
-        with transaction.atomic():
+        with service_transaction():
             rotated = {model._meta.label: rotate_model(model) for model in (Referral, Referral.history.model)}
             record_event(AuditAction.FIELD_KEYS_ROTATED, detail={"rows": rotated})
         for label, count in rotated.items():

@@ -4,15 +4,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from accounts.mfa import install_known_authenticator
 from accounts.roles import Role
 from audit.choices import AuditAction
 from audit.services import record_event
-from casework.demo import create_demo_investigations
-from disclosures.demo import create_demo_disclosures
-from referrals.demo import create_demo_referrals
+from kernel.transactions import service_transaction
+from operations.demo.casework import create_demo_investigations
+from operations.demo.disclosures import create_demo_disclosures
+from operations.demo.referrals import create_demo_referrals
 
 DEMO_USERS = [
     ("intake", "Priya", "Shah", Role.INTAKE_OFFICER),
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         if if_empty and get_user_model().objects.exists():
             self.stdout.write("Users already exist; demo data not loaded again.")
         else:
-            with transaction.atomic():
+            with service_transaction():
                 users = {
                     username: self.create_user(username, *names_and_role) for username, *names_and_role in DEMO_USERS
                 }

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from casework.evidence.stream import TamperedError
+from vault.stream import TamperedError
 
 WRAP_NONCE_SIZE = 12
 

@@ -9,9 +9,9 @@ from casework import services
 from casework.choices import InvestigationState as S
 from casework.choices import TeamRole
 from casework.evidence import services as evidence_services
-from casework.evidence import vault
 from casework.models import Investigation
-from referrals.models import ReferenceCounter
+from kernel.models import ReferenceCounter
+from vault import blobs
 
 TITLES = [
     "Recognising and responding to deterioration in adult inpatients",
@@ -154,7 +154,7 @@ def add_demo_evidence(investigation, lead) -> None:
     """A small encrypted document on a case, through the same vault as real uploads."""
     evidence_id = uuid.uuid4()
     text = "Ward observation chart audit for %s.\n" % investigation.reference
-    blob = vault.store_stream(evidence_id, [text.encode() * 40])
+    blob = blobs.store_stream(evidence_id, [text.encode() * 40])
     evidence_services.add_evidence(
         blob,
         evidence_id,

@@ -1,18 +1,18 @@
-"""Field-level change history (django-simple-history) of a referral or investigation and its records.
+"""Field-level change history of a referral or investigation and all its records, for auditors.
 
-Shown to auditors beside the events for the same object, and on the referral page. It says who
-changed which fields, when and why, never the values: an auditor sees that a journal note was
-edited, not what it says (separation of duties), and personal details never appear.
+Shown beside the events for the same object (kernel.history says what an entry shows, never values).
 """
 
 from django.apps import apps
+
+from kernel.history import field_changes
 
 # For each case model, the historical models that belong to one case and how to reach its reference.
 CASE_HISTORIES = {
     "referrals.Referral": [
         ("referrals.Referral", "reference"),
         ("referrals.TriageAssessment", "referral__reference"),
-        ("casework.Evidence", "referral__reference"),
+        ("referrals.Attachment", "referral__reference"),
     ],
     "casework.Investigation": [
         ("casework.Investigation", "reference"),
@@ -26,29 +26,6 @@ CASE_HISTORIES = {
     ],
 }
 CASE_HISTORY_LIMIT = 300
-
-
-def field_changes(records) -> list[dict]:
-    """History records (oldest first) as entries naming the fields each one changed."""
-    entries = []
-    previous_of: dict = {}
-    for record in records:
-        model = record.instance_type
-        key = getattr(record, model._meta.pk.attname)
-        previous = previous_of.get(key)
-        changed = [change.field for change in record.diff_against(previous).changes] if previous else []
-        previous_of[key] = record
-        entries.append(
-            {
-                "when": record.history_date,
-                "who": record.history_user,
-                "what": record.get_history_type_display(),
-                "record": "%s %s" % (model._meta.verbose_name.capitalize(), key),
-                "fields": [model._meta.get_field(name).verbose_name for name in changed],
-                "reason": record.history_change_reason or "",
-            }
-        )
-    return entries
 
 
 def case_history(reference: str) -> list[dict] | None:

@@ -6,29 +6,30 @@ from django.utils.http import content_disposition_header
 
 from audit.choices import AuditAction
 from audit.services import record_event
-from casework.evidence import services, vault
-from casework.evidence.keys import KeyRetired
-from casework.evidence.stream import TamperedError
+from vault import blobs
+from vault.integrity import record_tampering
+from vault.keys import KeyRetired
+from vault.stream import TamperedError
 
 
 def failed_page(request, evidence):
-    return render(request, "casework/evidence_failed.html", {"evidence": evidence}, status=500)
+    return render(request, "vault/evidence_failed.html", {"evidence": evidence}, status=500)
 
 
-def evidence_response(request, evidence, case_reference: str, *, break_glass=None, on_failure=failed_page):
+def evidence_response(request, evidence, *, break_glass=None, on_failure=failed_page):
     """The download of `evidence` (the caller has checked access), with its purpose audited.
 
     A download under break-glass names it in the event, which flags it for the auditors. A file that
     fails its check before the first byte is answered by `on_failure(request, evidence)` instead.
     """
     purpose = request.GET.get("purpose", "").strip()[:200]
-    chunks = vault.read_plaintext_ahead(evidence)
+    chunks = blobs.read_plaintext_ahead(evidence)
     try:
         first = next(chunks)
     except (TamperedError, KeyRetired, FileNotFoundError) as error:
-        services.record_tampering(evidence, error)
+        record_tampering(evidence, error)
         return on_failure(request, evidence)
-    detail = {"purpose": purpose, "case": case_reference}
+    detail = {"purpose": purpose, "case": evidence.case_reference}
     if break_glass is not None:
         detail["break_glass"] = break_glass.pk
     record_event(AuditAction.EVIDENCE_DOWNLOADED, target=evidence, detail=detail)
@@ -45,5 +46,5 @@ def _guarded(evidence, first, chunks):
     try:
         yield from chunks
     except (TamperedError, KeyRetired) as error:
-        services.record_tampering(evidence, error)
+        record_tampering(evidence, error)
         raise

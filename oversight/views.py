@@ -1,40 +1,24 @@
 """The auditors' workspace: search the trail, export what was found, review break-glass, subject access."""
 
-import csv
-import io
-import json
-
 from django.contrib import messages
 from django.db.models import Count
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import mfa
 from accounts.access import requires_permission
-from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
+from audit.export import CSV_COLUMNS, event_rows
 from audit.forms import AuditSearchForm
-from audit.history import case_history
 from audit.models import AuditEvent
 from audit.review import review_flag, unreviewed_flags
 from audit.services import record_event
+from kernel.downloads import csv_response
+from kernel.errors import WorkflowError
+from oversight.history import case_history
 
 EVENT_LIST_LENGTH = 100
-CSV_COLUMNS = [
-    "seq",
-    "occurred_at",
-    "actor_username",
-    "action",
-    "target_type",
-    "target_ref",
-    "outcome",
-    "ip_address",
-    "request_id",
-    "detail",
-]
-EXPORT_CHUNK = 2000
 
 
 @require_safe
@@ -108,45 +92,7 @@ def subject_access(request):
 
 
 def csv_download(events, name: str) -> StreamingHttpResponse:
-    values = events.values_list(*CSV_COLUMNS).iterator(chunk_size=EXPORT_CHUNK)
-    rows = (
-        [seq, occurred_at.isoformat(), *middle, json.dumps(detail, sort_keys=True)]
-        for seq, occurred_at, *middle, detail in values
-    )
-    return csv_response(CSV_COLUMNS, rows, name)
-
-
-def csv_response(header: list[str], rows, name: str) -> StreamingHttpResponse:
-    """A CSV download streamed from `rows` (lists of cells), named `name` and the time."""
-    response = StreamingHttpResponse(_csv_text(header, rows), content_type="text/csv; charset=utf-8")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = 'attachment; filename="%s-%s.csv"' % (_safe_name(name), stamp)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _safe_name(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:80]
-
-
-def _csv_text(header, rows):
-    """CSV text in pieces of EXPORT_CHUNK rows: memory holds one piece, never the whole export."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for count, cells in enumerate(rows, start=1):
-        # Formula-looking cells are defused so the export is safe to open in a spreadsheet.
-        writer.writerow([_defuse(cell) for cell in cells])
-        if count % EXPORT_CHUNK == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _defuse(cell):
-    text = "" if cell is None else str(cell)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csv_response(CSV_COLUMNS, event_rows(events), name)
 
 
 @require_safe

@@ -1,4 +1,4 @@
-"""Re-wrap every evidence data key under the newest key-encryption key (blobs are not touched).
+"""Re-wrap every data key (evidence and attachments) under the newest key-encryption key (blobs untouched).
 
 Run by a named system administrator with a current code from their authenticator (the command's
 step-up); the audit event names them.
@@ -7,14 +7,14 @@ step-up); the audit event names them.
 from getpass import getpass
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from accounts.mfa import OperatorRefused, verify_operator
 from audit.choices import AuditAction
 from audit.services import record_event
-from casework.evidence.keys import keyring
-from casework.evidence.services import rewrap_key
-from casework.models import Evidence
+from kernel.transactions import service_transaction
+from vault.integrity import rewrap_key
+from vault.keys import keyring
+from vault.models import encrypted_file_models
 
 
 class Command(BaseCommand):
@@ -29,9 +29,11 @@ class Command(BaseCommand):
             actor = verify_operator(operator, code or getpass("Authenticator code: "), purpose="rotate evidence keys")
         except OperatorRefused as refusal:
             raise CommandError(str(refusal)) from refusal
-        with transaction.atomic():
-            evidence = Evidence.objects.filter(disposed_at__isnull=True).select_for_update().order_by("pk")
-            rewrapped = sum(rewrap_key(item) for item in evidence)
+        with service_transaction():
+            rewrapped = 0
+            for model in encrypted_file_models():
+                held = model._default_manager.filter(disposed_at__isnull=True).select_for_update().order_by("pk")
+                rewrapped += sum(rewrap_key(item) for item in held)
             record_event(
                 AuditAction.EVIDENCE_KEYS_ROTATED,
                 actor=actor,

@@ -19,7 +19,7 @@ import filetype
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 
-from casework.evidence import keys, stream
+from vault import keys, stream
 
 # Upload chunks this size or larger let hashing and encryption overlap on two cores.
 WRITE_CHUNK_SIZE = 4 * 1024 * 1024

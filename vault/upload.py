@@ -6,6 +6,8 @@ size limit stops the upload and removes what was written; the view calls `abort(
 else that goes wrong (a client that disconnects, an invalid form, a refused permission).
 """
 
+import re
+import unicodedata
 import uuid
 from functools import wraps
 
@@ -14,7 +16,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from casework.evidence.vault import WRITE_CHUNK_SIZE, BlobWriter, StoredBlob, TooLarge
+from vault.blobs import WRITE_CHUNK_SIZE, BlobWriter, StoredBlob, TooLarge
+
+FILENAME_MAX_LENGTH = 200
+UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^\w .()\-]+")
 
 
 class EncryptedUpload(UploadedFile):
@@ -121,3 +126,19 @@ def with_encrypted_upload(view=None, *, max_bytes_setting: str = "EVIDENCE_MAX_B
                 handler.abort()
 
     return csrf_exempt(wrapper)
+
+
+def clean_filename(name: str) -> str:
+    """A display name safe to show and to offer in a download header (never used on disk)."""
+    name = unicodedata.normalize("NFKC", name or "").replace("\\", "/").split("/")[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = UNSAFE_FILENAME_CHARACTERS.sub("_", name).strip(" .")
+    if len(name) > FILENAME_MAX_LENGTH:
+        stem, dot, extension = name.rpartition(".")
+        extension = extension[:10] if dot else ""
+        name = (
+            "%s.%s" % (stem[: FILENAME_MAX_LENGTH - len(extension) - 1], extension)
+            if extension
+            else name[:FILENAME_MAX_LENGTH]
+        )
+    return name or "unnamed"

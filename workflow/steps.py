@@ -8,9 +8,9 @@ recorded in the audit trail like every other request.
 from django.contrib import messages
 from django.shortcuts import redirect
 
-from accounts.workflow import WorkflowError
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
+from kernel.errors import WorkflowError
 
 
 class StepRefused(Exception):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.db import connection
 from django.utils import timezone
 
-from referrals.models import RateLimitCounter
+from kernel.models import RateLimitCounter
 
 STALE_AFTER = timedelta(days=1)
 
@@ -21,8 +21,8 @@ def allow(scope: str, identifier: str, *, limit: int, window_seconds: int) -> bo
     window_start = now - timedelta(seconds=now.timestamp() % window_seconds)
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO referrals_ratelimitcounter (key, window_start, hits) VALUES (%s, %s, 1) "
-            "ON CONFLICT (key, window_start) DO UPDATE SET hits = referrals_ratelimitcounter.hits + 1 "
+            "INSERT INTO kernel_ratelimitcounter (key, window_start, hits) VALUES (%s, %s, 1) "
+            "ON CONFLICT (key, window_start) DO UPDATE SET hits = kernel_ratelimitcounter.hits + 1 "
             "RETURNING hits",
             [key, window_start],
         )

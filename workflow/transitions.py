@@ -8,21 +8,13 @@ acting at once, the second waits for the lock, then sees the new state and a cle
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
 from audit.services import record_event
-
-
-class WorkflowError(Exception):
-    """A request the workflow refuses (wrong state, missing information); the message is for the user."""
-
-
-def save_with_history_reason(obj, reason: str, **save_kwargs) -> None:
-    """Save, labelling the django-simple-history record with why the change was made."""
-    obj._change_reason = reason  # read by simple_history when it writes the history row
-    obj.save(**save_kwargs)
+from kernel.errors import WorkflowError
+from kernel.history import save_with_history_reason
+from kernel.transactions import service_transaction
 
 
 def run_transition(
@@ -43,7 +35,7 @@ def run_transition(
     `describe` completes "you cannot ... it" in the refusal; `record_step(locked, name, from_state,
     actor, reason)` writes the model's timeline entry.
     """
-    with transaction.atomic():
+    with service_transaction():
         locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
         method = getattr(locked, name)
         if not can_proceed(method, check_conditions=False):

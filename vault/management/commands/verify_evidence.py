@@ -1,12 +1,12 @@
-"""Decrypt every evidence blob and check its digest; exit non-zero listing each failure."""
+"""Decrypt every encrypted file (evidence and attachments) and check its digest; exit non-zero listing each failure."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.choices import AuditAction
 from audit.services import record_event
-from casework.evidence.services import record_tampering, verify
-from casework.evidence.vault import evidence_storage
-from casework.models import Evidence
+from vault.blobs import evidence_storage
+from vault.integrity import record_tampering, verify
+from vault.models import encrypted_file_models, held_files
 
 
 class Command(BaseCommand):
@@ -27,11 +27,11 @@ class Command(BaseCommand):
         self.report_abandoned(remove=remove_abandoned, older_than_seconds=older_than_minutes * 60)
         failures = []
         checked = 0
-        for evidence in Evidence.objects.filter(disposed_at__isnull=True).order_by("pk").iterator():
+        for evidence in held_files():
             checked += 1
             problem = verify(evidence)
             if problem:
-                failures.append("%s (%s): %s" % (evidence.public_id, evidence.title, problem))
+                failures.append("%s (%s): %s" % (evidence.public_id, evidence, problem))
                 record_tampering(evidence, Exception(problem))
         record_event(AuditAction.EVIDENCE_VERIFIED, detail={"checked": checked, "failures": len(failures)})
         if failures:
@@ -44,7 +44,11 @@ class Command(BaseCommand):
     def report_abandoned(self, *, remove: bool, older_than_seconds: float) -> None:
         """Partial files of killed uploads, and blobs whose row never committed (a crash in between)."""
         storage = evidence_storage()
-        named = set(Evidence.objects.values_list("blob_name", flat=True))
+        named = {
+            name
+            for model in encrypted_file_models()
+            for name in model._default_manager.values_list("blob_name", flat=True)
+        }
         unnamed = [name for name in storage.unreferenced_blobs(older_than_seconds) if name not in named]
         abandoned = storage.abandoned(older_than_seconds) + unnamed
         if not abandoned:

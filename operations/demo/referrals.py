@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from casework import services as case_services
 from referrals import services
 from referrals.choices import (
     CareSetting,
@@ -143,6 +144,6 @@ def walk_to(referral, state, intake, director, earlier) -> None:
         services.assess_referral(referral, actor=intake, scores=FULL_SCORES, rationale="Recurring national risk.")
         services.propose_case(referral, actor=intake, reason="Meets the criteria for a national investigation.")
         if state == ReferralState.ACCEPTED:
-            services.accept_referral(referral, actor=director, title="Safety of %s" % referral.organisation_name)
+            case_services.accept_referral(referral, actor=director, title="Safety of %s" % referral.organisation_name)
         elif state == ReferralState.DECLINED:
             services.decline_referral(referral, actor=director, reason="Already covered by a current investigation.")

@@ -1,0 +1,98 @@
+"""Read-side queries for investigations: what dashboards, lists and the investigation page show.
+
+Callers pass what the user may see (`visible_to`) or an investigation already fetched for them.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from casework.choices import CLOSED_STATES, InvestigationState, TaskStatus
+from casework.models import Investigation, SafetyRecommendation, Task
+from casework.permissions import VIEW_INVESTIGATION
+
+
+def casework_summary(user) -> dict[str, Any]:
+    """What the dashboards show: the user's own cases and tasks; for directors, the portfolio."""
+    today = timezone.localdate()
+    summary: dict[str, Any] = {
+        "my_tasks": list(
+            Task.objects.filter(assignee=user, status=TaskStatus.OPEN)
+            .select_related("investigation")
+            .order_by("due_date", "pk")[:20]
+        ),
+        "my_investigations": list(
+            Investigation.objects.filter(team__user=user).order_by("due_date", "-created_at")[:20]
+        ),
+    }
+    if user.has_perm(VIEW_INVESTIGATION):
+        counts = dict(
+            Investigation.objects.values_list("state").annotate(count=Count("pk")).values_list("state", "count")
+        )
+        summary.update(
+            by_state=[
+                (state.label, counts.get(state.value, 0)) for state in InvestigationState if counts.get(state.value)
+            ],
+            over_target=list(
+                Investigation.objects.over_stage_target(
+                    settings.INVESTIGATION_STAGE_TARGET_DAYS, timezone.now()
+                ).order_by("state_changed_at")[:20]
+            ),
+            directed=list(
+                Investigation.objects.filter(directed=True, due_date__isnull=False)
+                .exclude(state__in=[*CLOSED_STATES, InvestigationState.DISCONTINUED])
+                .order_by("due_date")[:20]
+            ),
+            overdue_tasks=Task.objects.filter(status=TaskStatus.OPEN, due_date__lt=today).count(),
+            overdue_recommendations=SafetyRecommendation.objects.filter(state="issued", response_due__lt=today).count(),
+        )
+    return summary
+
+
+def timeline(investigation) -> list[dict]:
+    """Workflow steps, notes, tasks, interviews and statements in date order."""
+    entries = [
+        {"when": a.occurred_at, "what": a.action.replace("_", " ").capitalize(), "who": a.actor, "text": a.reason}
+        for a in investigation.activities.select_related("actor")
+    ]
+    entries += [
+        {"when": n.created_at, "what": "Journal note", "who": n.author, "text": n.text}
+        for n in investigation.notes.select_related("author")
+    ]
+    entries += [
+        {"when": t.created_at, "what": "Task", "who": t.assignee, "text": t.title}
+        for t in investigation.tasks.select_related("assignee")
+    ]
+    entries += [
+        {
+            "when": i.created_at,
+            "what": "Interview (%s)" % i.get_interviewee_type_display(),
+            "who": i.conducted_by,
+            "text": i.interviewee,
+        }
+        for i in investigation.interviews.select_related("conducted_by")
+    ]
+    entries += [
+        {"when": e.added_at, "what": "Evidence received", "who": e.added_by, "text": e.title}
+        for e in investigation.evidence.select_related("added_by")
+    ]
+    entries += [
+        {"when": s.published_at, "what": s.get_kind_display(), "who": s.published_by, "text": s.text}
+        for s in investigation.statements.select_related("published_by")
+    ]
+    return sorted(entries, key=lambda entry: entry["when"])
+
+
+def evidence_register(investigation) -> list[dict]:
+    """Each item of evidence with its custody log, built from the audit trail (one query for all)."""
+    items = list(investigation.evidence.select_related("added_by"))
+    custody: dict[str, list] = {}
+    events = AuditEvent.objects.filter(
+        target_type="casework.evidence", target_ref__in=[str(item.public_id) for item in items]
+    ).order_by("seq")
+    for event in events:
+        custody.setdefault(event.target_ref, []).append(event)
+    return [{"item": item, "custody": custody.get(str(item.public_id), [])} for item in items]

@@ -1,0 +1,39 @@
+"""Each role's landing page: what their permissions let them see, gathered from every domain."""
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from accounts.access import signed_in
+from accounts.roles import Role
+from audit.choices import AuditAction
+from audit.models import AuditEvent
+from audit.services import record_event, shown_references
+from casework.selectors import casework_summary
+from referrals.models import Referral
+from referrals.selectors import intake_queue_summary
+
+DASHBOARD_LIST_LENGTH = 10
+
+
+@require_safe
+@signed_in
+def dashboard(request):
+    """Each role's landing page, showing only what the user's permissions let them see."""
+    user = request.user
+    referrals = Referral.objects.visible_to(user)
+    context = {"role": user.primary_role, "Role": Role}
+    if user.has_perm("referrals.view_referral"):
+        context["queue"] = intake_queue_summary(referrals, user, list_length=DASHBOARD_LIST_LENGTH)
+    else:
+        context["referral_count"] = referrals.count()
+        context["referrals"] = list(referrals[:DASHBOARD_LIST_LENGTH])
+    if user.has_perm("casework.view_investigation") or Role.INVESTIGATOR in user.roles:
+        context["casework"] = casework_summary(user)
+    if user.has_perm("audit.view_auditevent"):
+        context["recent_events"] = AuditEvent.objects.select_related("actor")[:DASHBOARD_LIST_LENGTH]
+    if user.has_perm("accounts.view_user"):
+        context["active_user_count"] = get_user_model().objects.filter(is_active=True).count()
+    listed = [context.get("referrals", []), context.get("queue", {}), context.get("casework", {})]
+    record_event(AuditAction.DASHBOARD_VIEWED, detail={"shown": shown_references(*listed)})
+    return render(request, "dashboard/dashboard.html", context)

@@ -1,0 +1,70 @@
+"""Read-side queries for referrals: what the dashboards and the intake queue show.
+
+Callers pass the referrals the user may see (`Referral.objects.visible_to(user)`).
+"""
+
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
+
+from audit.services import search_term_digest
+from referrals.choices import QUEUE_STATES, ReferralState
+
+REFERENCE_PATTERN = re.compile(r"^REF-\d{4}-\d{6}$", re.IGNORECASE)
+
+
+def intake_queue_summary(referrals, user, *, list_length: int) -> dict:
+    """Work waiting in the intake queue, for intake officers, directors and the chief investigator."""
+    open_work = referrals.filter(state__in=QUEUE_STATES)
+    by_state = dict(open_work.values_list("state").annotate(count=Count("pk")).values_list("state", "count"))
+    return {
+        "by_state": [(ReferralState(state).label, state, by_state.get(state, 0)) for state in QUEUE_STATES],
+        "overdue": open_work.overdue(settings.REFERRAL_TARGET_DAYS, timezone.now()).count(),
+        "mine": open_work.filter(assignee=user).count(),
+        "awaiting_decision": list(
+            referrals.filter(state=ReferralState.PROPOSED).order_by("state_changed_at")[:list_length]
+        )
+        if user.has_perm("referrals.decide_referral")
+        else [],
+    }
+
+
+def recorded_filters(filters: dict) -> dict:
+    """The queue filters used, for the audit event; free text only as a keyed hash."""
+    recorded = {k: str(v) for k, v in filters.items() if v not in ("", None, False) and k != "q"}
+    if filters.get("q"):
+        recorded["q_hmac"] = search_term_digest(filters["q"])  # the words themselves may be protected
+    return recorded
+
+
+def apply_queue_filters(referrals, filters: dict, user):
+    """The intake queue narrowed by its filter form's cleaned data (`QueueFilterForm`)."""
+    if filters.get("q"):
+        text = filters["q"].strip()
+        referrals = (
+            referrals.filter(reference=text.upper()) if REFERENCE_PATTERN.match(text) else referrals.search(text)
+        )
+    state = filters.get("state")
+    referrals = referrals.filter(state=state) if state else referrals.filter(state__in=QUEUE_STATES)
+    if filters.get("care_setting"):
+        referrals = referrals.filter(care_setting=filters["care_setting"])
+    if filters.get("harm_level"):
+        referrals = referrals.filter(harm_level=filters["harm_level"])
+    if filters.get("organisation"):
+        referrals = referrals.filter(organisation_name__icontains=filters["organisation"])
+    if filters.get("remit") == "in":
+        referrals = referrals.filter(before_remit_start=False, outside_england=False)
+    elif filters.get("remit") == "out":
+        referrals = referrals.exclude(before_remit_start=False, outside_england=False)
+    if filters.get("assignee") == "me":
+        referrals = referrals.filter(assignee=user)
+    elif filters.get("assignee") == "none":
+        referrals = referrals.filter(assignee__isnull=True)
+    if filters.get("older_than_days") is not None:
+        referrals = referrals.filter(received_at__lt=timezone.now() - timedelta(days=filters["older_than_days"]))
+    if filters.get("overdue"):
+        referrals = referrals.overdue(settings.REFERRAL_TARGET_DAYS, timezone.now())
+    return referrals

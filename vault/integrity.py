@@ -1,0 +1,48 @@
+"""Checking a stored blob: whole-file verification, recording tampering, and re-wrapping its key."""
+
+import hashlib
+
+from audit.choices import AuditAction, Outcome
+from audit.services import record_event
+from vault import blobs, keys
+from vault.stream import TamperedError
+
+
+def record_tampering(evidence, error: Exception) -> None:
+    """A security event: the blob or its key failed authentication and nothing more was served."""
+    record_event(
+        AuditAction.EVIDENCE_TAMPER_DETECTED,
+        outcome=Outcome.DENIED,
+        target=evidence,
+        detail={"case": evidence.case_reference, "error": str(error)[:300]},
+    )
+
+
+def verify(evidence) -> str | None:
+    """Decrypt the whole blob and compare its digest; the problem found, or None."""
+    digest = hashlib.sha256()
+    try:
+        for plaintext in blobs.read_plaintext(evidence):
+            digest.update(plaintext)
+    except (TamperedError, keys.KeyRetired, FileNotFoundError) as error:
+        return str(error) or error.__class__.__name__
+    if digest.hexdigest() != evidence.sha256:
+        return "The decrypted content does not match its recorded SHA-256."
+    return None
+
+
+def rewrap_key(evidence) -> bool:
+    """Re-wrap the data key under the newest key-encryption key; the blob is not touched.
+
+    `evidence` is any record of an encrypted file (vault.models.EncryptedFile).
+    """
+    ring = keys.keyring()
+    if evidence.kek_id == ring.current_key_id or evidence.wrapped_key is None:
+        return False
+    ad = blobs.associated_data(evidence.public_id)
+    data_key = ring.unwrap(evidence.kek_id, bytes(evidence.wrapped_key), ad)
+    evidence.kek_id, evidence.wrapped_key = ring.wrap(data_key, ad)
+    type(evidence)._default_manager.filter(pk=evidence.pk).update(
+        kek_id=evidence.kek_id, wrapped_key=evidence.wrapped_key
+    )
+    return True
