@@ -1,7 +1,6 @@
 """Roles from the data migration, the demo data command, and each role's dashboard."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -9,10 +8,6 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts.roles import Role
-from audit.choices import AuditAction
-from referrals.models import Referral
-from tests.factories import sign_in
-from tests.helpers import assert_audited
 
 INTAKE_REFERRAL_PERMISSIONS = {
     "referrals.view_referral",
@@ -83,59 +78,6 @@ def test_seed_demo_refuses_when_debug_is_off():
         call_command("seed_demo")
 
 
-DEMO_LOGINS = {
-    "intake": Role.INTAKE_OFFICER,
-    "investigator": Role.INVESTIGATOR,
-    "investigator2": Role.INVESTIGATOR,
-    "director": Role.DIRECTOR,
-    "director2": Role.DIRECTOR,
-    "chief": Role.CHIEF_INVESTIGATOR,
-    "auditor": Role.AUDITOR,
-    "admin": Role.SYSTEM_ADMINISTRATOR,
-}
-
-
-@pytest.fixture
-def demo_data(db, settings, evidence_storage):
-    settings.DEBUG = True
-    call_command("seed_demo", "--if-empty")
-
-
-@pytest.mark.parametrize(("username", "role"), DEMO_LOGINS.items())
-def test_each_demo_user_logs_in_with_the_demo_password_and_sees_their_dashboard(
-    client, demo_data, settings, username, role
-):
-    response = sign_in(client, username, settings.DEMO_PASSWORD)
-    assert response.status_code == 200
-    assert response.redirect_chain[-1][0] == reverse("dashboard")
-    html = response.content.decode()
-    assert '<span class="nhsuk-caption-l">%s</span>' % role.label in html
-    assert "(%s)" % role.label in html  # the header shows the role beside the name
-    assert_audited(AuditAction.DASHBOARD_VIEWED, target_ref="")
-    assert_audited(AuditAction.LOGIN, target_ref=username)
-
-
-def test_seed_demo_if_empty_does_not_run_twice_but_still_prints_the_logins(demo_data, capsys):
-    capsys.readouterr()
-    call_command("seed_demo", "--if-empty")
-    out = capsys.readouterr().out
-    assert "already exist" in out
-    assert all(" %s " % username in out for username in DEMO_LOGINS)
-    assert Referral.objects.count() == 59
-
-
-def test_demo_investigators_each_see_only_their_own_referral(client, demo_data, settings):
-    seen = {}
-    for username in ("investigator", "investigator2"):
-        sign_in(client, username, settings.DEMO_PASSWORD)
-        html = client.get(reverse("dashboard")).content.decode()
-        seen[username] = {ref for ref in Referral.objects.values_list("reference", flat=True) if ref in html}
-        client.post(reverse("logout"))
-    assert seen["investigator"]
-    assert seen["investigator2"]
-    assert not seen["investigator"] & seen["investigator2"]
-
-
 @pytest.mark.parametrize(
     ("persona", "visible", "hidden"),
     [
@@ -199,24 +141,3 @@ def test_intake_dashboard_summarises_the_queue(client, intake, director):
     assert "Received</a>: 1" in summary
     assert "In triage</a>: 1" in summary
     assert "Assigned to you</a>: 1" in summary
-
-
-def test_demo_investigations_cover_the_workflow_with_two_directed(demo_data):
-    from casework.choices import InvestigationState
-    from casework.models import Investigation
-
-    states = set(Investigation.objects.values_list("state", flat=True))
-    # Every state but `disposed`, which needs a retention period to have run out.
-    assert states == set(InvestigationState.values) - {InvestigationState.DISPOSED}
-    assert Investigation.objects.filter(directed=True).count() == 2
-    User = get_user_model()
-    mine = set(Investigation.objects.visible_to(User.objects.get(username="investigator")))
-    theirs = set(Investigation.objects.visible_to(User.objects.get(username="investigator2")))
-    assert mine - theirs
-    assert theirs - mine
-
-
-def test_demo_disclosures_show_each_step_of_the_register(demo_data):
-    from disclosures.models import DisclosureRequest
-
-    assert sorted(DisclosureRequest.objects.values_list("state", flat=True)) == ["disclosed", "refused", "requested"]
