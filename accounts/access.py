@@ -38,6 +38,7 @@ from django.urls import reverse
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from accounts.mfa import has_authenticator
+from accounts.permissions import holds
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 
@@ -285,5 +286,4 @@ def get_visible_object(model, user, action: str = "view", **lookup):
 
 def may(user, action: str, obj) -> bool:
     """The same rule as `visible_to`, for one object already in hand: role-wide or granted on it."""
-    permission = "%s.%s_%s" % (obj._meta.app_label, action, obj._meta.model_name)
-    return user.has_perm(permission) or user.has_perm(permission, obj)
+    return holds(user, "%s.%s_%s" % (obj._meta.app_label, action, obj._meta.model_name), obj)

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import mfa, sessions, tokens
 from accounts.access import before_second_factor, requires_permission, signed_in
 from accounts.models import ApiTokenScope, RecoveryCodeDevice
+from accounts.permissions import CHANGE_USER, VIEW_USER, may_change_accounts
 from accounts.services import declare_conflict
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
@@ -22,7 +23,7 @@ from kernel.forms import NHSFormMixin
 
 
 @require_safe
-@requires_permission("accounts.view_user")
+@requires_permission(VIEW_USER)
 def user_list(request):
     """Staff accounts and their roles, for system administrators (no case content)."""
     users = (
@@ -35,7 +36,7 @@ def user_list(request):
         .order_by("username")
     )
     record_event(AuditAction.USER_LIST_VIEWED)
-    context = {"users": users, "actions": USER_ACTIONS, "may_change": request.user.has_perm("accounts.change_user")}
+    context = {"users": users, "actions": USER_ACTIONS, "may_change": may_change_accounts(request.user)}
     return render(request, "accounts/user_list.html", context)
 
 
@@ -211,7 +212,7 @@ USER_ACTIONS = {
 
 
 @require_POST
-@requires_permission("accounts.change_user")
+@requires_permission(CHANGE_USER)
 def user_action(request, username, action):
     """Administrators: end a user's sessions, reset their lost authenticator, or disable the account.
 

@@ -26,15 +26,15 @@ from api.pagination import AuditCursorPage, CursorPage
 from audit.choices import AuditAction
 from audit.forms import AuditSearchForm
 from audit.models import AuditEvent
+from audit.permissions import VIEW_AUDIT_TRAIL
 from audit.services import record_event, shown_references
 from casework.actions import ACTIONS as CASE_ACTIONS
 from casework.models import CaseNote, Investigation, TeamMembership
-from casework.permissions import (
-    content_access,
+from casework.permissions import content_access, may_list_investigations
+from casework.selectors import (
     get_evidence_to_download,
     get_investigation_content_for,
     get_investigation_for,
-    may_list_investigations,
     record_case_read,
 )
 from referrals import services as referral_services
@@ -42,14 +42,8 @@ from referrals.actions import ACTIONS as REFERRAL_ACTIONS
 from referrals.choices import Channel
 from referrals.forms import ConcernForm, QueueFilterForm
 from referrals.models import Referral
-from referrals.permissions import (
-    ADD_REFERRAL,
-    VIEW_REFERRAL,
-    VIEW_REFERRAL_IDENTITY,
-    get_referral_for,
-    record_referral_read,
-)
-from referrals.selectors import apply_queue_filters, recorded_filters
+from referrals.permissions import ADD_REFERRAL, VIEW_REFERRAL, may_see_identity
+from referrals.selectors import apply_queue_filters, get_referral_for, record_referral_read, recorded_filters
 from vault.http import evidence_response
 from workflow.steps import StepRefused, record_refusal, take_step
 
@@ -200,7 +194,7 @@ class ReferralDetail(ApiView):
 
     def get(self, request, reference):
         referral = get_referral_for(request.user, reference)
-        show_identity = request.user.has_perm(VIEW_REFERRAL_IDENTITY)
+        show_identity = may_see_identity(request.user)
         record_referral_read(referral, show_identity=show_identity)
         return Response(s.ReferralSerializer(referral, context={"show_identity": show_identity}).data)
 
@@ -215,7 +209,7 @@ class ReferralTransition(ApiView):
         referral = get_referral_for(request.user, reference)
         name = step_name(referral, request.data, REFERRAL_ACTIONS)
         spec = REFERRAL_ACTIONS[name]
-        if not request.user.has_perm(spec.permission):
+        if not spec.may(request.user):
             raise PermissionDenied
         extra = {"assignees": referral_services.triage_staff()} if name == "assign" else {}
         form = by_natural_keys(spec.form(name, form_data(request.data), prefixed=False, **extra))
@@ -403,7 +397,7 @@ class EvidenceContent(ApiView):
 class AuditEventList(AuditedList):
     """Auditors: the trail, newest first, with the audit page's filters."""
 
-    required_permission = "audit.view_auditevent"
+    required_permission = VIEW_AUDIT_TRAIL
     serializer_class = s.AuditEventSerializer
     pagination_class = AuditCursorPage
 

@@ -15,7 +15,7 @@ from casework import forms, services
 from casework.choices import CLOSED_STATES, RECORD_CLOSED_STATES, InvestigationState
 from casework.evidence import services as evidence_services
 from casework.models import SafetyRecommendation, Task
-from casework.permissions import WORK_ON_INVESTIGATION
+from casework.permissions import is_on_team, may_direct, may_manage_team, may_move_recommendation, may_write_terms
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ def _can(name):
 
 
 def _on_team(inv, user):
-    return user.has_perm(WORK_ON_INVESTIGATION, inv)
+    """The table's callables take (investigation, user); the rules are casework.permissions'."""
+    return is_on_team(user, inv)
 
 
 def _works_on(inv, user):
@@ -55,14 +56,8 @@ def _works_on(inv, user):
     return _on_team(inv, user) and inv.state not in RECORD_CLOSED_STATES
 
 
-def _may_manage_team(inv, user):
-    return user.has_perm("casework.manage_investigation_team") or user.has_perm(
-        "casework.manage_investigation_team", inv
-    )
-
-
 def _manages_team(inv, user):
-    return _may_manage_team(inv, user) and inv.state not in (*CLOSED_STATES, InvestigationState.DISCONTINUED)
+    return may_manage_team(user, inv) and inv.state not in (*CLOSED_STATES, InvestigationState.DISCONTINUED)
 
 
 def _team_people(inv):
@@ -94,10 +89,6 @@ def _task_status(inv, user, data):
     services.set_task_status(task, data["status"], actor=user)
 
 
-def _directs(inv, user):
-    return user.has_perm("casework.direct_investigation")
-
-
 def _held_evidence(inv):
     return inv.evidence.filter(disposed_at__isnull=True)
 
@@ -123,7 +114,7 @@ ACTIONS: dict[str, CaseAction] = {
         ),
         _manages_team,
         _team_people,
-        allowed=_may_manage_team,
+        allowed=lambda inv, user: may_manage_team(user, inv),
     ),
     "remove_member": CaseAction(
         "Remove a team member",
@@ -131,15 +122,14 @@ ACTIONS: dict[str, CaseAction] = {
         lambda inv, user, data: services.remove_team_member(inv, data["user"], actor=user, reason=data["reason"]),
         _manages_team,
         _members,
-        allowed=_may_manage_team,
+        allowed=lambda inv, user: may_manage_team(user, inv),
     ),
     "terms": CaseAction(
         "Record terms of reference",
         forms.TermsForm,
         lambda inv, user, data: services.record_terms_of_reference(inv, data["text"], actor=user),
         lambda inv, user: (
-            inv.state in (InvestigationState.PROPOSED, InvestigationState.SCOPING)
-            and (_on_team(inv, user) or user.has_perm("casework.direct_investigation"))
+            inv.state in (InvestigationState.PROPOSED, InvestigationState.SCOPING) and may_write_terms(user, inv)
         ),
     ),
     "approve_terms_of_reference": _simple("approve_terms_of_reference"),
@@ -232,7 +222,7 @@ ACTIONS: dict[str, CaseAction] = {
         forms.RecommendationStepForm,
         _recommendation_step,
         _on_team,
-        allowed=lambda inv, user: _on_team(inv, user) or user.has_perm("casework.direct_investigation"),
+        allowed=lambda inv, user: may_move_recommendation(user, inv),
         listed=False,
     ),
     "legal_hold": CaseAction(
@@ -241,17 +231,17 @@ ACTIONS: dict[str, CaseAction] = {
         lambda inv, user, data: evidence_services.set_legal_hold(
             data["evidence"], hold=data["hold"], actor=user, reason=data["reason"]
         ),
-        lambda inv, user: _directs(inv, user) and _held_evidence(inv).exists(),
+        lambda inv, user: may_direct(user) and _held_evidence(inv).exists(),
         _held_evidence,
-        allowed=_directs,
+        allowed=lambda inv, user: may_direct(user),
     ),
     "dispose_evidence": CaseAction(
         "Dispose of evidence (destroys its key, then the file)",
         forms.EvidenceChoiceForm,
         lambda inv, user, data: evidence_services.dispose(data["evidence"], actor=user),
-        lambda inv, user: _directs(inv, user) and _held_evidence(inv).exists(),
+        lambda inv, user: may_direct(user) and _held_evidence(inv).exists(),
         _held_evidence,
-        allowed=_directs,
+        allowed=lambda inv, user: may_direct(user),
         step_up="destroy evidence for good",
     ),
     "add_observation": CaseAction(

@@ -24,15 +24,18 @@ from casework.choices import (
     TeamRole,
 )
 from casework.choices import InvestigationState as S
+from casework.permissions import (
+    DIRECT_INVESTIGATION,
+    LEAD_INVESTIGATION,
+    PUBLISH_INVESTIGATION,
+    WORK_ON_INVESTIGATION,
+    on_investigation,
+)
 from casework.querysets import InvestigationQuerySet
 from vault.models import EncryptedFile
 
 R = RecommendationState
 TEXT_MAX_LENGTH = 20_000
-DIRECT = "casework.direct_investigation"
-LEAD = "casework.lead_investigation"
-WORK_ON = "casework.work_on_investigation"
-PUBLISH = "casework.publish_investigation"
 
 
 class Investigation(FSMModelMixin, models.Model):
@@ -97,7 +100,7 @@ class Investigation(FSMModelMixin, models.Model):
         return membership.user if membership else None
 
     # Workflow (DESIGN 3.2). Called only from casework.services, which locks, checks and audits.
-    @transition(field=state, source=S.PROPOSED, target=S.SCOPING, permission=DIRECT)
+    @transition(field=state, source=S.PROPOSED, target=S.SCOPING, permission=DIRECT_INVESTIGATION)
     def start_scoping(self):
         pass
 
@@ -105,45 +108,45 @@ class Investigation(FSMModelMixin, models.Model):
         field=state,
         source=S.SCOPING,
         target=S.LAUNCH_PENDING,
-        permission=DIRECT,
+        permission=DIRECT_INVESTIGATION,
         conditions=[lambda inv: inv.terms_of_reference.exists()],  # type: ignore[attr-defined]
     )
     def approve_terms_of_reference(self):
         pass
 
-    @transition(field=state, source=S.LAUNCH_PENDING, target=S.EVIDENCE_GATHERING, permission=LEAD)
+    @transition(field=state, source=S.LAUNCH_PENDING, target=S.EVIDENCE_GATHERING, permission=LEAD_INVESTIGATION)
     def launch(self):
         pass
 
-    @transition(field=state, source=S.EVIDENCE_GATHERING, target=S.ANALYSIS, permission=WORK_ON)
+    @transition(field=state, source=S.EVIDENCE_GATHERING, target=S.ANALYSIS, permission=WORK_ON_INVESTIGATION)
     def begin_analysis(self):
         pass
 
-    @transition(field=state, source=S.ANALYSIS, target=S.EVIDENCE_GATHERING, permission=WORK_ON)
+    @transition(field=state, source=S.ANALYSIS, target=S.EVIDENCE_GATHERING, permission=WORK_ON_INVESTIGATION)
     def return_to_evidence(self):
         pass
 
-    @transition(field=state, source=S.ANALYSIS, target=S.DRAFTING, permission=LEAD)
+    @transition(field=state, source=S.ANALYSIS, target=S.DRAFTING, permission=LEAD_INVESTIGATION)
     def start_drafting(self):
         pass
 
-    @transition(field=state, source=S.DRAFTING, target=S.INTERNAL_REVIEW, permission=LEAD)
+    @transition(field=state, source=S.DRAFTING, target=S.INTERNAL_REVIEW, permission=LEAD_INVESTIGATION)
     def submit_for_review(self):
         pass
 
-    @transition(field=state, source=S.INTERNAL_REVIEW, target=S.DRAFT_CONSULTATION, permission=DIRECT)
+    @transition(field=state, source=S.INTERNAL_REVIEW, target=S.DRAFT_CONSULTATION, permission=DIRECT_INVESTIGATION)
     def approve_for_consultation(self):
         pass
 
-    @transition(field=state, source=S.DRAFT_CONSULTATION, target=S.REVISION, permission=LEAD)
+    @transition(field=state, source=S.DRAFT_CONSULTATION, target=S.REVISION, permission=LEAD_INVESTIGATION)
     def begin_revision(self):
         pass
 
-    @transition(field=state, source=S.REVISION, target=S.FINAL_APPROVAL, permission=LEAD)
+    @transition(field=state, source=S.REVISION, target=S.FINAL_APPROVAL, permission=LEAD_INVESTIGATION)
     def submit_final(self):
         pass
 
-    @transition(field=state, source=S.FINAL_APPROVAL, target=S.PUBLISHED, permission=PUBLISH)
+    @transition(field=state, source=S.FINAL_APPROVAL, target=S.PUBLISHED, permission=PUBLISH_INVESTIGATION)
     def publish(self):
         pass
 
@@ -151,26 +154,26 @@ class Investigation(FSMModelMixin, models.Model):
         field=state,
         source=S.PUBLISHED,
         target=S.CLOSED,
-        permission=DIRECT,
+        permission=DIRECT_INVESTIGATION,
         conditions=[lambda inv: inv.all_recommendations_closed()],  # type: ignore[attr-defined]
     )
     def close(self):
         pass
 
-    @transition(field=state, source=ACTIVE_STATES, target=S.PAUSED, permission=DIRECT)
+    @transition(field=state, source=ACTIVE_STATES, target=S.PAUSED, permission=DIRECT_INVESTIGATION)
     def pause(self):
         self.paused_from = self.state
 
-    @transition(field=state, source=S.PAUSED, target=RETURN_VALUE(*ACTIVE_STATES), permission=DIRECT)
+    @transition(field=state, source=S.PAUSED, target=RETURN_VALUE(*ACTIVE_STATES), permission=DIRECT_INVESTIGATION)
     def resume(self):
         resumed_to, self.paused_from = self.paused_from, ""
         return resumed_to
 
-    @transition(field=state, source=DISCONTINUABLE_STATES, target=S.DISCONTINUED, permission=DIRECT)
+    @transition(field=state, source=DISCONTINUABLE_STATES, target=S.DISCONTINUED, permission=DIRECT_INVESTIGATION)
     def discontinue(self):
         pass
 
-    @transition(field=state, source=[S.CLOSED, S.DISCONTINUED], target=S.ARCHIVED, permission=DIRECT)
+    @transition(field=state, source=[S.CLOSED, S.DISCONTINUED], target=S.ARCHIVED, permission=DIRECT_INVESTIGATION)
     def archive(self):
         pass
 
@@ -178,7 +181,7 @@ class Investigation(FSMModelMixin, models.Model):
         field=state,
         source=S.ARCHIVED,
         target=S.DISPOSED,
-        permission=DIRECT,
+        permission=DIRECT_INVESTIGATION,
         conditions=[lambda inv: inv.retention_has_expired()],  # type: ignore[attr-defined]
     )
     def dispose(self):
@@ -377,15 +380,6 @@ class DirectionVariation(models.Model):
         return "%s, variation %s" % (self.direction, self.version)
 
 
-def on_investigation(permission: str):
-    """A transition permission checked on the recommendation's investigation (where team grants live)."""
-
-    def check(recommendation, user) -> bool:
-        return user.has_perm(permission) or user.has_perm(permission, recommendation.investigation)
-
-    return check
-
-
 class SafetyRecommendation(models.Model):
     """A recommendation to an organisation (DESIGN 3.3); overdue is derived from its response due date."""
 
@@ -418,23 +412,27 @@ class SafetyRecommendation(models.Model):
             and self.response_due < timezone.localdate()
         )
 
-    @transition(field=state, source=R.DRAFT, target=R.AGREED, permission=on_investigation(WORK_ON))
+    @transition(field=state, source=R.DRAFT, target=R.AGREED, permission=on_investigation(WORK_ON_INVESTIGATION))
     def agree(self):
         pass
 
-    @transition(field=state, source=R.AGREED, target=R.ISSUED, permission=on_investigation(DIRECT))
+    @transition(field=state, source=R.AGREED, target=R.ISSUED, permission=on_investigation(DIRECT_INVESTIGATION))
     def issue(self):
         pass
 
-    @transition(field=state, source=R.ISSUED, target=R.RESPONSE_RECEIVED, permission=on_investigation(WORK_ON))
+    @transition(
+        field=state, source=R.ISSUED, target=R.RESPONSE_RECEIVED, permission=on_investigation(WORK_ON_INVESTIGATION)
+    )
     def record_response(self):
         pass
 
-    @transition(field=state, source=R.RESPONSE_RECEIVED, target=R.ASSESSED, permission=on_investigation(WORK_ON))
+    @transition(
+        field=state, source=R.RESPONSE_RECEIVED, target=R.ASSESSED, permission=on_investigation(WORK_ON_INVESTIGATION)
+    )
     def assess(self):
         pass
 
-    @transition(field=state, source=R.ASSESSED, target=R.CLOSED, permission=on_investigation(DIRECT))
+    @transition(field=state, source=R.ASSESSED, target=R.CLOSED, permission=on_investigation(DIRECT_INVESTIGATION))
     def close(self):
         pass
 

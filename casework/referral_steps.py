@@ -7,7 +7,7 @@ Offered on the referral page and through the API in their place among the referr
 from casework import services
 from referrals.actions import Action, offer_step
 from referrals.forms import AcceptForm, LinkForm
-from referrals.permissions import DECIDE_REFERRAL
+from referrals.permissions import may_decide
 
 
 def offer_referral_steps() -> None:
@@ -28,7 +28,7 @@ def offer_referral_steps() -> None:
             AcceptForm,
             lambda r, u, d: services.accept_referral(r, actor=u, title=d["title"], reason=d["reason"]),
             "accept",
-            permission=DECIDE_REFERRAL,
+            may=may_decide,
         ),
         before="defer",
     )

@@ -1,18 +1,61 @@
-"""Read-side queries for investigations: what dashboards, lists and the investigation page show.
+"""Read-side queries for investigations: fetching one for a user, and what dashboards, lists and
+the investigation page show, with the read events that record what was shown.
 
-Callers pass what the user may see (`visible_to`) or an investigation already fetched for them.
+Every read goes through `visible_to` or `get_visible_object` (404 for what the user may not see).
 """
 
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.access import ActionDenied, NotVisible, get_visible_object
+from audit.choices import AuditAction
 from audit.models import AuditEvent
+from audit.services import record_event
 from casework.choices import CLOSED_STATES, InvestigationState, TaskStatus
-from casework.models import Investigation, SafetyRecommendation, Task
-from casework.permissions import VIEW_INVESTIGATION
+from casework.models import BreakGlassAccess, Investigation, SafetyRecommendation, Task
+from casework.permissions import content_access, may_see_portfolio
+
+
+def get_investigation_for(user, reference: str, action: str = "view") -> Investigation:
+    """404 if `user` may not see the investigation; 403 if they may see it but not take `action`."""
+    return get_visible_object(Investigation, user, action, reference=reference)
+
+
+def get_investigation_content_for(user, reference: str) -> tuple[Investigation, BreakGlassAccess | None]:
+    """The investigation whose content `user` may read: 404 if invisible, 403 if only its summary is theirs."""
+    investigation = get_investigation_for(user, reference)
+    allowed, break_glass = content_access(user, investigation)
+    if not allowed:
+        raise ActionDenied("casework.investigation", reference, "read content")
+    return investigation, break_glass
+
+
+def get_evidence_to_download(user, reference: str, public_id):
+    """(the evidence, the break-glass that allows it or None): 404 unless held on a case whose content
+    `user` may read (the team's, or under break-glass)."""
+    investigation, break_glass = get_investigation_content_for(user, reference)
+    evidence = investigation.evidence.filter(public_id=public_id, disposed_at__isnull=True).first()
+    if evidence is None:
+        raise NotVisible("casework.evidence", str(public_id), "download")
+    return evidence, break_glass
+
+
+def record_case_read(investigation, *, reads_content: bool, break_glass=None, part: str = "") -> None:
+    """The events for reading an investigation, and its content when shown; committed together.
+
+    The journal, interviews, tasks and evidence are for the team (directors see the summary), or for a
+    director who opened the case with break-glass: then every read names it, which flags it.
+    """
+    detail = {"part": part} if part else {}
+    with transaction.atomic():
+        record_event(AuditAction.INVESTIGATION_VIEWED, target=investigation, detail=detail)
+        if reads_content:
+            content_detail = {**detail, "break_glass": break_glass.pk} if break_glass else detail
+            record_event(AuditAction.INVESTIGATION_CONTENT_VIEWED, target=investigation, detail=content_detail)
 
 
 def casework_summary(user) -> dict[str, Any]:
@@ -28,7 +71,7 @@ def casework_summary(user) -> dict[str, Any]:
             Investigation.objects.filter(team__user=user).order_by("due_date", "-created_at")[:20]
         ),
     }
-    if user.has_perm(VIEW_INVESTIGATION):
+    if may_see_portfolio(user):
         counts = dict(
             Investigation.objects.values_list("state").annotate(count=Count("pk")).values_list("state", "count")
         )

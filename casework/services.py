@@ -20,7 +20,6 @@ from accounts.grants import (
     revoke_object_permissions,
 )
 from accounts.models import ConflictDeclaration
-from accounts.roles import Role
 from accounts.sessions import disable_account
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
@@ -41,19 +40,28 @@ from casework.models import (
     TeamMembership,
     TermsOfReference,
 )
-from casework.permissions import BREAK_GLASS, WORK_ON_INVESTIGATION, active_break_glass
+from casework.permissions import (
+    LEAD_PERMISSIONS,
+    MEMBER_PERMISSIONS,
+    TEAM_ROLES,
+    active_break_glass,
+    is_on_team,
+    may_approve_direction,
+    may_break_glass,
+    may_direct,
+    may_join_team,
+    may_manage_team,
+    may_register_direction,
+    may_write_terms,
+)
 from kernel.errors import WorkflowError
 from kernel.history import save_with_history_reason, update_with_history
 from kernel.models import ReferenceCounter
 from kernel.transactions import service_transaction
 from referrals import services as referral_services
 from referrals.models import Referral
+from referrals.permissions import VIEW_REFERRAL
 from workflow.transitions import run_transition
-
-MEMBER_PERMISSIONS = ["casework.view_investigation", "casework.work_on_investigation"]
-LEAD_PERMISSIONS = [*MEMBER_PERMISSIONS, "casework.lead_investigation", "casework.manage_investigation_team"]
-REFERRAL_PERMISSION = "referrals.view_referral"
-TEAM_ELIGIBLE_ROLES = {Role.INVESTIGATOR, Role.DIRECTOR, Role.CHIEF_INVESTIGATOR}
 
 TRANSITION_DESCRIPTIONS = {
     "start_scoping": "start scoping",
@@ -104,7 +112,7 @@ def add_team_member(investigation, user, role: str, *, actor, override_reason: s
     if user == actor:
         # Separation of duties: nobody grants themselves access to a case.
         raise WorkflowError("You cannot put yourself on a team. Ask another director to add you.")
-    if not user.is_active or not TEAM_ELIGIBLE_ROLES & set(user.roles):
+    if not may_join_team(user):
         raise WorkflowError("%s is not an investigator, director or chief investigator." % user)
     conflicts = conflicts_for(user, investigation)
     if conflicts and not override_reason:
@@ -112,7 +120,7 @@ def add_team_member(investigation, user, role: str, *, actor, override_reason: s
             "%s has declared a conflict of interest with %s (%s). A director can override this with a reason."
             % (user, investigation.organisation_name, conflicts[0].nature)
         )
-    if conflicts and not actor.has_perm("casework.direct_investigation"):
+    if conflicts and not may_direct(actor):
         raise PermissionDenied("Only a director can override a declared conflict of interest.")
     with service_transaction():
         locked = Investigation.objects.select_for_update().get(pk=investigation.pk)
@@ -161,7 +169,7 @@ def remove_team_member(investigation, user, *, actor, reason: str = "") -> None:
 def process_leaver(leaver, *, successor, actor) -> dict:
     """Hand every case role and open task of a departing member of staff to `successor`, then end
     the leaver's access and disable the account. All or nothing."""
-    if not actor.has_perm("casework.direct_investigation"):
+    if not may_direct(actor):
         raise PermissionDenied("Only a director can process a leaver.")
     if successor == leaver or not successor.is_active:
         raise WorkflowError("Choose an active colleague other than the leaver to take over.")
@@ -195,7 +203,7 @@ def break_glass(investigation, *, actor, reason: str) -> BreakGlassAccess:
 
     The reason is required and recorded; the event is flagged for the auditors' review list.
     """
-    if not actor.has_perm(BREAK_GLASS):
+    if not may_break_glass(actor):
         raise PermissionDenied("Only directors and the chief investigator can open a case off their team.")
     reason = reason.strip()
     if len(reason) < settings.BREAK_GLASS_REASON_MIN_LENGTH:
@@ -203,7 +211,7 @@ def break_glass(investigation, *, actor, reason: str) -> BreakGlassAccess:
             "Give the reason you need to open this case (at least %s characters). Nothing was opened."
             % settings.BREAK_GLASS_REASON_MIN_LENGTH
         )
-    if actor.has_perm(WORK_ON_INVESTIGATION, investigation):
+    if is_on_team(actor, investigation):
         raise WorkflowError("You are on this investigation's team and can already read its record.")
     with service_transaction():
         Investigation.objects.select_for_update().get(pk=investigation.pk)  # one opening at a time per case
@@ -230,10 +238,7 @@ def break_glass(investigation, *, actor, reason: str) -> BreakGlassAccess:
 
 
 def _require_team_manager(investigation, actor) -> None:
-    if not (
-        actor.has_perm("casework.manage_investigation_team")
-        or actor.has_perm("casework.manage_investigation_team", investigation)
-    ):
+    if not may_manage_team(actor, investigation):
         raise PermissionDenied("Only a director or the lead investigator can change the team.")
 
 
@@ -243,7 +248,7 @@ def _grant_access(investigation, user, role, *, actor) -> None:
         user, LEAD_PERMISSIONS if role == TeamRole.LEAD else MEMBER_PERMISSIONS, investigation, actor=actor
     )
     if investigation.origin_referral_id:
-        grant_object_permission(user, REFERRAL_PERMISSION, investigation.origin_referral, actor=actor)
+        grant_object_permission(user, VIEW_REFERRAL, investigation.origin_referral, actor=actor)
 
 
 def _revoke_access(investigation, user, *, actor) -> None:
@@ -251,7 +256,7 @@ def _revoke_access(investigation, user, *, actor) -> None:
     revoke_object_permissions(user, LEAD_PERMISSIONS, investigation, actor=actor)
     referral = investigation.origin_referral
     if referral is not None and not referral.investigations.filter(team__user=user).exists():
-        revoke_object_permission(user, REFERRAL_PERMISSION, referral, actor=actor)
+        revoke_object_permission(user, VIEW_REFERRAL, referral, actor=actor)
 
 
 def _record_step(investigation, action, from_state, actor, reason) -> None:
@@ -318,9 +323,7 @@ def start_scoping(investigation, *, actor, lead, members=(), override_reasons=No
 
 
 def record_terms_of_reference(investigation, text: str, *, actor) -> TermsOfReference:
-    if not actor.has_perm("casework.work_on_investigation", investigation) and not actor.has_perm(
-        "casework.direct_investigation"
-    ):
+    if not may_write_terms(actor, investigation):
         raise PermissionDenied("Only the team or a director can write the terms of reference.")
     with service_transaction():
         locked = Investigation.objects.select_for_update().get(pk=investigation.pk)
@@ -451,7 +454,7 @@ def link_referral(referral, *, actor, reference: str, reason: str):
 
 
 def register_direction(*, actor, title, issued_on, scope, mandated_report_date=None) -> Direction:
-    if not actor.has_perm("casework.register_direction"):
+    if not may_register_direction(actor):
         raise PermissionDenied("Only a director can register a direction.")
     if issued_on > timezone.localdate():
         raise WorkflowError("A direction cannot be issued in the future.")
@@ -471,7 +474,7 @@ def register_direction(*, actor, title, issued_on, scope, mandated_report_date=N
 
 def approve_direction(direction, *, actor) -> Investigation:
     """A second director or the chief investigator approves: a directed investigation is created."""
-    if not actor.has_perm("casework.approve_direction"):
+    if not may_approve_direction(actor):
         raise PermissionDenied("Only a director or the chief investigator can approve a direction.")
     with service_transaction():
         locked = Direction.objects.select_for_update().get(pk=direction.pk)
@@ -500,7 +503,7 @@ def approve_direction(direction, *, actor) -> Investigation:
 
 def vary_direction(direction, *, actor, issued_on, summary, mandated_report_date=None) -> DirectionVariation:
     """A new version of the direction; a new mandated date moves the investigation's due date."""
-    if not actor.has_perm("casework.register_direction"):
+    if not may_register_direction(actor):
         raise PermissionDenied("Only a director can record a variation.")
     with service_transaction():
         locked = Direction.objects.select_for_update().get(pk=direction.pk)
@@ -534,7 +537,7 @@ def vary_direction(direction, *, actor, issued_on, summary, mandated_report_date
 
 def revoke_direction(direction, *, actor, revoked_on, reason) -> Direction:
     """Revocation discontinues the directed investigation (with its published statement)."""
-    if not actor.has_perm("casework.register_direction"):
+    if not may_register_direction(actor):
         raise PermissionDenied("Only a director can record a revocation.")
     _require_reason(reason, "the revocation")
     with service_transaction():
@@ -557,7 +560,7 @@ def revoke_direction(direction, *, actor, revoked_on, reason) -> Direction:
 
 def _require_team(investigation, actor) -> None:
     """Team members only, and only while the investigation's record is still open."""
-    if not actor.has_perm("casework.work_on_investigation", investigation):
+    if not is_on_team(actor, investigation):
         raise PermissionDenied("Only the investigation team can do this.")
     require_open_record(investigation)
 
@@ -728,8 +731,4 @@ def record_observation(investigation, *, actor, text, addressee="") -> SafetyObs
 
 def active_staff_for_team():
     """Active users who can be put on an investigation team."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[r.value for r in TEAM_ELIGIBLE_ROLES])
-        .distinct()
-    )
+    return get_user_model().objects.filter(is_active=True, groups__name__in=[r.value for r in TEAM_ROLES]).distinct()

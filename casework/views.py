@@ -26,16 +26,21 @@ from casework.choices import (
 from casework.evidence import services as evidence_services
 from casework.models import Direction, Investigation, SafetyRecommendation
 from casework.permissions import (
-    BREAK_GLASS,
+    DIRECT_INVESTIGATION,
     VIEW_DIRECTION,
     VIEW_INVESTIGATION,
     content_access,
+    may_break_glass,
+    may_list_investigations,
+)
+from casework.selectors import (
+    casework_summary,
+    evidence_register,
     get_evidence_to_download,
     get_investigation_for,
-    may_list_investigations,
     record_case_read,
+    timeline,
 )
-from casework.selectors import casework_summary, evidence_register, timeline
 from kernel.errors import WorkflowError
 from vault.http import evidence_response
 from vault.upload import too_large_message, with_encrypted_upload
@@ -79,7 +84,7 @@ def investigation_detail(request, reference):
         "investigation": investigation,
         "reads_content": reads_content,
         "break_glass": break_glass,
-        "may_break_glass": not reads_content and user.has_perm(BREAK_GLASS),
+        "may_break_glass": not reads_content and may_break_glass(user),
         "break_glass_form": forms.BreakGlassForm(prefix="break_glass"),
         "team": investigation.team.select_related("user"),
         "statements": investigation.statements.all(),
@@ -132,7 +137,7 @@ def investigation_action(request, reference, action):
 def break_glass(request, reference):
     """A director or the chief investigator opens a case off their team, with a reason, for a limited time."""
     investigation = get_investigation_for(request.user, reference)
-    if not request.user.has_perm(BREAK_GLASS):
+    if not may_break_glass(request.user):
         raise PermissionDenied
     if (step_up := mfa.step_up(request, "open this case's record off your team")) is not None:
         return step_up
@@ -146,7 +151,7 @@ def break_glass(request, reference):
     )
 
 
-@requires_permission("casework.direct_investigation")
+@requires_permission(DIRECT_INVESTIGATION)
 def leaver(request):
     """Hand a leaver's case roles and open tasks to a colleague, end their access and disable the account."""
     form = forms.LeaverForm(request.POST or None, choices=services.active_staff_for_team())

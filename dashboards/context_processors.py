@@ -1,29 +1,48 @@
-"""Header content: the user's role and the navigation their permissions allow."""
+"""Header content: the user's role, the navigation their permissions allow, and `may` for templates.
+
+`may` holds the answers of the permission rules that templates need (each app's permissions.py),
+so that a template shows a button exactly when the view behind it would let the user act.
+"""
 
 from django.urls import reverse
 
-from accounts.roles import Role
-
-
-def _sees_investigations(user) -> bool:
-    return user.has_perm("casework.view_investigation") or Role.INVESTIGATOR in user.roles
-
+from accounts.permissions import may_list_accounts
+from audit.permissions import may_audit, may_export_subject_access
+from casework.permissions import (
+    may_approve_direction,
+    may_direct,
+    may_list_investigations,
+    may_register_direction,
+    may_view_directions,
+)
+from disclosures.permissions import may_decide_some
+from referrals.permissions import may_record_concerns, may_triage, may_work_the_queue
 
 # (label, URL name, who sees it)
 NAVIGATION = [
     ("Dashboard", "dashboard", lambda user: True),
-    ("Intake queue", "referrals:list", lambda user: user.has_perm("referrals.view_referral")),
-    ("Investigations", "casework:list", _sees_investigations),
-    ("Directions", "casework:directions", lambda user: user.has_perm("casework.view_direction")),
-    ("Leavers", "casework:leaver", lambda user: user.has_perm("casework.direct_investigation")),
-    ("Audit log", "audit:event_list", lambda user: user.has_perm("audit.view_auditevent")),
-    ("Review queue", "audit:review_queue", lambda user: user.has_perm("audit.view_auditevent")),
-    ("Break-glass review", "audit:break_glass", lambda user: user.has_perm("audit.view_auditevent")),
-    ("Users", "accounts:user_list", lambda user: user.has_perm("accounts.view_user")),
+    ("Intake queue", "referrals:list", may_work_the_queue),
+    ("Investigations", "casework:list", may_list_investigations),
+    ("Directions", "casework:directions", may_view_directions),
+    ("Leavers", "casework:leaver", may_direct),
+    ("Audit log", "audit:event_list", may_audit),
+    ("Review queue", "audit:review_queue", may_audit),
+    ("Break-glass review", "audit:break_glass", may_audit),
+    ("Users", "accounts:user_list", may_list_accounts),
     ("Declarations", "accounts:declarations", lambda user: True),
     ("Sessions", "accounts:sessions", lambda user: True),
     ("Second factor", "accounts:mfa_settings", lambda user: True),
 ]
+# What templates ask: {name: rule}, each a role-wide rule of one argument, the user.
+TEMPLATE_RULES = {
+    "record_concerns": may_record_concerns,
+    "triage": may_triage,
+    "work_the_queue": may_work_the_queue,
+    "register_direction": may_register_direction,
+    "approve_direction": may_approve_direction,
+    "export_subject_access": may_export_subject_access,
+    "decide_disclosures": may_decide_some,
+}
 
 
 def navigation(request):
@@ -39,4 +58,5 @@ def navigation(request):
             for label, name, shown in NAVIGATION
             if shown(user)
         ],
+        "may": {name: rule(user) for name, rule in TEMPLATE_RULES.items()},
     }

@@ -5,12 +5,16 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from accounts.access import signed_in
+from accounts.permissions import may_list_accounts
 from accounts.roles import Role
 from audit.choices import AuditAction
 from audit.models import AuditEvent
+from audit.permissions import may_audit
 from audit.services import record_event, shown_references
+from casework.permissions import may_list_investigations
 from casework.selectors import casework_summary
 from referrals.models import Referral
+from referrals.permissions import may_work_the_queue
 from referrals.selectors import intake_queue_summary
 
 DASHBOARD_LIST_LENGTH = 10
@@ -23,16 +27,16 @@ def dashboard(request):
     user = request.user
     referrals = Referral.objects.visible_to(user)
     context = {"role": user.primary_role, "Role": Role}
-    if user.has_perm("referrals.view_referral"):
+    if may_work_the_queue(user):
         context["queue"] = intake_queue_summary(referrals, user, list_length=DASHBOARD_LIST_LENGTH)
     else:
         context["referral_count"] = referrals.count()
         context["referrals"] = list(referrals[:DASHBOARD_LIST_LENGTH])
-    if user.has_perm("casework.view_investigation") or Role.INVESTIGATOR in user.roles:
+    if may_list_investigations(user):
         context["casework"] = casework_summary(user)
-    if user.has_perm("audit.view_auditevent"):
+    if may_audit(user):
         context["recent_events"] = AuditEvent.objects.select_related("actor")[:DASHBOARD_LIST_LENGTH]
-    if user.has_perm("accounts.view_user"):
+    if may_list_accounts(user):
         context["active_user_count"] = get_user_model().objects.filter(is_active=True).count()
     listed = [context.get("referrals", []), context.get("queue", {}), context.get("casework", {})]
     record_event(AuditAction.DASHBOARD_VIEWED, detail={"shown": shown_references(*listed)})

@@ -5,7 +5,8 @@ from typing import cast
 from django import forms
 
 from casework.models import Evidence
-from disclosures.models import TEXT_MAX_LENGTH, Schedule14Ground
+from disclosures.choices import Schedule14Ground
+from disclosures.models import TEXT_MAX_LENGTH
 from kernel.forms import NHSFormMixin
 
 

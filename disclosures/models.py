@@ -15,37 +15,10 @@ from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
+from disclosures.choices import DisclosureState, Schedule14Ground
+from disclosures.permissions import may_decide, may_release
+
 TEXT_MAX_LENGTH = 4000
-APPROVE_ANY = "disclosures.approve_disclosure"
-APPROVE_INTERNAL = "disclosures.approve_internal_disclosure"
-
-
-class DisclosureState(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    APPROVED = "approved", "Approved"
-    REFUSED = "refused", "Refused"
-    DISCLOSED = "disclosed", "Disclosed"
-
-
-class Schedule14Ground(models.TextChoices):
-    """The grounds on which protected material may be disclosed (Health and Care Act 2022, Schedule 14)."""
-
-    INTERNAL = "internal", "Internal: needed by the body's own staff for its functions"
-    INVESTIGATION = "investigation", "External: necessary for the purposes of the investigation"
-    OFFENCES = "offences", "Prevention, detection or investigation of an offence"
-    SERIOUS_RISK = "serious_risk", "Serious and continuing risk to patients or the public"
-    HIGH_COURT = "high_court", "Order of the High Court"
-
-
-def may_decide(request, user) -> bool:
-    """The chief investigator decides every disclosure; an authorised director decides internal sharing."""
-    return user.has_perm(APPROVE_ANY) or (
-        request.ground == Schedule14Ground.INTERNAL and user.has_perm(APPROVE_INTERNAL)
-    )
-
-
-def may_release(request, user) -> bool:
-    return user.has_perm("casework.work_on_investigation", request.investigation)
 
 
 class DisclosureRequest(FSMModelMixin, models.Model):

@@ -7,7 +7,8 @@ from audit.choices import AuditAction
 from audit.services import record_event
 from casework.models import Evidence
 from casework.services import require_open_record
-from disclosures.models import DisclosureItem, DisclosureRequest, may_release
+from disclosures.models import DisclosureItem, DisclosureRequest
+from disclosures.permissions import may_ask, may_release
 from kernel.errors import WorkflowError
 from kernel.history import update_with_history
 from kernel.models import ReferenceCounter
@@ -19,7 +20,7 @@ def request_disclosure(
     investigation, *, actor, evidence_ids, recipient, ground, necessity, extent
 ) -> DisclosureRequest:
     """A team member asks to disclose some of the investigation's evidence to a named recipient."""
-    if not actor.has_perm("casework.work_on_investigation", investigation):
+    if not may_ask(actor, investigation):
         raise PermissionDenied("Only the investigation team can ask for a disclosure.")
     require_open_record(investigation)
     wanted = set(evidence_ids)

@@ -9,16 +9,18 @@ from accounts import mfa
 from accounts.access import ActionDenied, NotVisible, requires_object_permission, requires_permission
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event, shown_references
-from casework.permissions import VIEW_INVESTIGATION, WORK_ON_INVESTIGATION, get_investigation_for
+from casework.permissions import VIEW_INVESTIGATION
+from casework.selectors import get_investigation_for
 from disclosures import services
+from disclosures.choices import DisclosureState
 from disclosures.forms import DecisionForm, DisclosureRequestForm
-from disclosures.models import DisclosureRequest, DisclosureState, may_decide, may_release
+from disclosures.models import DisclosureRequest
 from disclosures.package import package_response
+from disclosures.permissions import VIEW_REGISTER, may_ask, may_decide, may_release
 from kernel.downloads import csv_response
 from kernel.errors import WorkflowError
 from workflow.steps import refused, run_page_action
 
-VIEW_REGISTER = "disclosures.view_disclosurerequest"
 REGISTER_PAGE = 100
 
 
@@ -35,7 +37,7 @@ def get_disclosure_for(user, reference: str, public_id) -> DisclosureRequest:
 def request_new(request, reference):
     """The team asks to disclose some of the case's evidence; a refused form keeps everything typed."""
     investigation = get_investigation_for(request.user, reference)
-    if not request.user.has_perm(WORK_ON_INVESTIGATION, investigation):
+    if not may_ask(request.user, investigation):
         raise ActionDenied("casework.investigation", reference, "ask for a disclosure")
     form = DisclosureRequestForm(request.POST or None, investigation=investigation, prefix="disclosure")
     if request.method == "POST":

@@ -12,6 +12,7 @@ from audit.choices import AuditAction, Outcome
 from audit.export import CSV_COLUMNS, event_rows
 from audit.forms import AuditSearchForm
 from audit.models import AuditEvent
+from audit.permissions import EXPORT_SUBJECT_ACCESS, VIEW_AUDIT_TRAIL
 from audit.review import review_flag, unreviewed_flags
 from audit.services import record_event
 from kernel.downloads import csv_response
@@ -22,7 +23,7 @@ EVENT_LIST_LENGTH = 100
 
 
 @require_safe
-@requires_permission("audit.view_auditevent")
+@requires_permission(VIEW_AUDIT_TRAIL)
 def event_list(request):
     """Search the trail by user, object, action, outcome, dates and address, newest first.
 
@@ -60,7 +61,7 @@ def event_list(request):
 
 
 @require_POST
-@requires_permission("audit.view_auditevent")
+@requires_permission(VIEW_AUDIT_TRAIL)
 def export_events(request):
     """Every event the search finds, as CSV streamed row by row (a million rows keep memory flat)."""
     form = AuditSearchForm(request.POST)
@@ -73,7 +74,7 @@ def export_events(request):
 
 
 @require_POST
-@requires_permission("audit.export_subject_access")
+@requires_permission(EXPORT_SUBJECT_ACCESS)
 def subject_access(request):
     """Every event concerning one account: what they did and what was done to it, as CSV."""
     username = request.POST.get("username", "").strip()[:150]
@@ -96,7 +97,7 @@ def csv_download(events, name: str) -> StreamingHttpResponse:
 
 
 @require_safe
-@requires_permission("audit.view_auditevent")
+@requires_permission(VIEW_AUDIT_TRAIL)
 def break_glass_review(request):
     """Every break-glass opening, newest first, with its reason and how many reads it flagged."""
     openings = list(
@@ -115,7 +116,7 @@ def break_glass_review(request):
     return render(request, "audit/break_glass.html", {"rows": rows})
 
 
-@requires_permission("audit.view_auditevent")
+@requires_permission(VIEW_AUDIT_TRAIL)
 def review_queue(request):
     """Flags not yet reviewed (denied attempts, break-glass, off-team reads, out of hours, bulk); review one."""
     if request.method == "POST":

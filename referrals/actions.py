@@ -5,6 +5,7 @@ this one table, so a step has the same rules and the same audit events wherever 
 Linking to an investigation and accepting (which opens one) are casework's: see `offer_step`.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from django_fsm import has_transition_perm
 from referrals import services
 from referrals.choices import ReferralState
 from referrals.forms import AssignForm, InformationForm, ReasonForm, SignpostForm
-from referrals.permissions import ASSIGN_REFERRAL, TRIAGE_REFERRAL
+from referrals.permissions import may_assign, may_decide, may_triage
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,8 @@ class Action:
     form_class: Any
     perform: Any
     transition: str = ""
-    permission: str = TRIAGE_REFERRAL
+    # Who may take the step at all (a rule of referrals.permissions); the state machine decides when.
+    may: Callable[[Any], bool] = may_triage
     form_kwargs: tuple = ()
 
     def form(self, name: str, data=None, *, prefixed: bool = True, **extra):
@@ -35,14 +37,12 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {
-    "claim": Action(
-        "Claim", None, lambda r, u, d: services.assign_referral(r, actor=u, assignee=u), permission=ASSIGN_REFERRAL
-    ),
+    "claim": Action("Claim", None, lambda r, u, d: services.assign_referral(r, actor=u, assignee=u), may=may_assign),
     "assign": Action(
         "Assign",
         AssignForm,
         lambda r, u, d: services.assign_referral(r, actor=u, assignee=d["assignee"]),
-        permission=ASSIGN_REFERRAL,
+        may=may_assign,
     ),
     "start_triage": Action("Start triage", None, lambda r, u, d: services.start_triage(r, actor=u), "start_triage"),
     "request_info": Action(
@@ -84,14 +84,14 @@ ACTIONS: dict[str, Action] = {
         ReasonForm,
         lambda r, u, d: services.defer_referral(r, actor=u, reason=d["reason"]),
         "defer",
-        permission="referrals.decide_referral",
+        may=may_decide,
     ),
     "decline": Action(
         "Decline",
         ReasonForm,
         lambda r, u, d: services.decline_referral(r, actor=u, reason=d["reason"]),
         "decline",
-        permission="referrals.decide_referral",
+        may=may_decide,
         form_kwargs=(("reason_label", "Reasons for declining"),),
     ),
     "withdraw": Action(
@@ -105,7 +105,7 @@ ACTIONS: dict[str, Action] = {
         ReasonForm,
         lambda r, u, d: services.reopen_referral(r, actor=u, reason=d["reason"]),
         "reopen",
-        permission="referrals.decide_referral",
+        may=may_decide,
     ),
 }
 
@@ -130,11 +130,11 @@ def available_actions(referral, user) -> list[dict]:
         if action.transition:
             allowed = has_transition_perm(getattr(referral, action.transition), user)
         elif name == "record_info":
-            allowed = user.has_perm(action.permission) and referral.state not in (ReferralState.ACCEPTED,)
+            allowed = action.may(user) and referral.state not in (ReferralState.ACCEPTED,)
         elif name == "claim":
-            allowed = user.has_perm(action.permission) and referral.assignee_id != user.pk
+            allowed = action.may(user) and referral.assignee_id != user.pk
         else:
-            allowed = user.has_perm(action.permission)
+            allowed = action.may(user)
         if allowed:
             extra = {"assignees": services.triage_staff()} if name == "assign" else {}
             available.append({"name": name, "label": action.label, "form": action.form(name, **extra)})

@@ -27,6 +27,7 @@ from referrals.choices import (
     ReporterType,
     SignpostReason,
 )
+from referrals.permissions import DECIDE_REFERRAL, TRIAGE_REFERRAL
 from referrals.querysets import SEARCH_VECTOR, ReferralQuerySet
 from vault.models import EncryptedFile
 
@@ -181,11 +182,11 @@ class Referral(FSMModelMixin, models.Model):
         self.outside_england = self.region == Region.OUTSIDE_ENGLAND
 
     # Workflow (DESIGN 3.1). Called only from referrals.services, which locks, checks and audits.
-    @transition(field=state, source=S.RECEIVED, target=S.TRIAGE, permission="referrals.triage_referral")
+    @transition(field=state, source=S.RECEIVED, target=S.TRIAGE, permission=TRIAGE_REFERRAL)
     def start_triage(self):
         pass
 
-    @transition(field=state, source=S.TRIAGE, target=S.AWAITING_INFO, permission="referrals.triage_referral")
+    @transition(field=state, source=S.TRIAGE, target=S.AWAITING_INFO, permission=TRIAGE_REFERRAL)
     def request_info(self):
         pass
 
@@ -193,15 +194,15 @@ class Referral(FSMModelMixin, models.Model):
     def info_received(self):
         pass
 
-    @transition(field=state, source=S.TRIAGE, target=S.LOGGED, permission="referrals.triage_referral")
+    @transition(field=state, source=S.TRIAGE, target=S.LOGGED, permission=TRIAGE_REFERRAL)
     def log_for_intelligence(self):
         pass
 
-    @transition(field=state, source=S.TRIAGE, target=S.SIGNPOSTED, permission="referrals.triage_referral")
+    @transition(field=state, source=S.TRIAGE, target=S.SIGNPOSTED, permission=TRIAGE_REFERRAL)
     def signpost(self):
         pass
 
-    @transition(field=state, source=[S.TRIAGE, S.LOGGED], target=S.LINKED, permission="referrals.triage_referral")
+    @transition(field=state, source=[S.TRIAGE, S.LOGGED], target=S.LINKED, permission=TRIAGE_REFERRAL)
     def link(self):
         pass
 
@@ -209,25 +210,25 @@ class Referral(FSMModelMixin, models.Model):
         field=state,
         source=[S.TRIAGE, S.LOGGED],
         target=S.PROPOSED,
-        permission="referrals.triage_referral",
+        permission=TRIAGE_REFERRAL,
         conditions=[lambda referral: referral.has_complete_assessment()],  # type: ignore[attr-defined]
     )
     def propose_case(self):
         pass
 
-    @transition(field=state, source=S.PROPOSED, target=S.ACCEPTED, permission="referrals.decide_referral")
+    @transition(field=state, source=S.PROPOSED, target=S.ACCEPTED, permission=DECIDE_REFERRAL)
     def accept(self):
         pass
 
-    @transition(field=state, source=S.PROPOSED, target=S.LOGGED, permission="referrals.decide_referral")
+    @transition(field=state, source=S.PROPOSED, target=S.LOGGED, permission=DECIDE_REFERRAL)
     def defer(self):
         pass
 
-    @transition(field=state, source=S.PROPOSED, target=S.DECLINED, permission="referrals.decide_referral")
+    @transition(field=state, source=S.PROPOSED, target=S.DECLINED, permission=DECIDE_REFERRAL)
     def decline(self):
         pass
 
-    @transition(field=state, source=OPEN_STATES, target=S.WITHDRAWN, permission="referrals.triage_referral")
+    @transition(field=state, source=OPEN_STATES, target=S.WITHDRAWN, permission=TRIAGE_REFERRAL)
     def withdraw(self):
         pass
 
@@ -235,7 +236,7 @@ class Referral(FSMModelMixin, models.Model):
         field=state,
         source=[S.SIGNPOSTED, S.DECLINED, S.LOGGED, S.WITHDRAWN],
         target=S.TRIAGE,
-        permission="referrals.decide_referral",
+        permission=DECIDE_REFERRAL,
     )
     def reopen(self):
         pass

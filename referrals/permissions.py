@@ -1,11 +1,10 @@
-"""Referral permission names and the single way to fetch one referral for a user."""
+"""Who may do what with referrals: the permission names, and one function per rule.
 
-from django.db import transaction
+Role-wide permissions come with intake officers' and directors' roles; an investigator sees the
+referral behind a case they are on through an object grant (`accounts.grants`).
+"""
 
-from accounts.access import get_visible_object
-from audit.choices import AuditAction
-from audit.services import record_event
-from referrals.models import Referral
+from accounts.permissions import holds
 
 VIEW_REFERRAL = "referrals.view_referral"
 ADD_REFERRAL = "referrals.add_referral"
@@ -15,14 +14,38 @@ ASSIGN_REFERRAL = "referrals.assign_referral"
 VIEW_REFERRAL_IDENTITY = "referrals.view_referral_identity"
 
 
-def get_referral_for(user, reference: str, action: str = "view") -> Referral:
-    """The referral `reference` for `user`: 404 if not visible to them, 403 if visible but `action` is not allowed."""
-    return get_visible_object(Referral, user, action, reference=reference)
+def may_work_the_queue(user) -> bool:
+    """The intake queue: every referral (intake officers, directors, the chief investigator)."""
+    return user.has_perm(VIEW_REFERRAL)
 
 
-def record_referral_read(referral: Referral, *, show_identity: bool) -> None:
-    """The events for reading one referral (and its referrer's identity, when shown), committed together."""
-    with transaction.atomic():
-        record_event(AuditAction.REFERRAL_VIEWED, target=referral)
-        if show_identity:
-            record_event(AuditAction.REFERRAL_IDENTITY_VIEWED, target=referral)
+def may_view_referral(user, referral) -> bool:
+    return holds(user, VIEW_REFERRAL, referral)
+
+
+def may_record_concerns(user) -> bool:
+    """Log a concern received by phone, email or letter (and partner systems' intake)."""
+    return user.has_perm(ADD_REFERRAL)
+
+
+def may_triage(user) -> bool:
+    """Assess, ask for information, signpost, link, propose, withdraw; attach files; be assigned."""
+    return user.has_perm(TRIAGE_REFERRAL)
+
+
+def may_decide(user) -> bool:
+    """Accept, defer, decline and reopen (directors and the chief investigator)."""
+    return user.has_perm(DECIDE_REFERRAL)
+
+
+def may_assign(user) -> bool:
+    return user.has_perm(ASSIGN_REFERRAL)
+
+
+def may_see_identity(user) -> bool:
+    """The referrer's name and contact details and the patient's details."""
+    return user.has_perm(VIEW_REFERRAL_IDENTITY)
+
+
+def may_be_assigned(user) -> bool:
+    return user.is_active and may_triage(user)

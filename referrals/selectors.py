@@ -1,19 +1,38 @@
-"""Read-side queries for referrals: what the dashboards and the intake queue show.
+"""Read-side queries for referrals: fetching one for a user, the intake queue and the dashboards'
+summaries, and the read events that record what was shown.
 
-Callers pass the referrals the user may see (`Referral.objects.visible_to(user)`).
+Every read goes through `visible_to` or `get_visible_object` (404 for what the user may not see).
 """
 
 import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from audit.services import search_term_digest
+from accounts.access import get_visible_object
+from audit.choices import AuditAction
+from audit.services import record_event, search_term_digest
 from referrals.choices import QUEUE_STATES, ReferralState
+from referrals.models import Referral
+from referrals.permissions import may_decide
 
 REFERENCE_PATTERN = re.compile(r"^REF-\d{4}-\d{6}$", re.IGNORECASE)
+
+
+def get_referral_for(user, reference: str, action: str = "view") -> Referral:
+    """The referral `reference` for `user`: 404 if not visible to them, 403 if visible but `action` is not allowed."""
+    return get_visible_object(Referral, user, action, reference=reference)
+
+
+def record_referral_read(referral: Referral, *, show_identity: bool) -> None:
+    """The events for reading one referral (and its referrer's identity, when shown), committed together."""
+    with transaction.atomic():
+        record_event(AuditAction.REFERRAL_VIEWED, target=referral)
+        if show_identity:
+            record_event(AuditAction.REFERRAL_IDENTITY_VIEWED, target=referral)
 
 
 def intake_queue_summary(referrals, user, *, list_length: int) -> dict:
@@ -27,7 +46,7 @@ def intake_queue_summary(referrals, user, *, list_length: int) -> dict:
         "awaiting_decision": list(
             referrals.filter(state=ReferralState.PROPOSED).order_by("state_changed_at")[:list_length]
         )
-        if user.has_perm("referrals.decide_referral")
+        if may_decide(user)
         else [],
     }
 

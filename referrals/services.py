@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils.crypto import salted_hmac
 from django_fsm import can_proceed
 
+from accounts.models import ApiTokenScope, User
+from accounts.tokens import create_token
 from audit.choices import AuditAction
 from audit.services import record_event
 from kernel.errors import WorkflowError
@@ -36,6 +38,14 @@ from referrals.models import (
     SignpostBody,
     TriageAssessment,
     TriageCriteria,
+)
+from referrals.permissions import (
+    ADD_REFERRAL,
+    TRIAGE_REFERRAL,
+    may_assign,
+    may_be_assigned,
+    may_record_concerns,
+    may_triage,
 )
 from vault.models import recording
 from workflow.transitions import run_transition
@@ -57,7 +67,7 @@ def receive_referral(
     failure never loses the concern. A sender's `intake_key` (machine intake's Idempotency-Key)
     names one concern: sent again, even at the same moment, it returns that concern and no code.
     """
-    if actor is not None and not actor.has_perm("referrals.add_referral"):
+    if actor is not None and not may_record_concerns(actor):
         raise PermissionDenied("Only intake staff can record concerns.")
     key_hash = hashlib.sha256(intake_key.encode()).hexdigest() if intake_key else ""
     receipt_code = new_receipt_code()
@@ -93,7 +103,7 @@ def attach_file(referral: Referral, upload, *, actor=None, title: str = "Attachm
     (actor None) or one intake staff received by email or post. No blob is kept if this fails."""
     blob = upload.upload.blob
     with recording(blob):
-        if actor is not None and not actor.has_perm("referrals.triage_referral"):
+        if actor is not None and not may_triage(actor):
             raise PermissionDenied("Only intake staff can attach files to a referral.")
         with service_transaction():
             attachment = Attachment.objects.create(
@@ -153,7 +163,7 @@ def find_referral_by_receipt(reference: str, code: str) -> Referral | None:
 
 def add_follow_up(referral: Referral, text: str, *, actor=None, attachment=None) -> FollowUp:
     """More information from the referrer (actor None) or recorded by staff; answers a request for information."""
-    if actor is not None and not actor.has_perm("referrals.triage_referral"):
+    if actor is not None and not may_triage(actor):
         raise PermissionDenied("Only intake staff can record information for a referral.")
     with service_transaction():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
@@ -239,7 +249,7 @@ def link_referral(
 
 def assess_referral(referral: Referral, *, actor, scores: dict, rationale: str) -> TriageAssessment:
     """Score the referral against the current published criteria (recorded with their version)."""
-    if not actor.has_perm("referrals.triage_referral"):
+    if not may_triage(actor):
         raise PermissionDenied("Only intake staff and directors can assess referrals.")
     criteria = TriageCriteria.current()
     unknown = set(scores) - set(criteria.dimension_keys)
@@ -308,9 +318,9 @@ def reopen_referral(referral: Referral, *, actor, reason: str) -> Referral:
 
 def assign_referral(referral: Referral, *, actor, assignee) -> Referral:
     """Claim (assignee is the actor) or assign to an intake officer or director."""
-    if not actor.has_perm("referrals.assign_referral"):
+    if not may_assign(actor):
         raise PermissionDenied("Only intake staff and directors can assign referrals.")
-    if not assignee.is_active or not assignee.has_perm("referrals.triage_referral"):
+    if not may_be_assigned(assignee):
         raise WorkflowError("%s cannot triage referrals, so cannot be assigned one." % assignee)
     with service_transaction():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
@@ -372,9 +382,33 @@ def _add_activity(referral, action, from_state, to_state, actor, reason) -> None
     )
 
 
+def create_service_account(name: str, *, days: int) -> tuple[User, str]:
+    """A partner system's account and a new intake token for it: (the account, the token, shown once).
+
+    The account may only add referrals; it has no password and cannot sign in to the web pages.
+    Asked again for an existing service account, it issues another token (to rotate the old one).
+    """
+    users = get_user_model()
+    with service_transaction():
+        account, created = users.objects.get_or_create(
+            username=name, defaults={"is_service_account": True, "first_name": name}
+        )
+        if not account.is_service_account:
+            raise WorkflowError("%s is a member of staff's account, not a service account." % name)
+        if created:
+            account.set_unusable_password()
+            account.save(update_fields=["password"])
+            app_label, codename = ADD_REFERRAL.split(".")
+            account.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            record_event(AuditAction.SERVICE_ACCOUNT_CREATED, actor=None, target=account)
+        _, token = create_token(account, name="intake", scopes=[ApiTokenScope.INTAKE], days=days)
+    return account, token
+
+
 def triage_staff():
     """Active users who may triage, and so may be assigned referrals."""
-    permission = Permission.objects.get(content_type__app_label="referrals", codename="triage_referral")
+    app_label, codename = TRIAGE_REFERRAL.split(".")
+    permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
     return (
         get_user_model()
         .objects.filter(Q(groups__permissions=permission) | Q(user_permissions=permission), is_active=True)

@@ -25,11 +25,10 @@ from referrals.permissions import (
     ADD_REFERRAL,
     TRIAGE_REFERRAL,
     VIEW_REFERRAL,
-    VIEW_REFERRAL_IDENTITY,
-    get_referral_for,
-    record_referral_read,
+    may_see_identity,
+    may_triage,
 )
-from referrals.selectors import apply_queue_filters, recorded_filters
+from referrals.selectors import apply_queue_filters, get_referral_for, record_referral_read, recorded_filters
 from vault.http import evidence_response
 from vault.upload import received_file, too_large_message, with_encrypted_upload
 from workflow.steps import run_page_action
@@ -94,9 +93,9 @@ def referral_new(request):
 @requires_object_permission(VIEW_REFERRAL)
 def referral_detail(request, reference):
     referral = get_referral_for(request.user, reference)
-    show_identity = request.user.has_perm(VIEW_REFERRAL_IDENTITY)
+    show_identity = may_see_identity(request.user)
     record_referral_read(referral, show_identity=show_identity)
-    can_triage = request.user.has_perm(TRIAGE_REFERRAL)
+    can_triage = may_triage(request.user)
     context = {
         "referral": referral,
         "show_identity": show_identity,
@@ -126,7 +125,7 @@ def referral_action(request, reference, action):
         raise Http404("No such action")
     spec = ACTIONS[action]
     referral = get_referral_for(request.user, reference)
-    if not request.user.has_perm(spec.permission):
+    if not spec.may(request.user):
         raise PermissionDenied
     extra = {"assignees": services.triage_staff()} if action == "assign" else {}
     return run_page_action(

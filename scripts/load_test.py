@@ -84,10 +84,10 @@ def set_up_data() -> dict:
     from django.core.management import call_command
 
     from accounts.roles import Role
-    from accounts.services import create_service_account
     from accounts.tokens import create_token
     from casework import services as casework_services
     from casework.models import Investigation
+    from referrals.services import create_service_account
     from tests.factories import make_user
 
     call_command("migrate", verbosity=0)

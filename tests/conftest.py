@@ -213,7 +213,7 @@ def released_disclosure(disclosure, chief, lead_investigator):
 @pytest.fixture
 def disclosure(case_investigation, lead_investigator, evidence):
     """The lead investigator asks to share the matrix evidence with another body (waits for the chief)."""
-    from disclosures.models import Schedule14Ground
+    from disclosures.choices import Schedule14Ground
     from disclosures.services import request_disclosure
 
     return request_disclosure(

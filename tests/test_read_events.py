@@ -209,9 +209,9 @@ def test_the_walk_fails_a_page_that_shows_content_without_a_read_event(
     client, intake, canaries, case_referral, monkeypatch
 ):
     """The check itself: the referral page with its read events switched off is caught."""
-    from referrals import permissions
+    from referrals import selectors
 
-    monkeypatch.setattr(permissions, "record_event", lambda *args, **kwargs: None)
+    monkeypatch.setattr(selectors, "record_event", lambda *args, **kwargs: None)
     client.force_login(intake)
     response = client.get(case_referral.get_absolute_url())
     assert "canary-referral-description-5c1f" in unrecorded_reads(response, intake, canaries)

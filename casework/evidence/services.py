@@ -7,6 +7,7 @@ from django.utils import timezone
 from audit.choices import AuditAction
 from audit.services import record_event
 from casework.models import Evidence
+from casework.permissions import is_on_team, may_direct
 from casework.services import hold_membership, require_open_record
 from kernel.errors import WorkflowError
 from kernel.transactions import service_transaction
@@ -20,7 +21,7 @@ def add_evidence(blob: blobs.StoredBlob, evidence_id, *, actor, title, filename,
     If anything here fails the blob is deleted: no row without a blob, no blob without a row.
     """
     with recording(blob):
-        if not actor.has_perm("casework.work_on_investigation", investigation):
+        if not is_on_team(actor, investigation):
             raise PermissionDenied("Only the investigation team can add evidence.")
         require_open_record(investigation)
         with service_transaction():
@@ -48,7 +49,7 @@ def add_evidence(blob: blobs.StoredBlob, evidence_id, *, actor, title, filename,
 
 def set_legal_hold(evidence, *, hold: bool, actor, reason: str) -> Evidence:
     """Place or lift a legal hold; while it stands the evidence cannot be disposed of."""
-    if not actor.has_perm("casework.direct_investigation"):
+    if not may_direct(actor):
         raise PermissionDenied("Only a director can place or lift a legal hold.")
     if not reason.strip():
         raise WorkflowError("Give a reason for the legal hold decision.")
@@ -67,7 +68,7 @@ def set_legal_hold(evidence, *, hold: bool, actor, reason: str) -> Evidence:
 
 def dispose(evidence, *, actor) -> Evidence:
     """Crypto-shred: destroy the wrapped data key, then delete the blob. A legal hold blocks it."""
-    if not actor.has_perm("casework.direct_investigation"):
+    if not may_direct(actor):
         raise PermissionDenied("Only a director can dispose of evidence.")
     with service_transaction():
         locked = Evidence.objects.select_for_update().get(pk=evidence.pk)

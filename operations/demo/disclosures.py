@@ -2,7 +2,7 @@
 
 from casework.choices import RECORD_CLOSED_STATES
 from casework.models import Investigation
-from disclosures.models import Schedule14Ground
+from disclosures.choices import Schedule14Ground
 from disclosures.services import decide_disclosure, release_disclosure, request_disclosure
 
 

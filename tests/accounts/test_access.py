@@ -14,7 +14,8 @@ from accounts.grants import grant_object_permission, revoke_object_permission
 from audit.choices import AuditAction, Outcome
 from config import urls as project_urls
 from referrals.models import Referral
-from referrals.permissions import VIEW_REFERRAL, get_referral_for
+from referrals.permissions import VIEW_REFERRAL
+from referrals.selectors import get_referral_for
 from tests.factories import make_referral, make_user
 from tests.helpers import assert_audited
 

@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.models import ApiTokenScope
-from accounts.services import create_service_account
 from accounts.tokens import create_token
+from referrals.services import create_service_account
 
 
 @pytest.fixture

@@ -178,7 +178,7 @@ def test_a_malformed_idempotency_key_is_refused(api_client, service_account, key
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_idempotency_key_sent_twice_at_once_creates_one_referral(migrated_data):
-    from accounts.services import create_service_account
+    from referrals.services import create_service_account
 
     _, token = create_service_account("racing-partner", days=1)
     barrier = threading.Barrier(2)

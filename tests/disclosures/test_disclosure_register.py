@@ -20,7 +20,8 @@ from casework import services as casework_services
 from casework.choices import TeamRole
 from casework.evidence import services as evidence_services
 from disclosures import services
-from disclosures.models import DisclosureRequest, DisclosureState, Schedule14Ground
+from disclosures.choices import DisclosureState, Schedule14Ground
+from disclosures.models import DisclosureRequest
 from kernel.errors import WorkflowError
 from tests.factories import StaffClient, current_code
 from tests.helpers import assert_audited

@@ -22,9 +22,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import Role
-from accounts.services import create_service_account
 from accounts.tokens import create_token
 from referrals.models import Referral
+from referrals.services import create_service_account
 from tests.api.conftest import bearer
 from tests.api.test_api import concern
 from tests.factories import make_user

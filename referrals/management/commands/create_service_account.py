@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.services import create_service_account
 from accounts.tokens import MAX_DAYS
 from kernel.errors import WorkflowError
+from referrals.services import create_service_account
 
 
 class Command(BaseCommand):
