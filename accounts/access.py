@@ -20,24 +20,28 @@ Every denial is written to the audit trail here, in one place.
 """
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import cast
+from typing import Any, Protocol, Self, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
-from django.http import Http404, HttpResponseNotAllowed
+from django.db.models.options import Options
+from django.http import Http404, HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from accounts.mfa import has_authenticator
+from accounts.models import User
 from accounts.permissions import holds
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
@@ -63,9 +67,12 @@ class AccessPolicy:
         return "%s %s" % (self.kind, self.permission) if self.permission else str(self.kind)
 
 
-def _declare(policy: AccessPolicy):
-    def decorator(view):
-        view.access_policy = policy
+type View = Callable[..., HttpResponseBase]
+
+
+def _declare[V: View](policy: AccessPolicy) -> Callable[[V], V]:
+    def decorator(view: V) -> V:
+        view.access_policy = policy  # type: ignore[attr-defined]  # the view carries its declared policy
         if policy.kind is PolicyKind.PUBLIC:
             view = login_not_required(view)
         return view
@@ -73,37 +80,37 @@ def _declare(policy: AccessPolicy):
     return decorator
 
 
-def api_endpoint(view, permission: str = ""):
+def api_endpoint[V: View](view: V, permission: str = "") -> V:
     """A REST API view: Django REST framework authenticates (token or verified session) and checks it.
 
     Log-in redirects and the page-method rule do not apply; `api.permissions.DeclaredAccess` enforces
     `permission` and refuses service accounts outside intake, and `api.exceptions` records refusals.
     """
-    view.access_policy = AccessPolicy(PolicyKind.API, permission)
+    view.access_policy = AccessPolicy(PolicyKind.API, permission)  # type: ignore[attr-defined]  # as in _declare
     return login_not_required(view)
 
 
-def public(view):
+def public[V: View](view: V) -> V:
     """No log-in needed (the log-in page, and later the public concern form)."""
     return _declare(AccessPolicy(PolicyKind.PUBLIC))(view)
 
 
-def before_second_factor(view):
+def before_second_factor[V: View](view: V) -> V:
     """Signed in with a password, second factor not necessarily given yet (MFA pages, log-out)."""
     return _declare(AccessPolicy(PolicyKind.BEFORE_SECOND_FACTOR))(view)
 
 
-def signed_in(view):
+def signed_in[V: View](view: V) -> V:
     """Any active staff user; the view itself shows only what the user may see."""
     return _declare(AccessPolicy(PolicyKind.SIGNED_IN))(view)
 
 
-def requires_permission(permission: str):
+def requires_permission[V: View](permission: str) -> Callable[[V], V]:
     """A role-wide model permission, checked before the view runs (403 otherwise)."""
     return _declare(AccessPolicy(PolicyKind.PERMISSION, permission))
 
 
-def requires_object_permission(permission: str):
+def requires_object_permission[V: View](permission: str) -> Callable[[V], V]:
     """A per-object permission: the view must fetch its object through `get_visible_object`."""
     return _declare(AccessPolicy(PolicyKind.OBJECT_PERMISSION, permission))
 
@@ -143,13 +150,15 @@ ALLOWED_METHODS = ["GET", "HEAD", "POST"]
 class AccessPolicyMiddleware:
     """Enforces each view's declared policy and records every denial in the audit trail."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         return self.get_response(request)
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
+    def process_view(
+        self, request: HttpRequest, view_func: View, view_args: tuple[Any, ...], view_kwargs: dict[str, Any]
+    ) -> HttpResponseBase | None:
         policy = getattr(view_func, "access_policy", None)
         if policy is None:
             raise ImproperlyConfigured(
@@ -170,14 +179,14 @@ class AccessPolicyMiddleware:
             raise PermissionDenied
         if policy.kind is PolicyKind.BEFORE_SECOND_FACTOR:
             return None
-        if not user.is_verified():
+        if not user.is_verified():  # type: ignore[attr-defined]  # added to request.user by django-otp's middleware
             return redirect_to_second_factor(request)
         if policy.kind is PolicyKind.PERMISSION and not user.has_perm(policy.permission):
             record_denial(request, "permission %s" % policy.permission)
             raise PermissionDenied
         return None
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         if isinstance(exception, AccessRefused):
             record_denial(request, exception.reason, target_type=exception.target_type, target_ref=exception.target_ref)
         elif isinstance(exception, PermissionDenied):
@@ -185,14 +194,14 @@ class AccessPolicyMiddleware:
         return None
 
 
-def redirect_to_second_factor(request):
+def redirect_to_second_factor(request: HttpRequest) -> HttpResponseRedirect:
     """Send a password-only session to give its code (or set up an authenticator), then come back."""
     target = "accounts:mfa_verify" if has_authenticator(request.user) else "accounts:mfa_setup"
     come_back = request.get_full_path() if request.method == "GET" else ""
     return redirect_to_login(come_back, reverse(target)) if come_back else redirect(target)
 
 
-def record_denial(request, reason: str, *, target_type: str = "", target_ref: str = "") -> None:
+def record_denial(request: HttpRequest, reason: str, *, target_type: str = "", target_ref: str = "") -> None:
     """One denied-access event, committed on its own: the refused request changes nothing else."""
     match = request.resolver_match
     record_event(
@@ -212,7 +221,7 @@ def record_denial(request, reason: str, *, target_type: str = "", target_ref: st
 class ObjectPermissionQuerySet(models.QuerySet):
     """Base queryset for protected models: `visible_to` is the only way views read them."""
 
-    def visible_to(self, user, action: str = "view"):
+    def visible_to(self, user: User | AnonymousUser | None, action: str = "view") -> Self:
         """Objects on which `user` may take `action` (a permission codename prefix: view, change, ...).
 
         A role-wide model permission covers every object; otherwise one indexed `IN` subquery over the
@@ -238,7 +247,7 @@ GRANTED_IDS_SQL = (
 
 
 @functools.cache
-def granted_ids_sql(model) -> str:
+def granted_ids_sql(model: type[models.Model]) -> str:
     """The ids of `model` objects granted to a user, directly or through a group, for one permission.
 
     One subquery (a UNION), not two OR-ed ones: PostgreSQL turns it into a semi-join on the
@@ -250,11 +259,12 @@ def granted_ids_sql(model) -> str:
     """
     quote = connection.ops.quote_name
 
-    def column(meta, field: str) -> str:
-        return quote(cast(str, meta.get_field(field).column))
+    def column(meta: "Options[Any]", field: str) -> str:
+        return quote(cast(str, meta.get_field(field).column))  # type: ignore[union-attr]  # foreign keys, not relations
 
-    user_grants = get_user_obj_perms_model(model)._meta
-    group_grants = get_group_obj_perms_model(model)._meta
+    # guardian's annotations say a model instance; like ContentType's get_for_model it takes the class too.
+    user_grants = get_user_obj_perms_model(model)._meta  # type: ignore[arg-type]
+    group_grants = get_group_obj_perms_model(model)._meta  # type: ignore[arg-type]
     memberships = get_user_model().groups.through._meta
     names = {
         "permissions": quote(Permission._meta.db_table),
@@ -272,7 +282,25 @@ def granted_ids_sql(model) -> str:
     return GRANTED_IDS_SQL.format(**names)
 
 
-def get_visible_object(model, user, action: str = "view", **lookup):
+class VisibleObjects[M: models.Model](Protocol):
+    """A protected model's manager: its objects are read through `visible_to`."""
+
+    def visible_to(self, user: User | AnonymousUser | None, action: str = "view") -> models.QuerySet[M]: ...
+
+
+class ProtectedModel[M: models.Model](Protocol):
+    """A protected model class (its queryset is an ObjectPermissionQuerySet)."""
+
+    @property
+    def objects(self) -> VisibleObjects[M]: ...
+
+    @property
+    def _meta(self) -> "Options[M]": ...
+
+
+def get_visible_object[M: models.Model](
+    model: ProtectedModel[M], user: User | AnonymousUser, action: str = "view", **lookup: Any
+) -> M:
     """The object matching `lookup`: 404 if the user may not see it, 403 if seen but `action` is not allowed."""
     target_type = model._meta.label_lower
     target_ref = "/".join(str(value) for value in lookup.values())
@@ -284,6 +312,6 @@ def get_visible_object(model, user, action: str = "view", **lookup):
     return obj
 
 
-def may(user, action: str, obj) -> bool:
+def may(user: User | AnonymousUser, action: str, obj: models.Model) -> bool:
     """The same rule as `visible_to`, for one object already in hand: role-wide or granted on it."""
     return holds(user, "%s.%s_%s" % (obj._meta.app_label, action, obj._meta.model_name), obj)

@@ -5,15 +5,19 @@ Team changes, hand-overs and tests all come here (a lint rule bans guardian's `a
 in the same transaction as the change that caused it.
 """
 
+from collections.abc import Iterable
+
+from django.db.models import Model
 from guardian.shortcuts import assign_perm, get_user_perms, remove_perm
 
 from accounts.backends import forget_cached_object_permissions
+from accounts.models import User
 from audit.choices import AuditAction
 from audit.services import record_event
 from kernel.transactions import service_transaction
 
 
-def grant_object_permission(user, permission: str, obj, *, actor) -> bool:
+def grant_object_permission(user: User, permission: str, obj: Model, *, actor: User | None) -> bool:
     """Give `user` the object permission "app_label.codename" on `obj`; False if they already held it."""
     with service_transaction():
         if _holds(user, permission, obj):
@@ -23,7 +27,7 @@ def grant_object_permission(user, permission: str, obj, *, actor) -> bool:
     return True
 
 
-def revoke_object_permission(user, permission: str, obj, *, actor) -> bool:
+def revoke_object_permission(user: User, permission: str, obj: Model, *, actor: User | None) -> bool:
     """Take the object permission back (from the user's next request); False if they did not hold it."""
     with service_transaction():
         if not _holds(user, permission, obj):
@@ -33,21 +37,21 @@ def revoke_object_permission(user, permission: str, obj, *, actor) -> bool:
     return True
 
 
-def grant_object_permissions(user, permissions, obj, *, actor) -> None:
+def grant_object_permissions(user: User, permissions: Iterable[str], obj: Model, *, actor: User | None) -> None:
     for permission in permissions:
         grant_object_permission(user, permission, obj, actor=actor)
 
 
-def revoke_object_permissions(user, permissions, obj, *, actor) -> None:
+def revoke_object_permissions(user: User, permissions: Iterable[str], obj: Model, *, actor: User | None) -> None:
     for permission in permissions:
         revoke_object_permission(user, permission, obj, actor=actor)
 
 
-def _holds(user, permission: str, obj) -> bool:
+def _holds(user: User, permission: str, obj: Model) -> bool:
     """Whether `user` holds `permission` on `obj` by a direct grant (not through a role or group)."""
     return permission.partition(".")[2] in get_user_perms(user, obj)
 
 
-def _recorded(action: AuditAction, user, permission: str, obj, actor) -> None:
+def _recorded(action: AuditAction, user: User, permission: str, obj: Model, actor: User | None) -> None:
     forget_cached_object_permissions(user)
     record_event(action, actor=actor, target=obj, detail={"user": user.get_username(), "permission": permission})

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from accounts.models import ConflictDeclaration
+from accounts.models import ConflictDeclaration, User
 from audit.choices import AuditAction
 from audit.services import record_event
 from kernel.errors import WorkflowError
@@ -10,7 +10,7 @@ from kernel.transactions import service_transaction
 
 
 def declare_conflict(
-    user, *, organisation_name: str, nature: str, starts_on: date, ends_on=None
+    user: User, *, organisation_name: str, nature: str, starts_on: date, ends_on: date | None = None
 ) -> ConflictDeclaration:
     """Record a member of staff's own link to a healthcare organisation (checked when cases are staffed)."""
     if ends_on is not None and ends_on < starts_on:

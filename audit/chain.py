@@ -14,9 +14,13 @@ import multiprocessing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections
+from django.db.backends.utils import CursorWrapper
+
+from audit.models import AuditEvent
 
 GENESIS_HASH = "0" * 64
 
@@ -26,7 +30,7 @@ _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=
 _quote = json.encoder.encode_basestring  # the C string escaper json.dumps uses with ensure_ascii=False
 
 
-def canonical_bytes(event) -> bytes:
+def canonical_bytes(event: AuditEvent) -> bytes:
     """The one canonical serialisation of an event's recorded content."""
     return _canonical(
         event.seq,
@@ -46,19 +50,19 @@ def canonical_bytes(event) -> bytes:
 
 
 def _canonical(
-    seq,
-    occurred_at,
-    actor_id,
-    actor_username,
-    action,
-    target_type,
-    target_ref,
-    outcome,
-    request_id,
-    ip,
-    agent,
-    detail,
-    prev,
+    seq: int,
+    occurred_at: str,
+    actor_id: int | None,
+    actor_username: str,
+    action: str,
+    target_type: str,
+    target_ref: str,
+    outcome: str,
+    request_id: str,
+    ip: str | None,
+    agent: str,
+    detail: dict[str, Any],
+    prev: str,
 ) -> bytes:
     """Exactly `json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, written out.
 
@@ -87,22 +91,22 @@ def _canonical(
 
 
 @functools.lru_cache(maxsize=65536)
-def normalise_ip(value) -> str | None:
+def normalise_ip(value: str | None) -> str | None:
     return None if value in (None, "") else ipaddress.ip_address(str(value)).compressed
 
 
-def _keyed_hmac():
+def _keyed_hmac() -> hmac.HMAC:
     key = settings.AUDIT_HMAC_KEY
     if not key:
         raise RuntimeError("AUDIT_HMAC_KEY is not configured; the audit chain cannot be written or checked.")
     return hmac.new(key.encode(), digestmod=hashlib.sha256)
 
 
-def compute_hash(event) -> str:
+def compute_hash(event: AuditEvent) -> str:
     return _hash_of(_keyed_hmac(), canonical_bytes(event))
 
 
-def _hash_of(keyed, content: bytes) -> str:
+def _hash_of(keyed: hmac.HMAC, content: bytes) -> str:
     mac = keyed.copy()
     mac.update(content)
     return mac.hexdigest()
@@ -142,7 +146,7 @@ FROM audit_auditevent WHERE seq BETWEEN %s AND %s ORDER BY seq
 """
 
 
-def chain_rows(cursor, first: int = 1, last: int = 2**62, batch: int = 10_000) -> Iterator[tuple]:
+def chain_rows(cursor: CursorWrapper, first: int = 1, last: int = 2**62, batch: int = 10_000) -> Iterator[tuple]:
     """Events `first`..`last` as CHAIN_ROWS_SQL rows, in batches through `cursor` (a server-side cursor)."""
     cursor.execute(CHAIN_ROWS_SQL, [first, last])
     while rows := cursor.fetchmany(batch):
@@ -239,7 +243,7 @@ def _verify_in_worker(first: int, last: int) -> ChainReport:
         connections.close_all()
 
 
-def _joined(stretches, reports: list[ChainReport]) -> ChainReport:
+def _joined(stretches: list[tuple[int, int]], reports: list[ChainReport]) -> ChainReport:
     checked = 0
     previous: ChainReport | None = None
     for (first, last), report in zip(stretches, reports, strict=True):

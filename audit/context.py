@@ -3,7 +3,7 @@
 A context variable rather than a thread-local so that it is also correct under ASGI.
 """
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from django.http import HttpRequest
@@ -28,10 +28,10 @@ def current_request_context() -> RequestContext | None:
     return _current.get()
 
 
-def set_request_context(context: RequestContext | None):
+def set_request_context(context: RequestContext | None) -> Token[RequestContext | None]:
     """Set the context and return a token for `reset_request_context`."""
     return _current.set(context)
 
 
-def reset_request_context(token) -> None:
+def reset_request_context(token: Token[RequestContext | None]) -> None:
     _current.reset(token)

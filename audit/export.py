@@ -1,6 +1,12 @@
 """The audit trail as rows: the columns an export holds, for the auditors' CSV and the API alike."""
 
 import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+
+from audit.models import AuditEvent
 
 CSV_COLUMNS = [
     "seq",
@@ -17,7 +23,7 @@ CSV_COLUMNS = [
 EXPORT_CHUNK = 2000
 
 
-def event_rows(events):
+def event_rows(events: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
     """Each event of `events` as a list of CSV_COLUMNS cells, read from the database in chunks."""
     values = events.values_list(*CSV_COLUMNS).iterator(chunk_size=EXPORT_CHUNK)
     return (

@@ -1,12 +1,14 @@
 """The auditor's search: who, what, which object, outcome, when and from where."""
 
 from datetime import datetime, time
+from typing import Any
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.choices import AuditAction, Outcome
+from audit.models import AuditEvent
 from kernel.forms import NHSFormMixin
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -21,14 +23,14 @@ class AuditSearchForm(NHSFormMixin, forms.Form):
     date_to = forms.DateField(label="To (inclusive)", required=False, widget=DATE_WIDGET)
     ip = forms.GenericIPAddressField(label="Address", required=False)
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         super().clean()
         start, end = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
         if start and end and start > end:
             raise forms.ValidationError("The 'from' date is after the 'to' date. Nothing was searched.")
         return self.cleaned_data
 
-    def filter(self, events):
+    def filter(self, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
         """`events` narrowed to the valid filters given (every filter is on an indexed column or the seq)."""
         data = self.cleaned_data
         if data.get("user"):

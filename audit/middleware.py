@@ -1,6 +1,10 @@
 """Request context for the audit trail: a request id, the client's address and user agent."""
 
 import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from audit.choices import AuditAction, Outcome
 from audit.context import RequestContext, reset_request_context, set_request_context
@@ -13,17 +17,17 @@ USER_AGENT_MAX_LENGTH = 512
 class RequestContextMiddleware:
     """Give every request an id (echoed in `X-Request-ID`) and make it available to `record_event`."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         context = RequestContext(
             request_id=uuid.uuid4().hex,
             ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX_LENGTH],
             request=request,
         )
-        request.request_id = context.request_id
+        request.request_id = context.request_id  # type: ignore[attr-defined]  # our own attribute on Django's request
         token = set_request_context(context)
         try:
             response = self.get_response(request)
@@ -34,7 +38,7 @@ class RequestContextMiddleware:
         return response
 
 
-def record_unrecorded_request(request, response, context: RequestContext) -> None:
+def record_unrecorded_request(request: HttpRequest, response: HttpResponseBase, context: RequestContext) -> None:
     """Every request by a signed-in user leaves at least one event.
 
     Views record what they show or change in specific events; a request that recorded none (a

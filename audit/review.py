@@ -6,13 +6,16 @@ itself an audit event; a flag with a review leaves the queue.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import TypedDict
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError
-from django.db.models import BigIntegerField, CharField, Count, Max, Q, Value
+from django.db.models import BigIntegerField, CharField, Count, Max, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat, ExtractHour, ExtractIsoWeekDay, Substr, TruncDate
 from django.utils import timezone
+from django_stubs_ext import WithAnnotations
 
 from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent, FlagReview
@@ -42,7 +45,21 @@ class Flag:
     summary: str
 
 
-def _event_flags(kind: str, label: str, events, *, unreviewed: bool) -> list[Flag]:
+class BulkCounts(TypedDict):
+    """What the bulk query adds to each person-day of content events."""
+
+    day: date
+    count: int
+    last: datetime
+
+
+class BulkRow(BulkCounts):
+    """One person's content events on one day: a row of the bulk query."""
+
+    actor_username: str
+
+
+def _event_flags(kind: str, label: str, events: QuerySet[AuditEvent], *, unreviewed: bool) -> list[Flag]:
     if unreviewed:
         # Reviewed flags are left out before the limit, so reviewed ones never hide older ones.
         reviewed = (
@@ -64,7 +81,11 @@ def _event_flags(kind: str, label: str, events, *, unreviewed: bool) -> list[Fla
     ]
 
 
-def _flag_sources():
+# A runtime-lazy alias: WithAnnotations takes its second argument only for the type checker.
+type BulkQuerySet = QuerySet[WithAnnotations[AuditEvent, BulkCounts], BulkRow]
+
+
+def _flag_sources() -> tuple[list[tuple[str, str, QuerySet[AuditEvent]]], BulkQuerySet]:
     """Each kind of event flag as (kind, label, events), and the per-person-per-day bulk counts.
 
     Only the last REVIEW_WINDOW_DAYS are looked at, so every query stays on recent events and the
@@ -94,7 +115,7 @@ def _flag_sources():
     return kinds, bulk
 
 
-def _bulk_flag(row) -> Flag:
+def _bulk_flag(row: BulkRow) -> Flag:
     return Flag(
         "bulk:%s:%s" % (row["actor_username"], row["day"].isoformat()),
         "bulk",
@@ -133,7 +154,7 @@ def unreviewed_flags() -> list[Flag]:
     return sorted(current_flags(unreviewed=True), key=lambda flag: flag.when, reverse=True)
 
 
-def review_flag(key: str, *, note: str, actor) -> FlagReview:
+def review_flag(key: str, *, note: str, actor: AbstractBaseUser) -> FlagReview:
     """Mark one flag reviewed with the auditor's note; of two auditors at once, exactly one wins."""
     note = note.strip()
     if not note:
@@ -143,7 +164,9 @@ def review_flag(key: str, *, note: str, actor) -> FlagReview:
         raise WorkflowError("There is no such flag. Nothing was changed.")
     try:
         with service_transaction():
-            review = FlagReview.objects.create(key=key, kind=flag.kind, note=note[:2000], reviewed_by=actor)
+            review = FlagReview.objects.create(  # type: ignore[misc]  # actor is AUTH_USER_MODEL, not imported here
+                key=key, kind=flag.kind, note=note[:2000], reviewed_by=actor
+            )
             record_event(AuditAction.FLAG_REVIEWED, actor=actor, detail={"flag": key, "note": note[:500]})
     except IntegrityError as error:
         existing = FlagReview.objects.select_related("reviewed_by").get(key=key)

@@ -3,9 +3,12 @@
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from audit.chain import GENESIS_HASH, compute_hash, normalise_ip
@@ -20,8 +23,8 @@ CHAIN_LOCK_KEY = 0x41554449  # "AUDI"
 def record_event(
     action: AuditAction,
     *,
-    actor=None,
-    target=None,
+    actor: AbstractBaseUser | None = None,
+    target: Model | None = None,
     target_type: str = "",
     target_ref: str = "",
     outcome: Outcome = Outcome.ALLOWED,
@@ -51,7 +54,7 @@ def record_event(
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        event = AuditEvent(
+        event = AuditEvent(  # type: ignore[misc]  # actor is AUTH_USER_MODEL, not imported here
             seq=seq,
             occurred_at=timezone.now(),
             actor=actor,
@@ -84,7 +87,7 @@ def search_term_digest(term: str) -> str:
     return hmac.new(key, " ".join(term.split()).lower().encode(), hashlib.sha256).hexdigest()
 
 
-def shown_references(*groups) -> list[str]:
+def shown_references(*groups: Iterable[object]) -> list[str]:
     """The references of the cases a page listed, for its read event.
 
     "Who saw this investigation" includes everyone whose list or dashboard showed its title, so
@@ -101,7 +104,7 @@ def shown_references(*groups) -> list[str]:
     return sorted(references)
 
 
-def describe_target(obj) -> tuple[str, str]:
+def describe_target(obj: Model) -> tuple[str, str]:
     """(type, reference) naming an object in the audit trail without exposing its content."""
     reference = getattr(obj, "reference", None) or obj.pk
     return obj._meta.label_lower, str(reference)

@@ -13,9 +13,9 @@ from django_fsm import has_transition_perm
 
 from casework import forms, services
 from casework.choices import CLOSED_STATES, RECORD_CLOSED_STATES, InvestigationState
-from casework.evidence import services as evidence_services
 from casework.models import SafetyRecommendation, Task
 from casework.permissions import is_on_team, may_direct, may_manage_team, may_move_recommendation, may_write_terms
+from casework.services import evidence as evidence_services
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 from datetime import timedelta
+from typing import cast
 
-from django.db.models import Prefetch, Q
+from django.db.models import Model, Prefetch, Q
 
 from accounts.access import ObjectPermissionQuerySet
 
@@ -10,12 +11,13 @@ class InvestigationQuerySet(ObjectPermissionQuerySet):
 
     def list_page(self, page: int, size: int) -> list:
         """One page of the investigations list, newest first, with teams; one row extra tells a next page exists."""
-        from casework.models import TeamMembership  # casework.models imports this module
-
+        # The membership model, found from the field: this layer does not import casework.models.
+        membership_model = cast(type[Model], self.model._meta.get_field("team").related_model)
+        memberships = membership_model._default_manager.select_related("user")
         return list(
-            self.prefetch_related(Prefetch("team", queryset=TeamMembership.objects.select_related("user"))).order_by(
-                "-created_at", "-pk"
-            )[(page - 1) * size : page * size + 1]
+            self.prefetch_related(Prefetch("team", queryset=memberships)).order_by("-created_at", "-pk")[
+                (page - 1) * size : page * size + 1
+            ]
         )
 
     def over_stage_target(self, targets: dict[str, int], now):

@@ -23,7 +23,6 @@ from casework.choices import (
     InvestigationState,
     StatementKind,
 )
-from casework.evidence import services as evidence_services
 from casework.models import Direction, Investigation, SafetyRecommendation
 from casework.permissions import (
     DIRECT_INVESTIGATION,
@@ -41,6 +40,7 @@ from casework.selectors import (
     record_case_read,
     timeline,
 )
+from casework.services import evidence as evidence_services
 from kernel.errors import WorkflowError
 from vault.http import evidence_response
 from vault.upload import too_large_message, with_encrypted_upload

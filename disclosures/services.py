@@ -1,11 +1,15 @@
 """Disclosure requests: ask, decide (never the asker), release exactly what was approved. One transaction each."""
 
+from collections.abc import Iterable
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from audit.choices import AuditAction
 from audit.services import record_event
-from casework.models import Evidence
+from casework.models import Evidence, Investigation
 from casework.services import require_open_record
 from disclosures.models import DisclosureItem, DisclosureRequest
 from disclosures.permissions import may_ask, may_release
@@ -17,7 +21,14 @@ from workflow.transitions import run_transition
 
 
 def request_disclosure(
-    investigation, *, actor, evidence_ids, recipient, ground, necessity, extent
+    investigation: Investigation,
+    *,
+    actor: User,
+    evidence_ids: Iterable[int],
+    recipient: str,
+    ground: str,
+    necessity: str,
+    extent: str,
 ) -> DisclosureRequest:
     """A team member asks to disclose some of the investigation's evidence to a named recipient."""
     if not may_ask(actor, investigation):
@@ -53,7 +64,9 @@ def request_disclosure(
     return disclosure
 
 
-def decide_disclosure(disclosure, *, actor, approve: bool, approved_ids=(), note: str = "") -> DisclosureRequest:
+def decide_disclosure(
+    disclosure: DisclosureRequest, *, actor: User, approve: bool, approved_ids: Iterable[int] = (), note: str = ""
+) -> DisclosureRequest:
     """Approve some or all of the requested items, or refuse; the requester never decides their own request."""
     if disclosure.requested_by_id == actor.pk:
         raise WorkflowError("You asked for this disclosure, so someone else must decide it. Nothing was changed.")
@@ -63,7 +76,7 @@ def decide_disclosure(disclosure, *, actor, approve: bool, approved_ids=(), note
     if not approve and not note.strip():
         raise WorkflowError("Give the reason for refusing.")
 
-    def record_decision(locked):
+    def record_decision(locked: DisclosureRequest) -> None:
         requested = set(locked.items.values_list("pk", flat=True))
         if not chosen <= requested:
             raise WorkflowError("Only items in the request can be approved. Nothing was changed.")
@@ -84,10 +97,10 @@ def decide_disclosure(disclosure, *, actor, approve: bool, approved_ids=(), note
     )
 
 
-def release_disclosure(disclosure, *, actor) -> DisclosureRequest:
+def release_disclosure(disclosure: DisclosureRequest, *, actor: User) -> DisclosureRequest:
     """Mark the approved items released to the recipient; the package is then built from them alone."""
 
-    def record_release(locked):
+    def record_release(locked: DisclosureRequest) -> None:
         if locked.items.filter(approved=True, evidence__disposed_at__isnull=False).exists():
             raise WorkflowError("An approved item has since been disposed of; ask for a new disclosure.")
         locked.released_by, locked.released_at = actor, timezone.now()
@@ -104,7 +117,7 @@ def release_disclosure(disclosure, *, actor) -> DisclosureRequest:
     )
 
 
-def record_package_download(disclosure, *, actor) -> None:
+def record_package_download(disclosure: DisclosureRequest, *, actor: User) -> None:
     """A later copy of a released package, for the team only, is recorded like the first."""
     if not may_release(disclosure, actor):
         raise PermissionDenied("Only the investigation team can download a released package.")
@@ -116,16 +129,16 @@ def record_package_download(disclosure, *, actor) -> None:
     )
 
 
-def released_ids(disclosure) -> list[str]:
+def released_ids(disclosure: DisclosureRequest) -> list[str]:
     return sorted(str(public_id) for public_id in approved_evidence(disclosure).values_list("public_id", flat=True))
 
 
-def approved_evidence(disclosure):
+def approved_evidence(disclosure: DisclosureRequest) -> QuerySet[Evidence]:
     """The only evidence a package may hold: the items the decision approved."""
     return Evidence.objects.filter(
         pk__in=disclosure.items.filter(approved=True).values("evidence"), disposed_at__isnull=True
     ).order_by("pk")
 
 
-def _no_timeline(*args):
+def _no_timeline(*args: object) -> None:
     """Disclosures keep their steps in the audit trail and their own history, not a case timeline."""

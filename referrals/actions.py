@@ -29,7 +29,7 @@ class Action:
     may: Callable[[Any], bool] = may_triage
     form_kwargs: tuple = ()
 
-    def form(self, name: str, data=None, *, prefixed: bool = True, **extra):
+    def form(self, name: str, data=None, *, prefixed: bool = True, **extra: Any):
         """The action's form; on a page, prefixed with its name so that several forms share it."""
         if self.form_class is None:
             return None
@@ -136,6 +136,6 @@ def available_actions(referral, user) -> list[dict]:
         else:
             allowed = action.may(user)
         if allowed:
-            extra = {"assignees": services.triage_staff()} if name == "assign" else {}
+            extra: dict[str, Any] = {"assignees": services.triage_staff()} if name == "assign" else {}
             available.append({"name": name, "label": action.label, "form": action.form(name, **extra)})
     return available

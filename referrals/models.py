@@ -36,6 +36,8 @@ S = ReferralState
 REMIT_START = date(2017, 4, 1)
 DESCRIPTION_MAX_LENGTH = 10_000
 SHORT_TEXT_MAX_LENGTH = 200
+# The referral's encrypted personal details (rotate_field_keys re-encrypts them under the newest key).
+PERSONAL_FIELDS = ("reporter_name", "reporter_email", "reporter_phone", "patient_details")
 
 
 class SignpostBody(models.Model):

@@ -1,5 +1,7 @@
 """Staff views of referrals: the intake queue, staff entry, the referral page and its actions."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -10,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.access import NotVisible, requires_object_permission, requires_permission
 from audit.choices import AuditAction
 from audit.services import record_event, shown_references
+from kernel.errors import WorkflowError
 from kernel.history import field_changes
 from referrals import services
 from referrals.actions import ACTIONS, available_actions
@@ -127,7 +130,7 @@ def referral_action(request, reference, action):
     referral = get_referral_for(request.user, reference)
     if not spec.may(request.user):
         raise PermissionDenied
-    extra = {"assignees": services.triage_staff()} if action == "assign" else {}
+    extra: dict[str, Any] = {"assignees": services.triage_staff()} if action == "assign" else {}
     return run_page_action(
         request,
         referral,
@@ -149,7 +152,7 @@ def referral_assess(request, reference):
             services.assess_referral(
                 referral, actor=request.user, scores=form.scores, rationale=form.cleaned_data["rationale"]
             )
-        except services.WorkflowError as refusal:
+        except WorkflowError as refusal:
             messages.error(request, str(refusal))
         else:
             messages.success(request, "Assessment recorded against criteria version %s." % criteria.version)
@@ -174,13 +177,10 @@ def _referral_attach(request, referral):
     if handler is not None and handler.too_large:
         form.add_error(None, too_large_message(handler))
         status = 413
-    elif handler is not None and form.is_valid():
-        services.attach_file(
-            referral,
-            received_file(request, form.cleaned_data["attachment"]),
-            actor=request.user,
-            title=form.cleaned_data["title"],
-        )
+    elif (
+        handler is not None and form.is_valid() and (upload := received_file(request, form.cleaned_data["attachment"]))
+    ):
+        services.attach_file(referral, upload, actor=request.user, title=form.cleaned_data["title"])
         messages.success(request, "File attached.")
         return redirect(referral)
     else:

@@ -159,7 +159,7 @@ def evidence(case_investigation, lead_investigator, evidence_storage):
     """A small evidence file on the matrix case."""
     import uuid
 
-    from casework.evidence import services
+    from casework.services import evidence as services
     from vault import blobs
 
     evidence_id = uuid.uuid4()

@@ -11,10 +11,11 @@ from audit.forms import AuditSearchForm
 from audit.models import AuditEvent
 from casework import services
 from casework.choices import TeamRole
-from casework.evidence import services as evidence_services
 from casework.models import Investigation, Task
+from casework.services import evidence as evidence_services
 from disclosures import services as disclosure_services
 from disclosures.models import DisclosureItem
+from kernel.errors import WorkflowError
 from referrals.permissions import VIEW_REFERRAL
 from tests.factories import StaffClient, make_referral, make_user
 
@@ -121,6 +122,6 @@ def test_outermost_services_refuse_to_run_inside_another_transaction(scoped, lea
 
 def test_a_new_team_member_outside_the_teams_roles_gets_no_grant(scoped, director):
     auditor = make_user("auditor2", Role.AUDITOR)
-    with pytest.raises(services.WorkflowError):
+    with pytest.raises(WorkflowError):
         services.add_team_member(scoped, auditor, TeamRole.ANALYST, actor=director)
     assert not AuditEvent.objects.filter(action=AuditAction.PERMISSION_GRANTED, detail__user="auditor2").exists()

@@ -220,7 +220,7 @@ def test_the_walk_fails_a_page_that_shows_content_without_a_read_event(
 def test_the_api_walk_fails_a_response_that_shows_content_without_a_read_event(
     api_client, intake, canaries, case_referral, monkeypatch
 ):
-    from api import views
+    from api.views import referral_views as views
 
     monkeypatch.setattr(views, "record_referral_read", lambda *args, **kwargs: None)
     token = create_token(intake, name="walk", scopes=["read"], days=1)[1]

@@ -5,23 +5,33 @@ refused form or a refusal by the workflow changes nothing, is explained to the u
 recorded in the audit trail like every other request.
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
 from django.contrib import messages
+from django.db.models import Model
+from django.forms import BaseForm
+from django.forms.utils import ErrorDict
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 from kernel.errors import WorkflowError
 
+if TYPE_CHECKING:
+    from django.shortcuts import SupportsGetAbsoluteUrl  # a protocol of django-stubs only
+
 
 class StepRefused(Exception):
     """A step that was not taken: its form was invalid (`errors`) or the workflow refused it (the message)."""
 
-    def __init__(self, message: str, errors=None):
+    def __init__(self, message: str, errors: ErrorDict | None = None) -> None:
         super().__init__(message)
         self.errors = errors
 
 
-def take_step(target, *, name: str, form, perform):
+def take_step[T](target: Model, *, name: str, form: BaseForm | None, perform: Callable[[dict[str, Any]], T]) -> T:
     """`perform(cleaned_data)` if `form` (or no form) is valid; a refusal is recorded and raised as StepRefused.
 
     The one way a page action or an API transition runs a step, so both refuse alike and leave the
@@ -37,7 +47,15 @@ def take_step(target, *, name: str, form, perform):
         raise StepRefused(str(refusal)) from refusal
 
 
-def run_page_action(request, target, *, name: str, label: str, form, perform):
+def run_page_action(
+    request: HttpRequest,
+    target: Model,
+    *,
+    name: str,
+    label: str,
+    form: BaseForm | None,
+    perform: Callable[[dict[str, Any]], object],
+) -> HttpResponseRedirect:
     """Take the step from a page; redirect back to `target` either way, with what happened."""
     try:
         take_step(target, name=name, form=form, perform=perform)
@@ -45,20 +63,20 @@ def run_page_action(request, target, *, name: str, label: str, form, perform):
         if refusal.errors is None:
             messages.error(request, str(refusal))
         for field, errors in (refusal.errors or {}).items():
-            field_label = form.fields[field].label if field in form.fields else ""
+            field_label = form.fields[field].label if field in form.fields else ""  # type: ignore[union-attr]  # errors come only from a form
             for error in errors:
                 messages.error(request, "%s: %s%s" % (label, "%s: " % field_label if field_label else "", error))
-        return redirect(target)
+        return redirect(cast("SupportsGetAbsoluteUrl", target))  # every page target has its own page
     messages.success(request, "%s: done." % label)
-    return redirect(target)
+    return redirect(cast("SupportsGetAbsoluteUrl", target))
 
 
-def record_refusal(target, name: str, detail: dict) -> None:
+def record_refusal(target: Model | None, name: str, detail: dict) -> None:
     """Record that step `name` on `target` was refused."""
     record_event(AuditAction.ACTION_REFUSED, outcome=Outcome.DENIED, target=target, detail={"action": name, **detail})
 
 
-def refused(request, target, name, detail):
+def refused(request: HttpRequest, target: Model, name: str, detail: dict) -> HttpResponseRedirect:
     """Record that `name` on `target` was refused and go back to it (the message is already set)."""
     record_refusal(target, name, detail)
-    return redirect(target)
+    return redirect(cast("SupportsGetAbsoluteUrl", target))

@@ -6,30 +6,42 @@ acting at once, the second waits for the lock, then sees the new state and a cle
 """
 
 from collections.abc import Callable
+from typing import Protocol, cast
 
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
+from audit.choices import AuditAction
 from audit.services import record_event
 from kernel.errors import WorkflowError
 from kernel.history import save_with_history_reason
 from kernel.transactions import service_transaction
 
 
-def run_transition(
-    obj,
+class StateMachine(Protocol):
+    """What a transition reads of a protected model besides Model's own: its django-fsm state."""
+
+    state: str
+
+    def get_state_display(self) -> str: ...
+
+
+def run_transition[M: Model, U: AbstractUser](
+    obj: M,
     name: str,
     *,
-    actor,
-    audit_action,
+    actor: U | None,
+    audit_action: AuditAction,
     describe: str,
-    record_step: Callable,
+    record_step: Callable[[M, str, str, U | None, str], object],
     reason: str = "",
     condition_message: str = "",
-    before_save: Callable | None = None,
+    before_save: Callable[[M], object] | None = None,
     detail: dict | None = None,
-):
+) -> M:
     """Apply transition `name` to a locked copy of `obj`; return the saved copy.
 
     `describe` completes "you cannot ... it" in the refusal; `record_step(locked, name, from_state,
@@ -41,13 +53,14 @@ def run_transition(
         if not can_proceed(method, check_conditions=False):
             raise WorkflowError(
                 "%s is now %s, so you cannot %s it. Someone may have acted on it already; nothing was changed."
-                % (locked, locked.get_state_display().lower(), describe)
+                % (locked, cast(StateMachine, locked).get_state_display().lower(), describe)
             )
-        if not has_transition_perm(method, actor):
+        # The public (the referrer following up) acts with no account: as anonymous, never with a permission.
+        if not has_transition_perm(method, actor if actor is not None else AnonymousUser()):
             if not can_proceed(method):
                 raise WorkflowError(condition_message or "%s cannot be moved on yet." % locked)
             raise PermissionDenied("Your role cannot %s this." % describe)
-        from_state = locked.state
+        from_state = cast(StateMachine, locked).state
         method()
         if before_save is not None:
             before_save(locked)
@@ -56,6 +69,9 @@ def run_transition(
         save_with_history_reason(locked, name)
         record_step(locked, name, from_state, actor, reason)
         record_event(
-            audit_action, actor=actor, target=locked, detail={"from": from_state, "to": locked.state, **(detail or {})}
+            audit_action,
+            actor=actor,
+            target=locked,
+            detail={"from": from_state, "to": cast(StateMachine, locked).state, **(detail or {})},
         )
     return locked

@@ -8,8 +8,8 @@ from django.utils import timezone
 from casework import services
 from casework.choices import InvestigationState as S
 from casework.choices import TeamRole
-from casework.evidence import services as evidence_services
 from casework.models import Investigation
+from casework.services import evidence as evidence_services
 from kernel.models import ReferenceCounter
 from vault import blobs
 

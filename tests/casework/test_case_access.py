@@ -13,8 +13,8 @@ from accounts.roles import Role
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from casework import services
-from casework.evidence import services as evidence_services
 from casework.models import BreakGlassAccess, Direction, Investigation
+from casework.services import evidence as evidence_services
 from kernel.errors import WorkflowError
 from tests.factories import StaffClient, current_code, make_user
 from tests.helpers import assert_audited

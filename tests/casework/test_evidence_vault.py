@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from audit.choices import AuditAction
 from casework import services
-from casework.evidence import services as evidence_services
 from casework.models import Evidence, Investigation
+from casework.services import evidence as evidence_services
 from kernel.errors import WorkflowError
 from tests.factories import StaffClient, current_code, give_authenticator
 from tests.helpers import assert_audited

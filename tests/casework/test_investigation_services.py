@@ -2,6 +2,7 @@
 
 import os
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -14,11 +15,10 @@ from casework import services
 from casework.choices import InvestigationState as S
 from casework.choices import RecommendationState, StatementKind, TeamRole
 from casework.models import Investigation
+from kernel.errors import WorkflowError
 from referrals.models import Referral
 from tests.factories import make_referral, make_user
 from tests.helpers import assert_audited
-
-WorkflowError = services.WorkflowError
 
 
 @pytest.fixture
@@ -264,7 +264,7 @@ def director2(db):
 
 
 def register(director, **overrides):
-    fields = {
+    fields: dict[str, Any] = {
         "title": "Mental health inpatient settings",
         "issued_on": timezone.localdate() - timedelta(days=3),
         "scope": "Safety of mental health inpatient care across England.",
@@ -437,7 +437,7 @@ def test_two_directors_pausing_at_once_exactly_one_wins(migrated_data):
 def test_nothing_is_added_to_an_archived_record(scoped, director, lead_investigator, evidence_storage):
     import uuid
 
-    from casework.evidence import services as evidence_services
+    from casework.services import evidence as evidence_services
     from vault import blobs
 
     services.discontinue(scoped, actor=director, reasons="Stopped")

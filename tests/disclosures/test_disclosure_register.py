@@ -18,7 +18,7 @@ from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent
 from casework import services as casework_services
 from casework.choices import TeamRole
-from casework.evidence import services as evidence_services
+from casework.services import evidence as evidence_services
 from disclosures import services
 from disclosures.choices import DisclosureState, Schedule14Ground
 from disclosures.models import DisclosureRequest

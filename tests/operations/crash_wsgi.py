@@ -12,12 +12,12 @@ from django.core.wsgi import get_wsgi_application
 
 application = get_wsgi_application()
 
-from referrals import services  # noqa: E402
+from referrals.services import triage  # noqa: E402
 from vault import blobs  # noqa: E402
 
 MARKER = Path(os.environ["CRASH_MARKER"])
 UPLOAD_PAUSE_AFTER = 8 * 1024 * 1024
-_record_step = services._record_step
+_record_step = triage._record_step
 _write = blobs.BlobWriter.write
 
 
@@ -36,5 +36,5 @@ def write_then_wait(writer, chunk):
         time.sleep(120)
 
 
-services._record_step = record_step_then_wait
+triage._record_step = record_step_then_wait
 blobs.BlobWriter.write = write_then_wait  # type: ignore[method-assign]

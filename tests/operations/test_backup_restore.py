@@ -22,7 +22,7 @@ from django.db import connection
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from casework import services as casework_services
-from casework.evidence import services as evidence_services
+from casework.services import evidence as evidence_services
 from operations.backup import BackupError, create_backup, read_checked_manifest, restore_backup
 from vault import blobs
 

@@ -109,7 +109,9 @@ def test_a_member_removed_mid_upload_keeps_nothing(team_case, director, evidence
 def test_a_removal_waits_for_a_note_being_added_and_the_trail_shows_that_order(team_case, director, monkeypatch):
     investigation, second = team_case
     note_locked, removal_started = threading.Event(), threading.Event()
-    record_event = services.record_event
+    from casework.services import work
+
+    record_event = work.record_event
 
     def record_then_hold(action, **kwargs):
         event = record_event(action, **kwargs)
@@ -118,7 +120,7 @@ def test_a_removal_waits_for_a_note_being_added_and_the_trail_shows_that_order(t
             removal_started.wait(timeout=10)  # the removal is now waiting on this member's row
         return event
 
-    monkeypatch.setattr(services, "record_event", record_then_hold)
+    monkeypatch.setattr(work, "record_event", record_then_hold)
 
     def remove():
         note_locked.wait(timeout=10)

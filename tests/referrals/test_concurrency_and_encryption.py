@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import override_settings
 
 from audit.choices import AuditAction
+from kernel.errors import WorkflowError
 from referrals import services
 from referrals.choices import ReferralState
 from referrals.models import Referral
@@ -34,7 +35,7 @@ def test_two_officers_starting_triage_at_once_exactly_one_wins(migrated_data):
             barrier.wait(timeout=10)
             services.start_triage(referral, actor=officer)
             outcomes.append("won")
-        except services.WorkflowError as refusal:
+        except WorkflowError as refusal:
             outcomes.append(str(refusal))
         finally:
             connection.close()

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from audit.choices import AuditAction
 from casework import services as case_services
 from casework.choices import InvestigationState
+from kernel.errors import WorkflowError
 from referrals import services
 from referrals.choices import ReferralState as S
 from referrals.choices import SignpostReason
@@ -152,7 +153,7 @@ def test_transition_allowed(call, source, target, action, role, intake, director
 def test_transition_refused_from_wrong_state_changes_nothing(call, source, role, intake, director, request):
     referral = in_state(source, intake, director)
     before_activities = referral.activities.count()
-    with pytest.raises(services.WorkflowError, match=r"nothing was changed"):
+    with pytest.raises(WorkflowError, match=r"nothing was changed"):
         call(referral, request.getfixturevalue(role))
     assert refreshed(referral).state == source
     assert referral.activities.count() == before_activities
@@ -190,10 +191,10 @@ def test_accept_creates_a_proposed_investigation(intake, director):
 
 def test_propose_needs_a_complete_assessment(intake, director):
     referral = in_state(S.TRIAGE, intake, director)
-    with pytest.raises(services.WorkflowError, match="Complete the triage assessment"):
+    with pytest.raises(WorkflowError, match="Complete the triage assessment"):
         services.propose_case(referral, actor=intake)
     services.assess_referral(referral, actor=intake, scores={"harm": "major"}, rationale="Partial")
-    with pytest.raises(services.WorkflowError, match="Complete the triage assessment"):
+    with pytest.raises(WorkflowError, match="Complete the triage assessment"):
         services.propose_case(referral, actor=intake)
     assert refreshed(referral).state == S.TRIAGE
 
@@ -209,10 +210,10 @@ def test_assessment_records_the_criteria_version_and_overall_band(intake, direct
 
 def test_assessment_refuses_unknown_criteria_and_wrong_states(intake, director):
     referral = in_state(S.TRIAGE, intake, director)
-    with pytest.raises(services.WorkflowError, match="Unknown criteria"):
+    with pytest.raises(WorkflowError, match="Unknown criteria"):
         services.assess_referral(referral, actor=intake, scores={"made_up": "major"}, rationale="r")
     received = make_referral()
-    with pytest.raises(services.WorkflowError, match="only referrals in triage or logged"):
+    with pytest.raises(WorkflowError, match="only referrals in triage or logged"):
         services.assess_referral(received, actor=intake, scores=FULL_SCORES, rationale="r")
 
 
@@ -233,9 +234,9 @@ def test_follow_up_in_other_states_is_kept_without_a_transition(intake, director
 
 def test_link_needs_exactly_one_target_and_not_itself(intake, director):
     referral = in_state(S.TRIAGE, intake, director)
-    with pytest.raises(services.WorkflowError, match="one other referral"):
+    with pytest.raises(WorkflowError, match="one other referral"):
         services.link_referral(referral, actor=intake, reason="r")
-    with pytest.raises(services.WorkflowError, match="itself"):
+    with pytest.raises(WorkflowError, match="itself"):
         services.link_referral(referral, actor=intake, reason="r", to_referral=referral)
     assert refreshed(referral).state == S.TRIAGE
 
@@ -245,7 +246,7 @@ def test_assignment_only_to_people_who_can_triage(intake, director, lead_investi
     services.assign_referral(referral, actor=intake, assignee=intake)
     assert refreshed(referral).assignee == intake
     assert_audited(AuditAction.REFERRAL_ASSIGNED, actor=intake, target_ref=referral.reference)
-    with pytest.raises(services.WorkflowError, match="cannot triage"):
+    with pytest.raises(WorkflowError, match="cannot triage"):
         services.assign_referral(referral, actor=director, assignee=lead_investigator)
     with pytest.raises(PermissionDenied):
         services.assign_referral(referral, actor=lead_investigator, assignee=intake)

@@ -1,9 +1,10 @@
 """Write the audit chain's newest (seq, hash, time), signed, to a file kept outside the database."""
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from audit.anchor import export_head
 from audit.choices import AuditAction
@@ -13,10 +14,10 @@ from audit.services import record_event
 class Command(BaseCommand):
     help = "Export the signed audit chain head (run on a schedule; keep the file away from the database)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--output", type=Path, default=None, help="Where to write it (AUDIT_HEAD_PATH).")
 
-    def handle(self, *args, output=None, **options):
+    def handle(self, *args: Any, output: Path | None = None, **options: Any) -> None:
         path = output or Path(settings.AUDIT_HEAD_PATH)
         head = export_head(path)
         if head is None:

@@ -1,9 +1,10 @@
 """Check the whole audit chain and the exported head; exit non-zero naming the first problem."""
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from audit.anchor import HeadProblem, check_database_reaches, read_head
 from audit.chain import verify_stored_chain
@@ -17,10 +18,10 @@ class Command(BaseCommand):
         "Exits 0 when both hold, 1 naming the first problem."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--head", type=Path, default=None, help="The exported head file (AUDIT_HEAD_PATH).")
 
-    def handle(self, *args, head=None, **options):
+    def handle(self, *args: Any, head: Path | None = None, **options: Any) -> None:
         path = head or Path(settings.AUDIT_HEAD_PATH)
         report = verify_stored_chain()
         problem = str(report.first_break) if not report.intact else None

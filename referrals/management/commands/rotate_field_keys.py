@@ -5,8 +5,7 @@ from django.core.management.base import BaseCommand
 from audit.choices import AuditAction
 from audit.services import record_event
 from kernel.transactions import service_transaction
-from referrals.models import Referral
-from referrals.services import PERSONAL_FIELDS
+from referrals.models import PERSONAL_FIELDS, Referral
 
 BATCH_SIZE = 500
 

@@ -1,21 +1,34 @@
 """Evidence business rules: receiving, disposal (crypto-shredding), verification and key rotation."""
 
+import uuid
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from audit.choices import AuditAction
 from audit.services import record_event
-from casework.models import Evidence
+from casework.models import Evidence, Investigation
 from casework.permissions import is_on_team, may_direct
-from casework.services import hold_membership, require_open_record
+from casework.services.work import hold_membership, require_open_record
 from kernel.errors import WorkflowError
 from kernel.transactions import service_transaction
 from vault import blobs
 from vault.models import recording
 
 
-def add_evidence(blob: blobs.StoredBlob, evidence_id, *, actor, title, filename, investigation, **details) -> Evidence:
+def add_evidence(
+    blob: blobs.StoredBlob,
+    evidence_id: uuid.UUID,
+    *,
+    actor: User,
+    title: str,
+    filename: str,
+    investigation: Investigation,
+    **details: Any,
+) -> Evidence:
     """Register an encrypted blob as evidence of an investigation (its team only, while its record is open).
 
     If anything here fails the blob is deleted: no row without a blob, no blob without a row.
@@ -47,7 +60,7 @@ def add_evidence(blob: blobs.StoredBlob, evidence_id, *, actor, title, filename,
     return evidence
 
 
-def set_legal_hold(evidence, *, hold: bool, actor, reason: str) -> Evidence:
+def set_legal_hold(evidence: Evidence, *, hold: bool, actor: User, reason: str) -> Evidence:
     """Place or lift a legal hold; while it stands the evidence cannot be disposed of."""
     if not may_direct(actor):
         raise PermissionDenied("Only a director can place or lift a legal hold.")
@@ -66,7 +79,7 @@ def set_legal_hold(evidence, *, hold: bool, actor, reason: str) -> Evidence:
     return locked
 
 
-def dispose(evidence, *, actor) -> Evidence:
+def dispose(evidence: Evidence, *, actor: User) -> Evidence:
     """Crypto-shred: destroy the wrapped data key, then delete the blob. A legal hold blocks it."""
     if not may_direct(actor):
         raise PermissionDenied("Only a director can dispose of evidence.")

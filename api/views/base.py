@@ -1,0 +1,104 @@
+"""The base of every API view (declared permission, token scope, methods, JSON errors) and how a step runs."""
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import generics
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+
+from accounts.access import api_endpoint
+from api.exceptions import Conflict, RequestTooLarge
+from api.pagination import CursorPage
+from workflow.steps import StepRefused, record_refusal, take_step
+
+
+class ApiView(generics.GenericAPIView):
+    """Base of every API view: its declared permission, token scope and method rules."""
+
+    http_method_names = ["get", "head", "post"]
+    required_permission = ""
+    token_scope = ""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return api_endpoint(super().as_view(**initkwargs), cls.required_permission)
+
+    def initial(self, request, *args, **kwargs):
+        # Who is asking, then the method, before anything is looked up (as on the web pages).
+        self.perform_authentication(request)
+        if request.method not in self.allowed_methods:
+            self.http_method_not_allowed(request)
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if length.isdigit() and int(length) > settings.API_MAX_BODY_BYTES:
+            raise RequestTooLarge("The request body is larger than %s bytes." % settings.API_MAX_BODY_BYTES)
+        super().initial(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        """Errors are JSON everywhere, the schema and documentation views included."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return response
+
+    def perform_content_negotiation(self, request, force=False):
+        """Answer in JSON (or the view's own format) whatever the client accepts, rather than 406."""
+        return super().perform_content_negotiation(request, force=True)
+
+
+class AuditedList(ApiView, generics.ListAPIView):
+    """A paged list whose read event names what the page showed."""
+
+    pagination_class = CursorPage
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        self.record_page(page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def record_page(self, page) -> None:
+        raise NotImplementedError
+
+
+def take(target, name: str, form, perform):
+    """Run a step as the pages do; a refusal becomes 400 (the form) or 409 (the workflow)."""
+    try:
+        return take_step(target, name=name, form=form, perform=perform)
+    except StepRefused as refusal:
+        if refusal.errors is not None:
+            raise ValidationError(refusal.errors) from refusal
+        raise Conflict(str(refusal)) from refusal
+
+
+def current_state(obj) -> str:
+    """The state as committed, read afresh.
+
+    Not `refresh_from_db`: django-fsm's version unprotects the state field on the model class while
+    it reloads, which races between the threads of one worker (found under `make load`: one request
+    in ~150 answered 500 with "Direct state modification is not allowed").
+    """
+    return type(obj).objects.values_list("state", flat=True).get(pk=obj.pk)
+
+
+def step_name(target, data, names) -> str:
+    """The step asked for, if it is one of `names`; otherwise a 400 that lists them (recorded)."""
+    name = data.get("action") if isinstance(data, dict) else None
+    if not isinstance(name, str) or name not in names:
+        record_refusal(target, "api step", {"errors": ["action"]})
+        raise ValidationError({"action": ["Choose one of: %s." % ", ".join(sorted(names))]})
+    return name
+
+
+class SchemaView(ApiView, SpectacularAPIView):
+    """The OpenAPI 3 schema, for signed-in staff and token holders."""
+
+
+class DocsView(ApiView, SpectacularSwaggerSplitView):
+    """Browsable documentation of the schema (Swagger UI, served from this site)."""
+
+
+@api_endpoint
+@csrf_exempt  # changes nothing, so a browser's cookies must not turn it into the HTML CSRF page
+def not_found(request, *args, **kwargs):
+    """Anything else under /api/ (or a path value of the wrong shape): a JSON 404, like every API error."""
+    return JsonResponse({"detail": "Not found"}, status=404)
