@@ -220,14 +220,19 @@ def verify_stored_chain() -> ChainReport:
     stretches = [(first, first + size - 1) for first in range(1, head + 1, size)]
     stretches[-1] = (stretches[-1][0], 2**62)  # the last one also reads anything appended meanwhile
     connections.close_all()  # forked workers must not share this process's database connection
-    with multiprocessing.get_context("fork").Pool(len(stretches)) as pool:
-        pending = pool.starmap_async(_verify_in_worker, stretches)
-        try:
-            # Far slower than checking runs even on one core: a worker is stuck, so check here instead.
-            reports = pending.get(timeout=WORKER_GRACE_SECONDS + head / 10_000)
-        except multiprocessing.TimeoutError:
-            pool.terminate()
-            return _verify_stretch(1, 2**62)
+    pool = multiprocessing.get_context("fork").Pool(len(stretches))
+    pending = pool.starmap_async(_verify_in_worker, stretches)
+    try:
+        # Far slower than checking runs even on one core: a worker is stuck, so check here instead.
+        reports = pending.get(timeout=WORKER_GRACE_SECONDS + head / 10_000)
+    except multiprocessing.TimeoutError:
+        pool.terminate()
+        return _verify_stretch(1, 2**62)
+    # Finished workers are told to leave. Terminating them (what `with Pool` does on exit) kills a
+    # worker that may be holding the task queue's lock: once (under pytest-xdist) another worker then
+    # waited for that lock for ever, and so did the join.
+    pool.close()
+    pool.join()
     return _joined(stretches, reports)
 
 

@@ -20,12 +20,13 @@ CSV_COLUMNS = [
     "request_id",
     "detail",
 ]
-EXPORT_CHUNK = 2000
+# Rows fetched from the database at a time while an export streams.
+ROWS_PER_READ = 2000
 
 
 def event_rows(events: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
     """Each event of `events` as a list of CSV_COLUMNS cells, read from the database in chunks."""
-    values = events.values_list(*CSV_COLUMNS).iterator(chunk_size=EXPORT_CHUNK)
+    values = events.values_list(*CSV_COLUMNS).iterator(chunk_size=ROWS_PER_READ)
     return (
         [seq, occurred_at.isoformat(), *middle, json.dumps(detail, sort_keys=True)]
         for seq, occurred_at, *middle, detail in values

@@ -8,11 +8,6 @@ APPROVE_ANY = "disclosures.approve_disclosure"
 APPROVE_INTERNAL = "disclosures.approve_internal_disclosure"
 
 
-def may_view_register(user) -> bool:
-    """The register of every disclosure and the decisions waiting (the chief, directors, auditors)."""
-    return user.has_perm(VIEW_REGISTER)
-
-
 def may_decide_some(user) -> bool:
     """Decides at least some disclosures: the chief investigator any, an authorised director internal ones."""
     return user.has_perm(APPROVE_ANY) or user.has_perm(APPROVE_INTERNAL)

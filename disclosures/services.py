@@ -91,7 +91,6 @@ def decide_disclosure(
         actor=actor,
         audit_action=AuditAction.DISCLOSURE_APPROVED if approve else AuditAction.DISCLOSURE_REFUSED,
         describe="decide",
-        record_step=_no_timeline,
         before_save=record_decision,
         detail={"case": disclosure.investigation.reference, "approved_items": len(chosen)},
     )
@@ -111,7 +110,6 @@ def release_disclosure(disclosure: DisclosureRequest, *, actor: User) -> Disclos
         actor=actor,
         audit_action=AuditAction.DISCLOSURE_RELEASED,
         describe="release",
-        record_step=_no_timeline,
         before_save=record_release,
         detail={"case": disclosure.investigation.reference, "items": released_ids(disclosure)},
     )
@@ -138,7 +136,3 @@ def approved_evidence(disclosure: DisclosureRequest) -> QuerySet[Evidence]:
     return Evidence.objects.filter(
         pk__in=disclosure.items.filter(approved=True).values("evidence"), disposed_at__isnull=True
     ).order_by("pk")
-
-
-def _no_timeline(*args: object) -> None:
-    """Disclosures keep their steps in the audit trail and their own history, not a case timeline."""

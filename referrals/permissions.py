@@ -4,8 +4,6 @@ Role-wide permissions come with intake officers' and directors' roles; an invest
 referral behind a case they are on through an object grant (`accounts.grants`).
 """
 
-from accounts.permissions import holds
-
 VIEW_REFERRAL = "referrals.view_referral"
 ADD_REFERRAL = "referrals.add_referral"
 TRIAGE_REFERRAL = "referrals.triage_referral"
@@ -17,10 +15,6 @@ VIEW_REFERRAL_IDENTITY = "referrals.view_referral_identity"
 def may_work_the_queue(user) -> bool:
     """The intake queue: every referral (intake officers, directors, the chief investigator)."""
     return user.has_perm(VIEW_REFERRAL)
-
-
-def may_view_referral(user, referral) -> bool:
-    return holds(user, VIEW_REFERRAL, referral)
 
 
 def may_record_concerns(user) -> bool:

@@ -36,7 +36,7 @@ def run_transition[M: Model, U: AbstractUser](
     actor: U | None,
     audit_action: AuditAction,
     describe: str,
-    record_step: Callable[[M, str, str, U | None, str], object],
+    record_step: Callable[[M, str, str, U | None, str], object] | None = None,
     reason: str = "",
     condition_message: str = "",
     before_save: Callable[[M], object] | None = None,
@@ -45,7 +45,7 @@ def run_transition[M: Model, U: AbstractUser](
     """Apply transition `name` to a locked copy of `obj`; return the saved copy.
 
     `describe` completes "you cannot ... it" in the refusal; `record_step(locked, name, from_state,
-    actor, reason)` writes the model's timeline entry.
+    actor, reason)` writes the model's timeline entry, for models that keep one.
     """
     with service_transaction():
         locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
@@ -67,7 +67,8 @@ def run_transition[M: Model, U: AbstractUser](
         if hasattr(locked, "state_changed_at"):
             locked.state_changed_at = timezone.now()
         save_with_history_reason(locked, name)
-        record_step(locked, name, from_state, actor, reason)
+        if record_step is not None:
+            record_step(locked, name, from_state, actor, reason)
         record_event(
             audit_action,
             actor=actor,

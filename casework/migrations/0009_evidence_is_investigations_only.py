@@ -1,5 +1,5 @@
 # Evidence is an investigation's only: the column that named a referral goes (casework.0008 moved
-# its rows out).
+# its rows to referrals.Attachment).
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0008_remove_referral_attachments"),
+        ("casework", "0008_move_referral_attachments"),
     ]
 
     operations = [

@@ -46,8 +46,9 @@ def accept_referral(referral: Referral, *, actor: User, title: str, reason: str 
 def link_referral(referral: Referral, *, actor: User, reference: str, reason: str) -> Referral:
     """Link a referral to the referral or investigation `reference`, found only among those `actor` may see.
 
-    One the actor may not see is answered exactly as a missing one, and the attempt is recorded as
-    a denied access: the link form must not reveal which investigations exist.
+    One the actor may not see is answered exactly as a missing one: the link form must not reveal
+    which investigations exist. When it does exist, the attempt is recorded as a denied access (a
+    mistyped reference is only the refused step, recorded by the step runner).
     """
     target = reference.strip().upper()
     to_referral = Referral.objects.visible_to(actor).filter(reference=target).first()
@@ -55,14 +56,16 @@ def link_referral(referral: Referral, *, actor: User, reference: str, reason: st
     if to_referral is None:
         to_investigation = Investigation.objects.visible_to(actor).filter(reference=target).first()
     if to_referral is None and to_investigation is None:
-        record_event(
-            AuditAction.ACCESS_DENIED,
-            actor=actor,
-            outcome=Outcome.DENIED,
-            target_type=Investigation._meta.label_lower if target.startswith("INV-") else Referral._meta.label_lower,
-            target_ref=target,
-            detail={"reason": "not visible for link", "from": referral.reference},
-        )
+        hidden = [model for model in (Investigation, Referral) if model.objects.filter(reference=target).exists()]
+        if hidden:
+            record_event(
+                AuditAction.ACCESS_DENIED,
+                actor=actor,
+                outcome=Outcome.DENIED,
+                target_type=hidden[0]._meta.label_lower,
+                target_ref=target,
+                detail={"reason": "not visible for link", "from": referral.reference},
+            )
         raise WorkflowError("There is no referral or investigation %s that you can see." % target)
     return referral_services.link_referral(
         referral, actor=actor, reason=reason, to_referral=to_referral, to_investigation=to_investigation

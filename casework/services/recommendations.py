@@ -63,7 +63,6 @@ def recommendation_step(
         actor=actor,
         audit_action=AuditAction.RECOMMENDATION_TRANSITIONED,
         describe=name.replace("_", " "),
-        record_step=_no_timeline,
         before_save=apply_fields,
         detail={
             "case": recommendation.investigation.reference,
@@ -71,10 +70,6 @@ def recommendation_step(
             "step": name,
         },
     )
-
-
-def _no_timeline(*args: object) -> None:
-    """Recommendations keep no timeline of their own: the audit event and field history are theirs."""
 
 
 def record_observation(

@@ -186,7 +186,7 @@ AUDIT_HEAD_PATH = env_str("AUDIT_HEAD_PATH", str(BASE_DIR / ".data" / "audit-hea
 # worker process (an HMAC per event is CPU-bound Python).
 AUDIT_VERIFY_WORKERS = env_int("AUDIT_VERIFY_WORKERS", os.cpu_count() or 1)
 AUDIT_VERIFY_PARALLEL_FROM = env_int("AUDIT_VERIFY_PARALLEL_FROM", 100_000)
-# Fernet keys for personal details, newest first (accounts/fields.py). Add a key at the front,
+# Fernet keys for personal details, newest first (kernel/fields.py). Add a key at the front,
 # run `manage.py rotate_field_keys`, then drop the old one.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 # Evidence vault (vault/): key-encryption keys as "id:base64" pairs, newest first, the

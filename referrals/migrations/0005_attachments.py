@@ -1,6 +1,5 @@
-# Referral attachments become the referral's own records (they were evidence rows with a referral):
-# the same public id, blob and wrapped key, and their field history, so every file still decrypts
-# and every audit event still names it. casework.0008 then removes them from evidence.
+# Referral attachments become the referral's own records (they were evidence rows with a referral).
+# casework.0008 moves the rows here, in one transaction.
 
 import uuid
 
@@ -10,47 +9,10 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-FILE_FIELDS = [
-    "public_id",
-    "display_name",
-    "content_type",
-    "size",
-    "sha256",
-    "blob_name",
-    "algorithm",
-    "kek_id",
-    "wrapped_key",
-    "added_by_id",
-    "added_at",
-    "retention_until",
-    "legal_hold",
-    "disposed_at",
-    "referral_id",
-    "title",
-]
-HISTORY_FIELDS = ["history_id", "history_date", "history_change_reason", "history_type", "history_user_id"]
-
-
-def copy_attachments(apps, schema_editor):
-    Evidence = apps.get_model("casework", "Evidence")
-    HistoricalEvidence = apps.get_model("casework", "HistoricalEvidence")
-    Attachment = apps.get_model("referrals", "Attachment")
-    HistoricalAttachment = apps.get_model("referrals", "HistoricalAttachment")
-    new_ids = {}
-    for row in Evidence.objects.filter(referral__isnull=False).order_by("pk").values(*FILE_FIELDS):
-        new_ids[row["public_id"]] = Attachment.objects.create(**row).pk
-    history = HistoricalEvidence.objects.filter(referral__isnull=False).order_by("history_id")
-    kept_in_history = [field for field in FILE_FIELDS if field != "wrapped_key"]
-    for row in history.values(*kept_in_history, *HISTORY_FIELDS):
-        if row["public_id"] in new_ids:
-            row.pop("history_id")
-            HistoricalAttachment.objects.create(id=new_ids[row["public_id"]], **row)
-
 
 class Migration(migrations.Migration):
     dependencies = [
         ("referrals", "0004_counters_move_to_kernel"),
-        ("casework", "0007_break_glass_role_permission"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -164,5 +126,4 @@ class Migration(migrations.Migration):
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
-        migrations.RunPython(copy_attachments, migrations.RunPython.noop),
     ]

@@ -362,3 +362,16 @@ def test_rotation_needs_a_system_administrator_with_a_current_code(
         call_command("rotate_keys", operator=operator.username, code="000000")
     item.refresh_from_db()
     assert item.kek_id == "old"
+
+
+def test_a_keyring_setting_that_names_nothing_stops_the_system_at_start_up(settings):
+    from django.core.checks import run_checks
+
+    settings.EVIDENCE_KEYRING = "casework.evidence.keys.local_keyring"  # where it lived once
+
+    def vault_checks():
+        return [message.id for message in run_checks() if (message.id or "").startswith("vault.")]
+
+    assert vault_checks() == ["vault.E001"]
+    settings.EVIDENCE_KEYRING = "vault.keys.local_keyring"
+    assert vault_checks() == []
