@@ -3,6 +3,11 @@
 Lock the row, check the state and then the actor's permission, apply the django-fsm transition,
 save, and record the timeline entry and the audit event, all in one transaction. Of two people
 acting at once, the second waits for the lock, then sees the new state and a clear refusal.
+
+Services lock rows FOR NO KEY UPDATE (`select_for_update(no_key=True)`): it serialises changes to
+the row as FOR UPDATE does, but lets other transactions' new child rows (a note, a task) pass their
+deferred foreign-key check, which takes FOR KEY SHARE on the parent at commit. With FOR UPDATE a
+member's note committing while a director removed that member deadlocked.
 """
 
 from collections.abc import Callable
@@ -48,7 +53,7 @@ def run_transition[M: Model, U: AbstractUser](
     actor, reason)` writes the model's timeline entry, for models that keep one.
     """
     with service_transaction():
-        locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+        locked = type(obj)._default_manager.select_for_update(no_key=True).get(pk=obj.pk)
         method = getattr(locked, name)
         if not can_proceed(method, check_conditions=False):
             raise WorkflowError(

@@ -31,7 +31,7 @@ def break_glass(investigation: Investigation, *, actor: User, reason: str) -> Br
     if is_on_team(actor, investigation):
         raise WorkflowError("You are on this investigation's team and can already read its record.")
     with service_transaction():
-        Investigation.objects.select_for_update().get(pk=investigation.pk)  # one opening at a time per case
+        Investigation.objects.select_for_update(no_key=True).get(pk=investigation.pk)  # one opening at a time per case
         current = active_break_glass(actor, investigation)
         if current is not None:
             raise WorkflowError(

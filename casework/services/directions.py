@@ -44,7 +44,7 @@ def approve_direction(direction: Direction, *, actor: User) -> Investigation:
     if not may_approve_direction(actor):
         raise PermissionDenied("Only a director or the chief investigator can approve a direction.")
     with service_transaction():
-        locked = Direction.objects.select_for_update().get(pk=direction.pk)
+        locked = Direction.objects.select_for_update(no_key=True).get(pk=direction.pk)
         if locked.registered_by_id == actor.pk:
             raise WorkflowError("You registered this direction, so someone else must approve it (two-person rule).")
         if locked.state != DirectionState.REGISTERED:
@@ -75,7 +75,7 @@ def vary_direction(
     if not may_register_direction(actor):
         raise PermissionDenied("Only a director can record a variation.")
     with service_transaction():
-        locked = Direction.objects.select_for_update().get(pk=direction.pk)
+        locked = Direction.objects.select_for_update(no_key=True).get(pk=direction.pk)
         if locked.state != DirectionState.APPROVED:
             raise WorkflowError("Only an approved direction in force can be varied.")
         if issued_on < locked.issued_on or issued_on > timezone.localdate():
@@ -110,7 +110,7 @@ def revoke_direction(direction: Direction, *, actor: User, revoked_on: date, rea
         raise PermissionDenied("Only a director can record a revocation.")
     _require_reason(reason, "the revocation")
     with service_transaction():
-        locked = Direction.objects.select_for_update().get(pk=direction.pk)
+        locked = Direction.objects.select_for_update(no_key=True).get(pk=direction.pk)
         if locked.state != DirectionState.APPROVED:
             raise WorkflowError("Only an approved direction in force can be revoked.")
         locked.state = DirectionState.REVOKED

@@ -67,7 +67,7 @@ def set_legal_hold(evidence: Evidence, *, hold: bool, actor: User, reason: str) 
     if not reason.strip():
         raise WorkflowError("Give a reason for the legal hold decision.")
     with service_transaction():
-        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        locked = Evidence.objects.select_for_update(no_key=True).get(pk=evidence.pk)
         locked.legal_hold = hold
         locked.save(update_fields=["legal_hold"])
         record_event(
@@ -84,7 +84,7 @@ def dispose(evidence: Evidence, *, actor: User) -> Evidence:
     if not may_direct(actor):
         raise PermissionDenied("Only a director can dispose of evidence.")
     with service_transaction():
-        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        locked = Evidence.objects.select_for_update(no_key=True).get(pk=evidence.pk)
         if locked.is_disposed:
             raise WorkflowError("This evidence was already disposed of.")
         if locked.legal_hold:

@@ -115,7 +115,7 @@ def record_terms_of_reference(investigation: Investigation, text: str, *, actor:
     if not may_write_terms(actor, investigation):
         raise PermissionDenied("Only the team or a director can write the terms of reference.")
     with service_transaction():
-        locked = Investigation.objects.select_for_update().get(pk=investigation.pk)
+        locked = Investigation.objects.select_for_update(no_key=True).get(pk=investigation.pk)
         latest = locked.terms_of_reference.first()
         terms = TermsOfReference.objects.create(
             investigation=locked, version=(latest.version + 1) if latest else 1, text=text, created_by=actor

@@ -67,7 +67,7 @@ def add_team_member(
     if conflicts and not may_direct(actor):
         raise PermissionDenied("Only a director can override a declared conflict of interest.")
     with service_transaction():
-        locked = Investigation.objects.select_for_update().get(pk=investigation.pk)
+        locked = Investigation.objects.select_for_update(no_key=True).get(pk=investigation.pk)
         if locked.team.filter(user=user).exists():
             raise WorkflowError("%s is already on the team of %s." % (user, locked))
         membership = TeamMembership.objects.create(
@@ -96,7 +96,7 @@ def remove_team_member(investigation: Investigation, user: User, *, actor: User,
     """Take `user` off the team and revoke their access. The last lead cannot be removed."""
     _require_team_manager(investigation, actor)
     with service_transaction():
-        locked = Investigation.objects.select_for_update().get(pk=investigation.pk)
+        locked = Investigation.objects.select_for_update(no_key=True).get(pk=investigation.pk)
         membership = locked.team.filter(user=user).first()
         if membership is None:
             raise WorkflowError("%s is not on the team of %s." % (user, locked))
@@ -129,7 +129,7 @@ def process_leaver(leaver: User, *, successor: User, actor: User) -> dict:
                 existing.save(update_fields=["role"])
                 _grant_access(investigation, successor, TeamRole.LEAD, actor=actor)
         moved_tasks = update_with_history(
-            Task.objects.select_for_update().filter(assignee=leaver, status=TaskStatus.OPEN),
+            Task.objects.select_for_update(no_key=True).filter(assignee=leaver, status=TaskStatus.OPEN),
             actor=actor,
             reason="reassigned: %s left" % leaver.get_username(),
             assignee=successor,

@@ -64,7 +64,7 @@ def set_task_status(task: Task, status: str, *, actor: User) -> Task:
     _require_team(task.investigation, actor)
     with service_transaction():
         hold_membership(task.investigation, actor)
-        locked = Task.objects.select_for_update().get(pk=task.pk)
+        locked = Task.objects.select_for_update(no_key=True).get(pk=task.pk)
         locked.status = status
         save_with_history_reason(locked, "status %s" % status, update_fields=["status"])
         record_event(
@@ -92,7 +92,7 @@ def edit_note(note: CaseNote, text: str, *, actor: User) -> CaseNote:
     _require_team(note.investigation, actor)
     with service_transaction():
         hold_membership(note.investigation, actor)
-        locked = CaseNote.objects.select_for_update().get(pk=note.pk)
+        locked = CaseNote.objects.select_for_update(no_key=True).get(pk=note.pk)
         locked.text = text
         locked.edited_at = timezone.now()
         save_with_history_reason(locked, "edited")

@@ -166,7 +166,7 @@ def add_follow_up(
     if actor is not None and not may_triage(actor):
         raise PermissionDenied("Only intake staff can record information for a referral.")
     with service_transaction():
-        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        locked = Referral.objects.select_for_update(no_key=True).get(pk=referral.pk)
         follow_up = FollowUp.objects.create(
             referral=locked,
             source=FollowUpSource.REFERRER if actor is None else FollowUpSource.STAFF,

@@ -114,7 +114,7 @@ def assess_referral(referral: Referral, *, actor: User, scores: dict, rationale:
     if unknown:
         raise WorkflowError("Unknown criteria: %s." % ", ".join(sorted(unknown)))
     with service_transaction():
-        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        locked = Referral.objects.select_for_update(no_key=True).get(pk=referral.pk)
         if locked.state not in (ReferralState.TRIAGE, ReferralState.LOGGED):
             raise WorkflowError(
                 "%s is %s: only referrals in triage or logged can be assessed."
@@ -181,7 +181,7 @@ def assign_referral(referral: Referral, *, actor: User, assignee: User) -> Refer
     if not may_be_assigned(assignee):
         raise WorkflowError("%s cannot triage referrals, so cannot be assigned one." % assignee)
     with service_transaction():
-        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        locked = Referral.objects.select_for_update(no_key=True).get(pk=referral.pk)
         previous = locked.assignee
         locked.assignee = assignee
         save_with_history_reason(locked, "assigned", update_fields=["assignee"])

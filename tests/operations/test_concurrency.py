@@ -5,6 +5,7 @@ outcome for each change, a clear refusal for the loser, and an unbroken audit ch
 """
 
 import threading
+import time
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -42,6 +43,19 @@ def run_together(*actions, timeout: float = 60) -> list:
     for thread in threads:
         thread.join(timeout=timeout)
     return results
+
+
+def wait_for_a_blocked_transaction(timeout: float = 10) -> None:
+    """Until another session waits on a lock (or `timeout` passes): the interleaving under test is then certain."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
 
 
 def upload(user, investigation, name: str, content: bytes):
@@ -117,7 +131,8 @@ def test_a_removal_waits_for_a_note_being_added_and_the_trail_shows_that_order(t
         event = record_event(action, **kwargs)
         if action == AuditAction.NOTE_ADDED:
             note_locked.set()
-            removal_started.wait(timeout=10)  # the removal is now waiting on this member's row
+            removal_started.wait(timeout=10)
+            wait_for_a_blocked_transaction()  # the removal now holds the case and waits on this member's row
         return event
 
     monkeypatch.setattr(work, "record_event", record_then_hold)
