@@ -11,5 +11,5 @@ urlpatterns = [
     path("second-factor/settings/", views.mfa_settings, name="mfa_settings"),
     path("sessions/", views.session_list, name="sessions"),
     path("api-tokens/", views.api_tokens, name="api_tokens"),
-    path("users/<str:username>/<slug:action>/", views.user_action, name="user_action"),
+    path("users/<username:username>/<slug:action>/", views.user_action, name="user_action"),
 ]

@@ -96,9 +96,10 @@ class ReauthenticationForm(NHSFormMixin, forms.Form):
 
 
 def _safe_next(request, default: str = "dashboard") -> str:
-    """The page to return to, only if it is on this site (a forged `next=` to another host is ignored)."""
+    """The page to return to, only a path on this site: a forged `next=` to another host, or one that is
+    not a path at all (which `redirect` would try as a view name), is ignored."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -15,6 +15,14 @@ class Conflict(exceptions.APIException):
     default_detail = "That cannot be done now."
 
 
+class Unprocessable(exceptions.APIException):
+    """Well-formed, but refused for what it asks (an Idempotency-Key reused for another concern)."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The request cannot be processed."
+    default_code = "unprocessable"
+
+
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."

@@ -16,6 +16,22 @@ class LimitedJSONParser(JSONParser):
         if len(body) > limit:
             raise RequestTooLarge("The request body is larger than %s bytes." % limit)
         try:
-            return super().parse(io.BytesIO(body), media_type, parser_context)
+            data = super().parse(io.BytesIO(body), media_type, parser_context)
         except RecursionError as error:
             raise ParseError("JSON parse error: nested too deeply.") from error
+        if not storable(data):
+            raise ParseError(
+                "The body holds a NUL character or a lone surrogate (\\u0000, \\ud800-\\udfff), which cannot be stored."
+            )
+        return data
+
+
+def storable(value) -> bool:
+    """Whether every string in a parsed JSON value can be stored in PostgreSQL text."""
+    if isinstance(value, str):
+        return "\x00" not in value and not any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return all(storable(key) and storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(storable(item) for item in value)
+    return True

@@ -42,6 +42,7 @@ ERRORS_ON_CHANGE = {
     "409": "The workflow refused the step in the record's current state; nothing was changed.",
     "413": "The request body is too large.",
     "415": "The body must be JSON.",
+    "422": "Refused for what it asks: an Idempotency-Key already used for a different concern; nothing was stored.",
 }
 
 

@@ -6,13 +6,13 @@ from api.views import audit_views, base, case_views, referral_views
 
 app_name = "api"
 
-CASE = "v1/investigations/<slug:reference>/"
+CASE = "v1/investigations/<ref:reference>/"
 urlpatterns = [
     path("v1/intake/referrals/", referral_views.IntakeCreate.as_view(), name="intake"),
     path("v1/referrals/", referral_views.ReferralList.as_view(), name="referral_list"),
-    path("v1/referrals/<slug:reference>/", referral_views.ReferralDetail.as_view(), name="referral_detail"),
+    path("v1/referrals/<ref:reference>/", referral_views.ReferralDetail.as_view(), name="referral_detail"),
     path(
-        "v1/referrals/<slug:reference>/transitions/",
+        "v1/referrals/<ref:reference>/transitions/",
         referral_views.ReferralTransition.as_view(),
         name="referral_transition",
     ),
@@ -32,5 +32,5 @@ urlpatterns = [
     path("v1/audit/events/", audit_views.AuditEventList.as_view(), name="audit_events"),
     path("schema/", base.SchemaView.as_view(), name="schema"),
     path("docs/", base.DocsView.as_view(url_name="api:schema"), name="docs"),
-    re_path(r"^", base.not_found),
+    re_path(r"^", base.NotFound.as_view()),
 ]

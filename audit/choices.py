@@ -7,6 +7,7 @@ class AuditAction(models.TextChoices):
     LOGIN = "auth.login", "Logged in"
     LOGOUT = "auth.logout", "Logged out"
     LOGIN_FAILED = "auth.login_failed", "Failed log-in"
+    LOGIN_RATE_LIMITED = "auth.login_rate_limited", "Log-in refused: too many failures from the address"
     LOCKED_OUT = "auth.locked_out", "Locked out after repeated failures"
     MFA_ENROLLED = "auth.mfa_enrolled", "Authenticator app set up"
     MFA_VERIFIED = "auth.mfa_verified", "Second factor verified"

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -47,7 +48,7 @@ def record_event(
         # A leaked token's every use can then be found: the auditor searches for it.
         detail = {**(detail or {}), "api_token": context.api_token_id}
     # Store exactly what JSON round-trips to, so the hash is computed over what is read back.
-    detail = json.loads(json.dumps(detail or {}, allow_nan=False))
+    detail = json.loads(json.dumps(storable(detail or {}), allow_nan=False))
 
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -58,14 +59,14 @@ def record_event(
             seq=seq,
             occurred_at=timezone.now(),
             actor=actor,
-            actor_username=actor.get_username() if actor is not None else "",
+            actor_username=fitted(actor.get_username() if actor is not None else "", "actor_username"),
             action=action,
-            target_type=target_type,
-            target_ref=str(target_ref),
+            target_type=fitted(target_type, "target_type"),
+            target_ref=fitted(str(target_ref), "target_ref"),
             outcome=outcome,
             request_id=context.request_id if context else "",
             ip_address=normalise_ip(context.ip_address) if context else None,
-            user_agent=context.user_agent if context else "",
+            user_agent=fitted(context.user_agent if context else "", "user_agent"),
             detail=detail,
             prev_hash=prev_hash,
         )
@@ -74,6 +75,29 @@ def record_event(
     if context is not None:
         context.events_recorded += 1
     return event
+
+
+def storable(value: Any) -> Any:
+    """`value` with every string made storable in PostgreSQL, visibly: a NUL or a lone surrogate (which
+    text and jsonb columns refuse) becomes its escape, so a probe made of them is still recorded."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(item) for item in value]
+    return value
+
+
+def fitted(value: str, column: str) -> str:
+    """`value` storable and cut to the column's length, marked when cut: `…#` and 8 hex digits of its
+    SHA-256, so that an over-long identifier is still recorded and different ones stay distinct."""
+    value = storable(value)
+    limit = getattr(AuditEvent._meta.get_field(column), "max_length", None) or len(value)
+    if len(value) <= limit:
+        return value
+    mark = "…#" + hashlib.sha256(value.encode()).hexdigest()[:8]
+    return value[: limit - len(mark)] + mark
 
 
 def search_term_digest(term: str) -> str:

@@ -14,7 +14,14 @@ from django_fsm import has_transition_perm
 from casework import forms, services
 from casework.choices import CLOSED_STATES, RECORD_CLOSED_STATES, InvestigationState
 from casework.models import SafetyRecommendation, Task
-from casework.permissions import is_on_team, may_direct, may_manage_team, may_move_recommendation, may_write_terms
+from casework.permissions import (
+    content_access,
+    is_on_team,
+    may_direct,
+    may_manage_team,
+    may_move_recommendation,
+    may_write_terms,
+)
 from casework.services import evidence as evidence_services
 
 
@@ -87,6 +94,12 @@ def _recommendation_step(inv, user, data):
 def _task_status(inv, user, data):
     task = get_object_or_404(Task, investigation=inv, pk=data["task"])
     services.set_task_status(task, data["status"], actor=user)
+
+
+def _directs_with_content(inv, user):
+    """A director's evidence decisions name the evidence, which is case content: the team's directors,
+    or one who opened the case with break-glass."""
+    return may_direct(user) and content_access(user, inv)[0]
 
 
 def _held_evidence(inv):
@@ -231,17 +244,17 @@ ACTIONS: dict[str, CaseAction] = {
         lambda inv, user, data: evidence_services.set_legal_hold(
             data["evidence"], hold=data["hold"], actor=user, reason=data["reason"]
         ),
-        lambda inv, user: may_direct(user) and _held_evidence(inv).exists(),
+        lambda inv, user: _directs_with_content(inv, user) and _held_evidence(inv).exists(),
         _held_evidence,
-        allowed=lambda inv, user: may_direct(user),
+        allowed=_directs_with_content,
     ),
     "dispose_evidence": CaseAction(
         "Dispose of evidence (destroys its key, then the file)",
         forms.EvidenceChoiceForm,
         lambda inv, user, data: evidence_services.dispose(data["evidence"], actor=user),
-        lambda inv, user: may_direct(user) and _held_evidence(inv).exists(),
+        lambda inv, user: _directs_with_content(inv, user) and _held_evidence(inv).exists(),
         _held_evidence,
-        allowed=lambda inv, user: may_direct(user),
+        allowed=_directs_with_content,
         step_up="destroy evidence for good",
     ),
     "add_observation": CaseAction(

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts.access import before_second_factor, public
+from accounts.login import StaffLoginView
 from casework import views as casework_views
 from dashboards.views import dashboard
 
@@ -11,7 +12,7 @@ urlpatterns = [
     path("", dashboard, name="dashboard"),
     path(
         "accounts/login/",
-        public(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        public(StaffLoginView.as_view()),
         name="login",
     ),
     path("accounts/logout/", before_second_factor(auth_views.LogoutView.as_view()), name="logout"),

@@ -16,9 +16,7 @@ def allow(scope: str, identifier: str, *, limit: int, window_seconds: int) -> bo
 
     The identifier (an address or a reference) is stored only as a hash.
     """
-    key = hashlib.sha256(("%s:%s" % (scope, identifier)).encode()).hexdigest()
-    now = timezone.now()
-    window_start = now - timedelta(seconds=now.timestamp() % window_seconds)
+    key, now, window_start = _window(scope, identifier, window_seconds)
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO kernel_ratelimitcounter (key, window_start, hits) VALUES (%s, %s, 1) "
@@ -30,3 +28,16 @@ def allow(scope: str, identifier: str, *, limit: int, window_seconds: int) -> bo
     if hits == 1:
         RateLimitCounter.objects.filter(window_start__lt=now - STALE_AFTER).delete()
     return hits <= limit
+
+
+def exhausted(scope: str, identifier: str, *, limit: int, window_seconds: int) -> bool:
+    """Whether `limit` attempts already fall in the current window, counting none."""
+    key, _, window_start = _window(scope, identifier, window_seconds)
+    hits = RateLimitCounter.objects.filter(key=key, window_start=window_start).values_list("hits", flat=True).first()
+    return (hits or 0) >= limit
+
+
+def _window(scope: str, identifier: str, window_seconds: int):
+    key = hashlib.sha256(("%s:%s" % (scope, identifier)).encode()).hexdigest()
+    now = timezone.now()
+    return key, now, now - timedelta(seconds=now.timestamp() % window_seconds)

@@ -1,5 +1,6 @@
 """Forms for concerns: the public form, staff entry, follow-up, triage actions and the intake queue filters."""
 
+import re
 from datetime import date
 from typing import cast
 
@@ -135,12 +136,33 @@ class ConcernForm(NHSFormMixin, forms.ModelForm):
         return description
 
 
+# What the public may send, by the type its bytes declare (vault.blobs sniffs it; the name and the
+# browser's claim are never trusted): documents, images, audio, video and text, nothing executable.
+PUBLIC_ATTACHMENT_TYPES = re.compile(
+    r"^(image|audio|video)/[\w.+-]+$"
+    r"|^text/plain$"
+    r"|^application/(pdf|rtf|msword|vnd\.ms-excel|vnd\.ms-powerpoint"
+    r"|vnd\.openxmlformats-officedocument\.[\w.-]+|vnd\.oasis\.opendocument\.[\w.-]+)$"
+)
+
+
 class AttachmentFieldMixin(forms.Form):
     attachment = forms.FileField(
         label="Attach a file (optional)",
         required=False,
-        help_text="For example a letter or a photograph. It is encrypted as soon as it arrives.",
+        help_text="A document, photograph, recording or video. It is encrypted as soon as it arrives.",
     )
+
+    def clean_attachment(self):
+        """Refuse what is not a document, image, audio, video or text (its stored blob is then removed)."""
+        attachment = self.cleaned_data.get("attachment")
+        if attachment and not PUBLIC_ATTACHMENT_TYPES.match(attachment.content_type or ""):
+            raise forms.ValidationError(
+                "We cannot accept this kind of file (%(type)s). Send a document, photograph, recording, video "
+                "or text instead; your other answers are kept.",
+                params={"type": attachment.content_type or "unknown"},
+            )
+        return attachment
 
 
 class PublicConcernForm(AttachmentFieldMixin, ConcernForm):

@@ -116,12 +116,14 @@ class Referral(FSMModelMixin, models.Model):
     receipt_code_hash = models.CharField(max_length=64, blank=True, editable=False)
     # A partner system's Idempotency-Key for this concern, hashed: a retried send finds it again.
     intake_key_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # A keyed hash of what that send said: the key sent again with something else is refused.
+    intake_body_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     # Outcomes.
     signpost_reason = models.CharField(max_length=30, choices=SignpostReason.choices, blank=True)
     signposted_to = models.ForeignKey(SignpostBody, null=True, blank=True, on_delete=models.PROTECT)
 
-    history = HistoricalRecords(excluded_fields=["receipt_code_hash", "intake_key_hash"])
+    history = HistoricalRecords(excluded_fields=["receipt_code_hash", "intake_key_hash", "intake_body_hash"])
     objects = ReferralQuerySet.as_manager()
 
     class Meta:

@@ -1,10 +1,9 @@
 """The base of every API view (declared permission, token scope, methods, JSON errors) and how a step runs."""
 
 from django.conf import settings
-from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework import generics
+from rest_framework import exceptions, generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 
@@ -97,8 +96,16 @@ class DocsView(ApiView, SpectacularSwaggerSplitView):
     """Browsable documentation of the schema (Swagger UI, served from this site)."""
 
 
-@api_endpoint
-@csrf_exempt  # changes nothing, so a browser's cookies must not turn it into the HTML CSRF page
-def not_found(request, *args, **kwargs):
-    """Anything else under /api/ (or a path value of the wrong shape): a JSON 404, like every API error."""
-    return JsonResponse({"detail": "Not found"}, status=404)
+@extend_schema(exclude=True)
+class NotFound(ApiView):
+    """Anything else under /api/ (or a path value of the wrong shape): a JSON 404, like every API error.
+
+    A DRF view, so that a caller who sent a token is identified and the probe is in the audit trail.
+    """
+
+    permission_classes: list = []
+
+    def get(self, request, *args, **kwargs):
+        raise exceptions.NotFound("Not found")
+
+    post = get

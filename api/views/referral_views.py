@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from accounts.models import ApiTokenScope
 from api import serializers as s
+from api.exceptions import Unprocessable
 from api.forms import by_natural_keys, form_data, query_parameters, valid_form
 from api.views.base import ApiView, AuditedList, current_state, step_name, take
 from audit.choices import AuditAction
@@ -52,9 +53,13 @@ class IntakeCreate(ApiView):
         if not form.is_valid():
             record_refusal(None, "api intake", {"errors": sorted(form.errors)})
             raise ValidationError(form.errors)
-        referral, receipt_code = referral_services.receive_referral(
-            form.cleaned_data, channel=Channel.API, actor=request.user, intake_key=key
-        )
+        try:
+            referral, receipt_code = referral_services.receive_referral(
+                form.cleaned_data, channel=Channel.API, actor=request.user, intake_key=key
+            )
+        except referral_services.IdempotencyKeyReused as refusal:
+            record_refusal(None, "api intake", {"refusal": "Idempotency-Key reused for another concern"})
+            raise Unprocessable(str(refusal)) from refusal
         receipt = {
             "reference": referral.reference,
             "receipt_code": receipt_code or None,

@@ -3,6 +3,7 @@ transaction and records its audit event inside it. Receiving concerns is `intake
 """
 
 from referrals.services.intake import (
+    IdempotencyKeyReused,
     add_follow_up,
     attach_file,
     create_service_account,
@@ -30,6 +31,7 @@ from referrals.services.triage import (
 )
 
 __all__ = [
+    "IdempotencyKeyReused",
     "accept_referral",
     "add_follow_up",
     "assess_referral",

@@ -4,6 +4,7 @@ codes, the acknowledgement, and the referrer's follow-up information.
 
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 from typing import Any
@@ -60,11 +61,13 @@ def receive_referral(
     `actor` is the staff member who took it by phone, email or letter, or the partner system's
     account; None for the public form. The acknowledgement email is sent after commit, and its
     failure never loses the concern. A sender's `intake_key` (machine intake's Idempotency-Key)
-    names one concern: sent again, even at the same moment, it returns that concern and no code.
+    names one concern: sent again, even at the same moment, it returns that concern and no code;
+    sent again with a different concern, it is refused and nothing is stored.
     """
     if actor is not None and not may_record_concerns(actor):
         raise PermissionDenied("Only intake staff can record concerns.")
     key_hash = hashlib.sha256(intake_key.encode()).hexdigest() if intake_key else ""
+    body_hash = intake_body_digest(details) if intake_key else ""
     receipt_code = new_receipt_code()
     with service_transaction():
         if key_hash:
@@ -73,9 +76,16 @@ def receive_referral(
                 sender = actor.pk if actor is not None else ""
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ["intake:%s:%s" % (sender, key_hash)])
             earlier = Referral.objects.filter(recorded_by=actor, intake_key_hash=key_hash).first()
+            if earlier is not None and earlier.intake_body_hash not in ("", body_hash):
+                raise IdempotencyKeyReused(
+                    "This Idempotency-Key was already used for a different concern. Nothing was stored; "
+                    "send a new concern with a new key."
+                )
             if earlier is not None:
                 return earlier, ""
-        referral = Referral(**details, channel=channel, recorded_by=actor, intake_key_hash=key_hash)
+        referral = Referral(
+            **details, channel=channel, recorded_by=actor, intake_key_hash=key_hash, intake_body_hash=body_hash
+        )
         referral.reference = ReferenceCounter.next_reference("REF", digits=6)
         referral.receipt_code_hash = hash_receipt_code(receipt_code)
         referral.set_remit_flags()
@@ -122,6 +132,16 @@ def attach_file(
                 },
             )
     return attachment
+
+
+class IdempotencyKeyReused(WorkflowError):
+    """A sender's key names one concern; sent again with another, the second is refused (HTTP 422)."""
+
+
+def intake_body_digest(details: dict[str, Any]) -> str:
+    """A keyed hash of a concern as sent (never the words themselves: they hold personal details)."""
+    canonical = json.dumps(details, sort_keys=True, default=str)
+    return salted_hmac("referrals.intake_body", canonical, algorithm="sha256").hexdigest()
 
 
 def send_acknowledgement(referral: Referral) -> None:

@@ -118,3 +118,22 @@ def test_weak_passwords_are_refused(password, message):
 
 def test_strong_password_is_accepted():
     validate_password("amber-kettle-violin-2031")
+
+
+def test_many_usernames_tried_from_one_address_stop_at_the_limit(db, settings, intake):
+    """django-axes locks one username at one address; trying twenty names from one address is stopped too."""
+    from django.test import Client
+
+    settings.LOGIN_FAILURES_PER_ADDRESS = 20
+    attacker = Client(REMOTE_ADDR="203.0.113.7")
+    for number in range(20):
+        response = attacker.post("/accounts/login/", {"username": "guess%s" % number, "password": "wrong"})
+        assert response.status_code == 200
+    refused = attacker.post("/accounts/login/", {"username": intake.username, "password": TEST_PASSWORD})
+    assert refused.status_code == 429
+    assert not refused.wsgi_request.user.is_authenticated
+    assert_audited(AuditAction.LOGIN_RATE_LIMITED, outcome=Outcome.DENIED)
+    elsewhere = Client(REMOTE_ADDR="198.51.100.20")
+    assert (
+        elsewhere.post("/accounts/login/", {"username": intake.username, "password": TEST_PASSWORD}).status_code == 302
+    )

@@ -80,6 +80,24 @@ def test_director_off_the_team_sees_the_summary_only_until_break_glass(case, off
     assert read.detail == {"break_glass": access.pk}
 
 
+def test_evidence_titles_are_case_content_hidden_from_a_director_off_the_team(
+    case, lead_investigator, off_team_director, evidence_storage
+):
+    evidence_id = uuid.uuid4()
+    blob = blobs.store_stream(evidence_id, [b"statement"])
+    title = "Statement of nurse Q. Marlowe"
+    evidence_services.add_evidence(
+        blob, evidence_id, actor=lead_investigator, title=title, filename="s.txt", investigation=case
+    )
+    client = signed_in(off_team_director)
+    assert "Marlowe" not in client.get(case.get_absolute_url()).content.decode()
+    hold = reverse("casework:action", args=[case.reference, "legal_hold"])
+    assert client.post(hold, {"legal_hold-reason": "Litigation notice received"}).status_code == 403
+
+    open_record(client, case)
+    assert "Marlowe" in client.get(case.get_absolute_url()).content.decode()
+
+
 @pytest.mark.parametrize("reason", ["", "   ", "because"])
 def test_break_glass_without_a_real_reason_opens_nothing(case, off_team_director, reason):
     client = signed_in(off_team_director)

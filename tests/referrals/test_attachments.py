@@ -8,9 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from casework.models import Evidence
 from referrals import services
-from referrals.models import Referral
+from referrals.models import Attachment, Referral
 from tests.factories import StaffClient
 from tests.referrals.test_public_form import valid_answers
 
@@ -72,7 +71,52 @@ def test_an_oversized_public_attachment_saves_nothing_and_keeps_the_answers(clie
     assert "larger than the 1 MB limit" in html
     assert "Westfield University Hospitals" in html
     assert not Referral.objects.exists()
-    assert not Evidence.objects.exists()
+    assert not Attachment.objects.exists()
+    assert every_byte_under(evidence_storage) == b""
+
+
+# A Windows executable's first bytes: what the public must not be able to hand staff.
+EXECUTABLE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 44 + b"\x80\x00\x00\x00" + b"PE\x00\x00"
+)
+
+
+def test_a_public_attachment_that_is_not_a_document_image_recording_or_text_is_refused(client, db, evidence_storage):
+    response = client.post(
+        "/share-a-concern/",
+        {
+            **valid_answers(),
+            "form_token": form_token(client),
+            "attachment": SimpleUploadedFile(
+                "invoice.pdf", EXECUTABLE + os.urandom(2000), content_type="application/pdf"
+            ),
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "We cannot accept this kind of file" in html
+    assert "Westfield University Hospitals" in html  # the answers are kept
+    assert not Referral.objects.exists()
+    assert not Attachment.objects.exists()
+    assert every_byte_under(evidence_storage) == b""
+
+
+def test_a_follow_up_cannot_carry_an_executable_either(client, db, evidence_storage):
+    referral, code = services.receive_referral(
+        {k: v for k, v in valid_answers().items() if k not in ("website", "occurred_on")}
+    )
+    response = client.post(
+        "/share-a-concern/follow-up/",
+        {
+            "reference": referral.reference,
+            "receipt_code": code,
+            "text": "The form they sent me",
+            "attachment": SimpleUploadedFile("form.doc", EXECUTABLE + os.urandom(500)),
+        },
+    )
+    assert "We cannot accept this kind of file" in response.content.decode()
+    assert not referral.follow_ups.exists()
+    assert not Attachment.objects.exists()
     assert every_byte_under(evidence_storage) == b""
 
 
@@ -106,7 +150,7 @@ def test_wrong_code_with_an_attachment_keeps_nothing(client, db, evidence_storag
             "attachment": SimpleUploadedFile("a.txt", b"hello"),
         },
     )
-    assert not Evidence.objects.exists()
+    assert not Attachment.objects.exists()
     assert every_byte_under(evidence_storage) == b""
 
 
