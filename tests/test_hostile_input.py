@@ -132,3 +132,15 @@ def test_hostile_json_in_every_field_is_refused_cleanly(
     raw = '{"text": "\\ud800", "title": "\\u0000"}'
     response = api_client.post(path, raw, content_type="application/json", HTTP_AUTHORIZATION="Bearer %s" % token)
     assert response.status_code == 400, response.content
+
+
+def test_bidirectional_controls_are_shown_escaped_not_obeyed(intake):
+    from tests.factories import make_referral
+
+    referral = make_referral(reporter_name="Ann \u202eexe.gnp", organisation_name="Riverside \u2067Trust")
+    client = StaffClient()
+    client.force_login(intake)
+    html = client.get(referral.get_absolute_url()).content.decode()
+    assert "Ann [U+202E]exe.gnp" in html
+    assert "Riverside [U+2067]Trust" in html
+    assert not [character for character in "\u202e\u2067" if character in html]

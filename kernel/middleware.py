@@ -1,0 +1,30 @@
+"""Bidirectional control characters shown, never obeyed, in every page.
+
+A right-to-left override (U+202E) and its kind make text display in another order than it was
+typed, so a name or filename can be made to read as something else ("invoice\u202egpj.exe"). Stored
+as typed, they are shown in pages as a visible code such as [U+202E]: one place, so no template
+can forget.
+"""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+VISIBLE = {ord(character): "[U+%04X]" % ord(character) for character in BIDI_CONTROLS}
+
+
+class VisibleBidiControlsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        text = response.content.decode(response.charset)
+        if any(character in text for character in BIDI_CONTROLS):
+            response.content = text.translate(VISIBLE).encode(response.charset)
+            if response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))
+        return response
