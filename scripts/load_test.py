@@ -4,12 +4,15 @@ Sets up a fresh database (`load_cases` on the embedded server, or LOAD_DATABASE_
 role with API tokens, partner service accounts and a few investigations; starts gunicorn with
 `config.settings.prod` and keys made for this run only; then 50 threads, each one user, call the API
 as their role would for LOAD_SECONDS (60), each with a bounded number of requests. The client adds
-`X-Forwarded-Proto: https` as the TLS proxy in front of production does.
+`X-Forwarded-Proto: https` and opens a connection per request, as the TLS proxy in front of
+production does (nginx speaks HTTP/1.0 to its upstream, without keep-alive): kept-alive client
+connections would all stay with the worker that accepted them, and measure one worker of four.
 
 Afterwards it checks, in the database: no response was a 5xx; every referral and journal note the
 users were told was created exists; every request's X-Request-ID is in the audit trail; the chain
-verifies. It prints p50/p95/p99 latencies (overall and per kind of request) and exits non-zero if any
-check fails.
+verifies; every worker served requests (gunicorn's access log, its worker's pid per line). It prints
+p50/p95/p99 latencies (overall and per kind of request) and requests per worker, and exits non-zero
+if any check fails.
 """
 
 import base64
@@ -22,9 +25,10 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import quote
 
@@ -121,8 +125,11 @@ def start_server(env: dict) -> subprocess.Popen:
     subprocess.run(collect, cwd=ROOT, env=server_env, check=True)  # noqa: S603 - the hashed files production serves
     command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", "127.0.0.1:%s" % port]
     command += ["--workers", str(WORKERS), "--threads", str(THREADS), "--log-level", "warning"]
+    access_log = Path(tempfile.mkdtemp(prefix="load-")) / "access.log"
+    command += ["--access-logfile", str(access_log), "--access-logformat", "%(p)s"]  # the serving worker's pid
     server = subprocess.Popen(command, cwd=ROOT, env=server_env, start_new_session=True)  # noqa: S603
     server.port = port  # type: ignore[attr-defined]
+    server.access_log = access_log  # type: ignore[attr-defined]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -151,7 +158,11 @@ class SimulatedUser(threading.Thread):
         self.referrals: list[str] = []
 
     def call(self, label: str, method: str, path: str, body=None):
-        headers = {"Authorization": "Bearer %s" % self.entry["token"], "X-Forwarded-Proto": "https"}
+        headers = {
+            "Authorization": "Bearer %s" % self.entry["token"],
+            "X-Forwarded-Proto": "https",
+            "Connection": "close",  # a connection per request, as the proxy does
+        }
         if body is not None:
             headers["Content-Type"] = "application/json"
             body = json.dumps(body)
@@ -160,6 +171,7 @@ class SimulatedUser(threading.Thread):
             self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
             content = response.read()
+            self.connection.close()
         except (OSError, http.client.HTTPException) as error:
             self.connection.close()
             self.results.append((label, 0, time.perf_counter() - start, "", str(error)))
@@ -299,6 +311,10 @@ def main() -> int:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     problems = check_results(results, created)
+    access_log: Path = server.access_log  # type: ignore[attr-defined]
+    per_worker: Counter[str] = Counter(access_log.read_text().split())
+    if len(per_worker) < WORKERS:
+        problems.append("only %s of %s workers served requests" % (len(per_worker), WORKERS))
     latencies = [r[2] * 1000 for r in results if r[1]]
     by_kind: dict[str, list[float]] = defaultdict(list)
     for label, status, seconds, _, _ in results:
@@ -325,6 +341,7 @@ def main() -> int:
     for result in results:
         statuses[result[1]] += 1
     print("statuses: %s" % dict(sorted(statuses.items())))
+    print("requests per worker: %s" % sorted(per_worker.values(), reverse=True))
     if problems:
         print("\nFAILED:\n- " + "\n- ".join(problems))
         return 1
