@@ -19,19 +19,19 @@ class LimitedJSONParser(JSONParser):
             data = super().parse(io.BytesIO(body), media_type, parser_context)
         except RecursionError as error:
             raise ParseError("JSON parse error: nested too deeply.") from error
-        if not storable(data):
+        if not only_storable_text(data):
             raise ParseError(
                 "The body holds a NUL character or a lone surrogate (\\u0000, \\ud800-\\udfff), which cannot be stored."
             )
         return data
 
 
-def storable(value) -> bool:
+def only_storable_text(value) -> bool:
     """Whether every string in a parsed JSON value can be stored in PostgreSQL text."""
     if isinstance(value, str):
         return "\x00" not in value and not any("\ud800" <= ch <= "\udfff" for ch in value)
     if isinstance(value, dict):
-        return all(storable(key) and storable(item) for key, item in value.items())
+        return all(only_storable_text(key) and only_storable_text(item) for key, item in value.items())
     if isinstance(value, list):
-        return all(storable(item) for item in value)
+        return all(only_storable_text(item) for item in value)
     return True

@@ -475,6 +475,7 @@ class Evidence(EncryptedFile):
     """One evidence file of an investigation: its description here, the encrypted blob in the vault."""
 
     investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="evidence")
+    case_field = "investigation"
     title = models.CharField(max_length=200)
     evidence_type = models.CharField(max_length=12, choices=EvidenceType.choices, default=EvidenceType.DOCUMENT)
     source = models.CharField(max_length=200, blank=True)
@@ -488,10 +489,6 @@ class Evidence(EncryptedFile):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def case_reference(self) -> str:
-        return self.investigation.reference
 
 
 class BreakGlassAccess(models.Model):

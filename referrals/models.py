@@ -374,6 +374,7 @@ class Attachment(EncryptedFile):
     """A file sent with a concern (by the referrer, or recorded by intake staff): the blob is in the vault."""
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="attachments")
+    case_field = "referral"
     title = models.CharField(max_length=200)
 
     history = HistoricalRecords(excluded_fields=["wrapped_key"])
@@ -383,7 +384,3 @@ class Attachment(EncryptedFile):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def case_reference(self) -> str:
-        return self.referral.reference

@@ -1,11 +1,29 @@
-"""Checking a stored blob: whole-file verification, recording tampering, and re-wrapping its key."""
+"""A stored file's custody: its receipt and any tampering recorded, whole-file verification, re-wrapping its key."""
 
 import hashlib
+
+from django.contrib.auth.base_user import AbstractBaseUser
 
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 from vault import blobs, keys
+from vault.models import EncryptedFile
 from vault.stream import TamperedError
+
+
+def record_receipt(file: EncryptedFile, *, actor: AbstractBaseUser | None) -> None:
+    """The event for a file received, naming its case and the digest that starts its chain of custody."""
+    record_event(
+        AuditAction.EVIDENCE_RECEIVED,
+        actor=actor,
+        target=file,
+        detail={
+            "case": file.case_reference,
+            "sha256": file.sha256,
+            "size": file.size,
+            "content_type": file.content_type,
+        },
+    )
 
 
 def record_tampering(evidence, error: Exception) -> None:

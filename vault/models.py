@@ -54,11 +54,14 @@ class EncryptedFile(models.Model):
     def is_disposed(self) -> bool:
         return self.disposed_at is not None
 
+    # The foreign key to the case the file belongs to (set by each model that keeps files).
+    case_field: str = ""
+
     @property
     def case_reference(self) -> str:
         """The reference of the case the file belongs to, named in every audit event about the file
         so that an auditor searching for the case finds its uploads and downloads."""
-        raise NotImplementedError
+        return getattr(self, self.case_field).reference
 
     @staticmethod
     def blob_fields(blob: StoredBlob, public_id: uuid.UUID, filename: str) -> dict:

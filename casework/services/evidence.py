@@ -16,6 +16,7 @@ from casework.services.work import hold_membership, require_open_record
 from kernel.errors import WorkflowError
 from kernel.transactions import service_transaction
 from vault import blobs
+from vault.integrity import record_receipt
 from vault.models import recording
 
 
@@ -46,17 +47,7 @@ def add_evidence(
                 **Evidence.blob_fields(blob, evidence_id, filename),
                 **details,
             )
-            record_event(
-                AuditAction.EVIDENCE_RECEIVED,
-                actor=actor,
-                target=evidence,
-                detail={
-                    "case": investigation.reference,
-                    "sha256": blob.sha256,
-                    "size": blob.size,
-                    "content_type": blob.content_type,
-                },
-            )
+            record_receipt(evidence, actor=actor)
     return evidence
 
 

@@ -36,6 +36,7 @@ from referrals.permissions import (
     may_triage,
 )
 from referrals.services.triage import record_activity, transition
+from vault.integrity import record_receipt
 from vault.models import recording
 from vault.upload import ReceivedFile
 
@@ -120,17 +121,7 @@ def attach_file(
                 added_by=actor,
                 **Attachment.blob_fields(blob, upload.evidence_id, upload.upload.name or ""),
             )
-            record_event(
-                AuditAction.EVIDENCE_RECEIVED,
-                actor=actor,
-                target=attachment,
-                detail={
-                    "case": referral.reference,
-                    "sha256": blob.sha256,
-                    "size": blob.size,
-                    "content_type": blob.content_type,
-                },
-            )
+            record_receipt(attachment, actor=actor)
     return attachment
 
 
