@@ -5,6 +5,8 @@ from importlib import import_module
 import pytest
 from django.apps import apps
 from django.db.backends.postgresql.operations import DatabaseOperations
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.grants import grant_object_permission
@@ -57,12 +59,11 @@ def api_client():
     return Client()
 
 
-@pytest.fixture
-def migrated_data(transactional_db):
-    """Put back what data migrations created (roles, signposting bodies, triage criteria).
+def restore_migrated_data() -> None:
+    """Put back what data migrations created (roles, signposting bodies, triage criteria); idempotent.
 
-    A previous transactional test's flush emptied every table. Django's serialized rollback cannot
-    restore it here because Playwright's event loop gives the ORM another connection object, so the
+    A transactional test's flush empties every table. Django's serialized rollback cannot restore
+    them, because Playwright's event loop gives the ORM another connection object, so the
     migrations' own functions recreate the data.
     """
     import_module("accounts.migrations.0002_roles").grant_role_permissions(apps)
@@ -71,6 +72,22 @@ def migrated_data(transactional_db):
     import_module("casework.migrations.0007_break_glass_role_permission").grant_break_glass(apps)
     import_module("audit.migrations.0005_subject_access_roles").grant_subject_access(apps)
     import_module("disclosures.migrations.0002_role_permissions").grant_disclosure_roles(apps)
+
+
+@receiver(post_migrate, dispatch_uid="tests_restore_migrated_data")
+def restore_after_flush(sender, **kwargs) -> None:
+    """The flush that ends a transactional test sends post_migrate (as `migrate` does): the data
+    comes back there, so a test run after it on the same worker finds the roles it expects."""
+    # Sent once per app with models, in INSTALLED_APPS order: restore after the last, when every
+    # app's permissions exist again.
+    if sender is [config for config in apps.get_app_configs() if config.models_module][-1]:
+        restore_migrated_data()
+
+
+@pytest.fixture
+def migrated_data(transactional_db):
+    """A transactional test's database with the data migrations' rows present."""
+    restore_migrated_data()
 
 
 @pytest.fixture
