@@ -18,4 +18,4 @@ class CursorPage(CursorPagination):
 
 
 class AuditCursorPage(CursorPage):
-    ordering = "-seq"
+    ordering = "-id"

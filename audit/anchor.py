@@ -57,10 +57,10 @@ def public_key_text() -> str:
 
 def export_head(path: Path) -> ExportedHead | None:
     """Write the newest event's head to `path` (atomically); None when there are no events yet."""
-    newest = AuditEvent.objects.order_by("-seq").values_list("seq", "hash", "occurred_at").first()
-    if newest is None:
+    newest = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").first()
+    if newest is None or newest.seq is None or newest.hash is None:
         return None
-    seq, chain_hash, occurred_at = newest
+    seq, chain_hash, occurred_at = newest.seq, newest.hash, newest.occurred_at
     head = ExportedHead(seq, chain_hash, occurred_at.isoformat(), timezone.now().isoformat())
     document = {
         **json.loads(head.payload()),

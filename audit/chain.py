@@ -31,7 +31,9 @@ _quote = json.encoder.encode_basestring  # the C string escaper json.dumps uses 
 
 
 def canonical_bytes(event: AuditEvent) -> bytes:
-    """The one canonical serialisation of an event's recorded content."""
+    """The one canonical serialisation of a chained event's recorded content."""
+    if event.seq is None or event.prev_hash is None:
+        raise ValueError("An event has a canonical form only once it has its place in the chain.")
     return _canonical(
         event.seq,
         event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -95,7 +97,7 @@ def normalise_ip(value: str | None) -> str | None:
     return None if value in (None, "") else ipaddress.ip_address(str(value)).compressed
 
 
-def _keyed_hmac() -> hmac.HMAC:
+def keyed_hmac() -> hmac.HMAC:
     key = settings.AUDIT_HMAC_KEY
     if not key:
         raise RuntimeError("AUDIT_HMAC_KEY is not configured; the audit chain cannot be written or checked.")
@@ -103,13 +105,7 @@ def _keyed_hmac() -> hmac.HMAC:
 
 
 def compute_hash(event: AuditEvent) -> str:
-    return _hash_of(_keyed_hmac(), canonical_bytes(event))
-
-
-def _hash_of(keyed: hmac.HMAC, content: bytes) -> str:
-    mac = keyed.copy()
-    mac.update(content)
-    return mac.hexdigest()
+    return keyed_hash(keyed_hmac(), canonical_bytes(event))
 
 
 @dataclass(frozen=True)
@@ -138,12 +134,40 @@ class ChainReport:
 
 # The canonical fields straight from SQL, in `_canonical`'s order, then the stored hash: PostgreSQL
 # formats the timestamp exactly as Python's isoformat in UTC, and rows are tuples, not model instances.
-CHAIN_ROWS_SQL = """
-SELECT seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), actor_id,
-       actor_username, action, target_type, target_ref, outcome, request_id, host(ip_address), user_agent,
-       detail::text, prev_hash, hash
-FROM audit_auditevent WHERE seq BETWEEN %s AND %s ORDER BY seq
+CHAIN_COLUMNS = """
+seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), actor_id,
+actor_username, action, target_type, target_ref, outcome, request_id, host(ip_address), user_agent,
+detail::text, prev_hash, hash
 """
+CHAIN_ROWS_SQL = "SELECT %s FROM audit_auditevent WHERE seq BETWEEN %%s AND %%s ORDER BY seq" % CHAIN_COLUMNS  # noqa: S608
+_EMPTY_DETAIL: dict = {}
+
+
+def row_content(row: tuple) -> bytes:
+    """The canonical form of a CHAIN_COLUMNS row (its seq and prev_hash as given in the row)."""
+    seq, occurred_at, actor_id, username, action, target_type, target_ref, outcome, request_id = row[:9]
+    ip, agent, detail, prev_hash = row[9:13]
+    return _canonical(
+        seq,
+        occurred_at,
+        actor_id,
+        username,
+        action,
+        target_type,
+        target_ref,
+        outcome,
+        request_id,
+        normalise_ip(ip),
+        agent,
+        _EMPTY_DETAIL if detail == "{}" else json.loads(detail),
+        prev_hash,
+    )
+
+
+def keyed_hash(keyed: hmac.HMAC, content: bytes) -> str:
+    mac = keyed.copy()
+    mac.update(content)
+    return mac.hexdigest()
 
 
 def chain_rows(cursor: CursorWrapper, first: int = 1, last: int = 2**62, batch: int = 10_000) -> Iterator[tuple]:
@@ -159,15 +183,13 @@ def verify_chain(rows: Iterable[tuple], first_seq: int = 1, expected_prev: str |
     `expected_prev=None` checks a later stretch on its own: its first link is reported
     (`first_prev_hash`) for the caller to match with the end of the stretch before it.
     """
-    keyed = _keyed_hmac()
+    keyed = keyed_hmac()
     expected_seq = first_seq
     checked = 0
     last = None
     first_prev = None
-    empty_detail: dict = {}
     for row in rows:
-        seq, occurred_at, actor_id, username, action, target_type, target_ref, outcome, request_id = row[:9]
-        ip, agent, detail, prev_hash, stored_hash = row[9:]
+        seq, prev_hash, stored_hash = row[0], row[12], row[13]
         checked += 1
         if seq != expected_seq:
             reason = "expected seq %s here: an event is missing or out of order" % expected_seq
@@ -177,22 +199,7 @@ def verify_chain(rows: Iterable[tuple], first_seq: int = 1, expected_prev: str |
             expected_prev = prev_hash if expected_prev is None else expected_prev
         if prev_hash != expected_prev:
             return ChainReport(checked, ChainBreak(seq, BROKEN_LINK), None, None)
-        content = _canonical(
-            seq,
-            occurred_at,
-            actor_id,
-            username,
-            action,
-            target_type,
-            target_ref,
-            outcome,
-            request_id,
-            normalise_ip(ip),
-            agent,
-            empty_detail if detail == "{}" else json.loads(detail),
-            prev_hash,
-        )
-        if not hmac.compare_digest(stored_hash, _hash_of(keyed, content)):
+        if not hmac.compare_digest(stored_hash, keyed_hash(keyed, row_content(row))):
             return ChainReport(checked, ChainBreak(seq, "content does not match its hash (altered)"), None, None)
         expected_seq, expected_prev = seq + 1, stored_hash
         last = (seq, stored_hash)

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from audit.models import AuditEvent
 
 CSV_COLUMNS = [
+    "id",
     "seq",
     "occurred_at",
     "actor_username",
@@ -28,6 +29,6 @@ def event_rows(events: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
     """Each event of `events` as a list of CSV_COLUMNS cells, read from the database in chunks."""
     values = events.values_list(*CSV_COLUMNS).iterator(chunk_size=ROWS_PER_READ)
     return (
-        [seq, occurred_at.isoformat(), *middle, json.dumps(detail, sort_keys=True)]
-        for seq, occurred_at, *middle, detail in values
+        [event_id, seq, occurred_at.isoformat(), *middle, json.dumps(detail, sort_keys=True)]
+        for event_id, seq, occurred_at, *middle, detail in values
     )

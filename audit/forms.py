@@ -31,7 +31,7 @@ class AuditSearchForm(NHSFormMixin, forms.Form):
         return self.cleaned_data
 
     def filter(self, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
-        """`events` narrowed to the valid filters given (every filter is on an indexed column or the seq)."""
+        """`events` narrowed to the valid filters given (every filter is on an indexed column or the id)."""
         data = self.cleaned_data
         if data.get("user"):
             events = events.filter(actor_username=data["user"])

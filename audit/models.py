@@ -14,12 +14,16 @@ ACTION_LABELS = dict(AuditAction.choices)
 
 
 class AuditEvent(models.Model):
-    """A recorded action. Never updated or deleted (database triggers), chained by HMAC (audit.chain).
+    """A recorded action. Never changed or deleted (database triggers), chained by HMAC (audit.chain).
 
-    `seq` is gapless and is the chain order: each event's `prev_hash` is the `hash` of event seq-1.
+    `id` is the order of recording. `seq` is the event's place in the chain, gapless: each event's
+    `prev_hash` is the `hash` of event seq-1. The three chain fields are empty until the event is
+    chained, moments after its transaction commits (audit.services); that one update is the only
+    change the database allows to a row.
     """
 
-    seq = models.BigIntegerField(primary_key=True, editable=False)
+    id = models.BigAutoField(primary_key=True)
+    seq = models.BigIntegerField(null=True, unique=True, editable=False)
     occurred_at = models.DateTimeField(editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -39,22 +43,25 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
     user_agent = models.CharField(max_length=512, blank=True, editable=False)
     detail = models.JSONField(default=dict, blank=True, editable=False)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, unique=True, editable=False)
+    # NULL, not "", until chained: "not yet" is not a value, and the unique hash admits many NULLs.
+    prev_hash = models.CharField(max_length=64, null=True, editable=False)  # noqa: DJ001
+    hash = models.CharField(max_length=64, null=True, unique=True, editable=False)  # noqa: DJ001
 
     class Meta:
-        ordering = ["-seq"]
+        ordering = ["-id"]
         default_permissions = ("view",)
         permissions = [("export_subject_access", "Export every event concerning one account")]
         indexes = [
             models.Index(fields=["occurred_at"], name="audit_occurred_idx"),
-            # Searches return the newest first (by seq) and stop at a page: each filter's index ends in seq,
+            # Searches return the newest first (by id) and stop at a page: each filter's index ends in id,
             # so a page is read backwards from the newest match at any length of trail.
-            models.Index(fields=["actor_username", "seq"], name="audit_username_seq_idx"),
+            models.Index(fields=["actor_username", "id"], name="audit_username_id_idx"),
             # References are unique across kinds (REF-, INV-, UUIDs, usernames): searched without the type.
             models.Index(fields=["target_ref"], name="audit_target_ref_idx"),
-            models.Index(fields=["action", "seq"], name="audit_action_seq_idx"),
-            models.Index(fields=["seq"], condition=models.Q(outcome="denied"), name="audit_denied_seq_idx"),
+            models.Index(fields=["action", "id"], name="audit_action_id_idx"),
+            models.Index(fields=["id"], condition=models.Q(outcome="denied"), name="audit_denied_id_idx"),
+            # The chainer's queue: the few events committed but not yet chained.
+            models.Index(fields=["id"], condition=models.Q(seq=None), name="audit_unchained_idx"),
             # "Who saw this case" includes the lists that showed it: detail->'shown' @> '["REF"]'.
             GinIndex(OpClass(KeyTransform("shown", "detail"), name="jsonb_path_ops"), name="audit_shown_idx"),
             # Events about a case's parts (an evidence file, a recommendation) name the case: detail->'case'.
@@ -62,7 +69,7 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "#%s %s %s %s" % (self.seq, self.action, self.target_ref or "-", self.outcome)
+        return "#%s %s %s %s" % (self.id, self.action, self.target_ref or "-", self.outcome)
 
     @property
     def action_label(self) -> str:

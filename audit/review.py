@@ -64,20 +64,20 @@ def _event_flags(kind: str, label: str, events: QuerySet[AuditEvent], *, unrevie
         # Reviewed flags are left out before the limit, so reviewed ones never hide older ones.
         reviewed = (
             FlagReview.objects.filter(kind=kind)
-            .annotate(flag_seq=Cast(Substr("key", len(kind) + 2), BigIntegerField()))
-            .values("flag_seq")
+            .annotate(flag_id=Cast(Substr("key", len(kind) + 2), BigIntegerField()))
+            .values("flag_id")
         )
-        events = events.exclude(seq__in=reviewed)
+        events = events.exclude(id__in=reviewed)
     return [
         Flag(
-            "%s:%s" % (kind, event.seq),
+            "%s:%s" % (kind, event.id),
             kind,
             label,
             event.actor_username,
             event.occurred_at,
             "%s %s %s" % (event.action_label, event.target_type, event.target_ref),
         )
-        for event in events.order_by("-seq")[:QUEUE_LIMIT]
+        for event in events.order_by("-id")[:QUEUE_LIMIT]
     ]
 
 
@@ -109,7 +109,7 @@ def _flag_sources() -> tuple[list[tuple[str, str, QuerySet[AuditEvent]]], BulkQu
     bulk = (
         content.annotate(day=TruncDate("occurred_at", tzinfo=zone))
         .values("actor_username", "day")
-        .annotate(count=Count("seq"), last=Max("occurred_at"))
+        .annotate(count=Count("id"), last=Max("occurred_at"))
         .filter(count__gt=settings.REVIEW_BULK_THRESHOLD)
     )
     return kinds, bulk
@@ -146,7 +146,7 @@ def find_flag(key: str) -> Flag | None:
         return next((_bulk_flag(row) for row in bulk.filter(actor_username=username) if str(row["day"]) == day), None)
     for name, label, events in kinds:
         if name == kind and rest.isdigit():
-            return next(iter(_event_flags(name, label, events.filter(seq=int(rest)), unreviewed=False)), None)
+            return next(iter(_event_flags(name, label, events.filter(id=int(rest)), unreviewed=False)), None)
     return None
 
 

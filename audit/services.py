@@ -4,21 +4,27 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Count, Min, Model
 from django.utils import timezone
 
-from audit.chain import GENESIS_HASH, compute_hash, normalise_ip
+from audit.chain import CHAIN_COLUMNS, GENESIS_HASH, keyed_hash, keyed_hmac, normalise_ip, row_content
 from audit.choices import AuditAction, Outcome
 from audit.context import current_request_context
 from audit.models import AuditEvent
 
-# Serialises chain appends: the key of a transaction-level PostgreSQL advisory lock.
+# Only one process chains at a time: the key of a transaction-level PostgreSQL advisory lock, taken
+# only by the chainer, only with try, and never inside a service's transaction.
 CHAIN_LOCK_KEY = 0x41554449  # "AUDI"
+# Events chained per transaction of the chainer, and rounds it chains before leaving the rest to others.
+CHAIN_BATCH = 1000
+CHAIN_ROUNDS = 20
 
 
 def record_event(
@@ -31,12 +37,12 @@ def record_event(
     outcome: Outcome = Outcome.ALLOWED,
     detail: dict | None = None,
 ) -> AuditEvent:
-    """Append an event to the chain, inside the caller's transaction so it commits or rolls back with it.
+    """Record an event in the caller's transaction, so it commits or rolls back with it.
 
     `actor` defaults to the signed-in user of the current request; `target` is a model instance
     (its `reference` if it has one, else its primary key) or use `target_type`/`target_ref`.
-    Appends are serialised by an advisory lock held until the surrounding transaction ends, so the
-    chain order is the commit order.
+    The event is inserted unchained, taking no lock; it is chained moments after the transaction
+    commits (`chain_waiting_events`), so recording never makes one request wait for another.
     """
     context = current_request_context()
     if actor is None and context is not None:
@@ -49,32 +55,91 @@ def record_event(
         detail = {**(detail or {}), "api_token": context.api_token_id}
     # Store exactly what JSON round-trips to, so the hash is computed over what is read back.
     detail = json.loads(json.dumps(storable(detail or {}), allow_nan=False))
-
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        event = AuditEvent(  # type: ignore[misc]  # actor is AUTH_USER_MODEL, not imported here
-            seq=seq,
-            occurred_at=timezone.now(),
-            actor=actor,
-            actor_username=fitted(actor.get_username() if actor is not None else "", "actor_username"),
-            action=action,
-            target_type=fitted(target_type, "target_type"),
-            target_ref=fitted(str(target_ref), "target_ref"),
-            outcome=outcome,
-            request_id=context.request_id if context else "",
-            ip_address=normalise_ip(context.ip_address) if context else None,
-            user_agent=fitted(context.user_agent if context else "", "user_agent"),
-            detail=detail,
-            prev_hash=prev_hash,
-        )
-        event.hash = compute_hash(event)
-        event.save(force_insert=True)
+    event = AuditEvent(  # type: ignore[misc]  # actor is AUTH_USER_MODEL, not imported here
+        occurred_at=timezone.now(),
+        actor=actor,
+        actor_username=fitted(actor.get_username() if actor is not None else "", "actor_username"),
+        action=action,
+        target_type=fitted(target_type, "target_type"),
+        target_ref=fitted(str(target_ref), "target_ref"),
+        outcome=outcome,
+        request_id=context.request_id if context else "",
+        ip_address=normalise_ip(context.ip_address) if context else None,
+        user_agent=fitted(context.user_agent if context else "", "user_agent"),
+        detail=detail,
+    )
+    event.save(force_insert=True)
+    if settings.AUDIT_CHAIN_AFTER_COMMIT:
+        _chain_after_commit()
     if context is not None:
         context.events_recorded += 1
     return event
+
+
+def _chain_after_commit() -> None:
+    """Chain once after this transaction commits (at once when there is none), however many events it records."""
+    connection = transaction.get_connection()
+    if not any(callback is chain_waiting_events for _, callback, _ in connection.run_on_commit):
+        transaction.on_commit(chain_waiting_events, robust=True)
+
+
+def chain_waiting_events() -> int:
+    """Give every committed event still waiting its place in the chain, oldest first; return how many.
+
+    Runs after each commit that recorded events, in short transactions of its own. It cannot
+    deadlock: the chain lock is the only lock it takes, it is never taken inside a service's
+    transaction, and while holding it the chainer updates only unchained rows, which nothing else
+    locks. It makes nobody wait either: the lock is only ever tried. A chainer that finds it taken
+    leaves its events to the holder, who looks again after committing, so no event committed while
+    the lock was held is missed (an event can still wait for the next commit anywhere if a process
+    stops between its commit and its chaining: `unchained_overdue` reports any that waited long).
+    """
+    chained = 0
+    for _ in range(CHAIN_ROUNDS):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                return chained
+            chained += _chain_batch(cursor)
+        if not AuditEvent.objects.filter(seq=None).exists():
+            break
+    return chained
+
+
+def _chain_batch(cursor: CursorWrapper) -> int:
+    """Chain up to CHAIN_BATCH waiting events after the current head; the caller holds the chain lock."""
+    cursor.execute("SELECT seq, hash FROM audit_auditevent WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
+    head = cursor.fetchone()
+    seq, prev_hash = head if head else (0, GENESIS_HASH)
+    cursor.execute(
+        "SELECT id, %s FROM audit_auditevent WHERE seq IS NULL ORDER BY id LIMIT %%s" % CHAIN_COLUMNS,  # noqa: S608
+        [CHAIN_BATCH],
+    )
+    keyed = keyed_hmac()
+    ids, seqs, prev_hashes, hashes = [], [], [], []
+    for event_id, _, *content, _, _ in cursor.fetchall():
+        seq += 1
+        ids.append(event_id)
+        seqs.append(seq)
+        prev_hashes.append(prev_hash)
+        prev_hash = keyed_hash(keyed, row_content((seq, *content, prev_hash)))
+        hashes.append(prev_hash)
+    if ids:
+        cursor.execute(
+            "UPDATE audit_auditevent AS event SET seq = link.seq, prev_hash = link.prev_hash, hash = link.hash"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[]) AS link(id, seq, prev_hash, hash)"
+            " WHERE event.id = link.id",
+            [ids, seqs, prev_hashes, hashes],
+        )
+    return len(ids)
+
+
+def unchained_overdue() -> tuple[int, datetime | None]:
+    """(how many events have waited longer than AUDIT_CHAIN_GRACE_SECONDS to be chained, the oldest's time)."""
+    waiting = AuditEvent.objects.filter(
+        seq=None, occurred_at__lt=timezone.now() - timedelta(seconds=settings.AUDIT_CHAIN_GRACE_SECONDS)
+    ).aggregate(count=Count("id"), oldest=Min("occurred_at"))
+    return waiting["count"], waiting["oldest"]
 
 
 def storable(value: Any) -> Any:

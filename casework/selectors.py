@@ -135,7 +135,7 @@ def evidence_register(investigation) -> list[dict]:
     custody: dict[str, list] = {}
     events = AuditEvent.objects.filter(
         target_type="casework.evidence", target_ref__in=[str(item.public_id) for item in items]
-    ).order_by("seq")
+    ).order_by("id")
     for event in events:
         custody.setdefault(event.target_ref, []).append(event)
     return [{"item": item, "custody": custody.get(str(item.public_id), [])} for item in items]

@@ -1,5 +1,6 @@
 """The auditors' workspace: search the trail, export what was found, review break-glass, subject access."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.http import StreamingHttpResponse
@@ -14,7 +15,7 @@ from audit.forms import AuditSearchForm
 from audit.models import AuditEvent
 from audit.permissions import EXPORT_SUBJECT_ACCESS, VIEW_AUDIT_TRAIL
 from audit.review import review_flag, unreviewed_flags
-from audit.services import record_event
+from audit.services import record_event, unchained_overdue
 from kernel.downloads import csv_response
 from kernel.errors import WorkflowError
 from oversight.history import case_history
@@ -27,20 +28,20 @@ EVENT_LIST_LENGTH = 100
 def event_list(request):
     """Search the trail by user, object, action, outcome, dates and address, newest first.
 
-    Pages by `seq` (`?before=`), never by offset or count, so a page costs the same at any depth of
+    Pages by `id` (`?before=`), never by offset or count, so a page costs the same at any depth of
     a trail of millions of events.
     """
     form = AuditSearchForm(request.GET or None)
-    events = AuditEvent.objects.order_by("-seq")
+    events = AuditEvent.objects.order_by("-id")
     if form.is_bound and form.is_valid():
         events = form.filter(events)
     elif form.is_bound:
         events = events.none()
     before = request.GET.get("before", "")
     if before.isdigit():
-        events = events.filter(seq__lt=int(before))
+        events = events.filter(id__lt=int(before))
     page = list(events[: EVENT_LIST_LENGTH + 1])
-    last_check = AuditEvent.objects.filter(action=AuditAction.AUDIT_CHAIN_VERIFIED).order_by("-seq").first()
+    last_check = AuditEvent.objects.filter(action=AuditAction.AUDIT_CHAIN_VERIFIED).order_by("-id").first()
     terms = form.terms() if form.is_bound and form.is_valid() else {}
     history = case_history(terms["target"]) if terms.get("target") else None
     record_event(
@@ -49,10 +50,14 @@ def event_list(request):
     )
     query = request.GET.copy()
     query.pop("before", None)
+    overdue_count, overdue_oldest = unchained_overdue()
     context = {
+        "overdue_count": overdue_count,
+        "overdue_oldest": overdue_oldest,
+        "chain_grace_seconds": settings.AUDIT_CHAIN_GRACE_SECONDS,
         "form": form,
         "events": page[:EVENT_LIST_LENGTH],
-        "next_before": page[EVENT_LIST_LENGTH - 1].seq if len(page) > EVENT_LIST_LENGTH else None,
+        "next_before": page[EVENT_LIST_LENGTH - 1].id if len(page) > EVENT_LIST_LENGTH else None,
         "query": query.urlencode(),
         "last_check": last_check,
         "history": history,
@@ -70,7 +75,7 @@ def export_events(request):
     if (step_up := mfa.step_up(request, "export audit events")) is not None:
         return step_up
     record_event(AuditAction.AUDIT_EXPORTED, detail={"filters": form.terms()})
-    return csv_download(form.filter(AuditEvent.objects.order_by("seq")), "audit-events")
+    return csv_download(form.filter(AuditEvent.objects.order_by("id")), "audit-events")
 
 
 @require_POST
@@ -89,7 +94,7 @@ def subject_access(request):
     events = AuditEvent.objects.filter(actor_username=username) | AuditEvent.objects.filter(
         target_type="accounts.user", target_ref=username
     )
-    return csv_download(events.order_by("seq"), "subject-access-%s" % username)
+    return csv_download(events.order_by("id"), "subject-access-%s" % username)
 
 
 def csv_download(events, name: str) -> StreamingHttpResponse:
@@ -108,7 +113,7 @@ def break_glass_review(request):
         AuditEvent.objects.filter(detail__break_glass__in=opened_ids)
         .exclude(action=AuditAction.BREAK_GLASS_OPENED)
         .values_list("detail__break_glass")
-        .annotate(count=Count("seq"))
+        .annotate(count=Count("id"))
         .values_list("detail__break_glass", "count")
     )
     rows = [{"event": event, "reads": flagged.get(event.detail.get("break_glass"), 0)} for event in openings]

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from django.db import transaction
 
 from audit.models import AuditEvent
+from audit.services import chain_waiting_events
 
 
 @contextmanager
@@ -32,7 +33,7 @@ def assert_audited(action, *, target_ref=None, actor=None, outcome=None, request
         events = events.filter(outcome=outcome)
     if request_id is not None:
         events = events.filter(request_id=request_id)
-    event = events.order_by("-seq").first()
+    event = events.order_by("-id").first()
     assert event is not None, "no %s audit event matching target=%s actor=%s outcome=%s request=%s" % (
         action,
         target_ref,
@@ -41,3 +42,15 @@ def assert_audited(action, *, target_ref=None, actor=None, outcome=None, request
         request_id,
     )
     return event
+
+
+def newest_event_id() -> int:
+    """The id of the newest audit event so far (0 with none): events after it have larger ids."""
+    return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def chained(events):
+    """`events` as they are once chained: a test's transaction never commits, so its events are
+    chained here, by the chainer that runs after every real commit."""
+    chain_waiting_events()
+    return list(AuditEvent.objects.filter(id__in=[event.id for event in events]).order_by("id"))

@@ -287,3 +287,9 @@ SPECTACULAR_SETTINGS = {
         "InvestigationStateEnum": "casework.choices.InvestigationState",
     },
 }
+
+# Events are chained moments after they commit; verify_audit_chain and the auditors' page report any
+# that have waited longer than this (a process stopped between an event's commit and its chaining).
+AUDIT_CHAIN_GRACE_SECONDS = env_int("AUDIT_CHAIN_GRACE_SECONDS", 60)
+# Only ever False in the benchmark that measures what chaining costs (tests/perf/test_audit_append.py).
+AUDIT_CHAIN_AFTER_COMMIT = True

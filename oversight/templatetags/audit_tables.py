@@ -33,7 +33,7 @@ def audit_event_rows(events) -> SafeString:
         ROW,
         (
             (
-                event.seq,
+                event.id,
                 event.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
                 link("user", event.actor_username) or "anonymous",
                 event.action_label,

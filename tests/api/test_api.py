@@ -488,7 +488,7 @@ def test_lists_page_by_cursor_and_record_what_they_showed(api_client, tokens, dj
         seen += [row["reference"] for row in page["results"]]
         url = page["next"]
     assert len(seen) == len(set(seen)) == 120
-    listed = AuditEvent.objects.filter(action=AuditAction.INVESTIGATION_LIST_VIEWED).order_by("seq")
+    listed = AuditEvent.objects.filter(action=AuditAction.INVESTIGATION_LIST_VIEWED).order_by("id")
     assert [len(event.detail["shown"]) for event in listed] == [50, 50, 20]
 
 
@@ -503,7 +503,7 @@ def test_investigations_filter_by_stage_and_direction(api_client, tokens, case_i
     assert listed("directed=true") == ["INV-2026-0900"]
     assert listed("directed=false&state=scoping") == [case_investigation.reference]
     assert api_client.get("/api/v1/investigations/?state=nowhere", **as_director).status_code == 400
-    event = AuditEvent.objects.filter(action=AuditAction.INVESTIGATION_LIST_VIEWED).latest("seq")
+    event = AuditEvent.objects.filter(action=AuditAction.INVESTIGATION_LIST_VIEWED).latest("id")
     assert event.detail["filters"] == {"directed": "False", "state": "scoping"}
 
 

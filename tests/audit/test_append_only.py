@@ -25,7 +25,7 @@ def event(db):
 def test_database_rejects_changes_to_audit_events(event, statement):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)
-    assert AuditEvent.objects.get(seq=event.seq).action == AuditAction.DASHBOARD_VIEWED
+    assert AuditEvent.objects.get(id=event.id).action == AuditAction.DASHBOARD_VIEWED
 
 
 @pytest.mark.django_db(transaction=True)
@@ -34,15 +34,15 @@ def test_database_rejects_truncate_of_audit_events():
     event = record_event(AuditAction.DASHBOARD_VIEWED)
     with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
         cursor.execute("TRUNCATE audit_auditevent")
-    assert AuditEvent.objects.filter(seq=event.seq).exists()
+    assert AuditEvent.objects.filter(id=event.id).exists()
 
 
 def test_orm_update_and_delete_are_rejected(event):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        AuditEvent.objects.filter(seq=event.seq).update(outcome="denied")
+        AuditEvent.objects.filter(id=event.id).update(outcome="denied")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        AuditEvent.objects.filter(seq=event.seq).delete()
-    assert AuditEvent.objects.filter(seq=event.seq, outcome="allowed").exists()
+        AuditEvent.objects.filter(id=event.id).delete()
+    assert AuditEvent.objects.filter(id=event.id, outcome="allowed").exists()
 
 
 def test_event_rolls_back_with_the_action_it_records(db):

@@ -27,7 +27,7 @@ def at_local(event, hour: int, weekday_offset: int = 0):
     moment = datetime.combine(timezone.localdate(), datetime.min.time()).replace(hour=hour)
     moment = timezone.make_aware(moment) + timedelta(days=weekday_offset)
     with triggers_disabled() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET occurred_at = %s WHERE seq = %s", [moment, event.seq])
+        cursor.execute("UPDATE audit_auditevent SET occurred_at = %s WHERE id = %s", [moment, event.id])
 
 
 def test_each_kind_of_flag_is_raised(db, director, intake, settings):
@@ -48,13 +48,13 @@ def test_out_of_hours_content_access_is_flagged_but_working_hours_are_not(db, in
     at_local(late, 23)
     at_local(daytime, 11, weekday_offset=-timezone.localdate().weekday())  # a Monday
     flagged = {flag.key for flag in current_flags() if flag.kind == "out_of_hours"}
-    assert "out_of_hours:%s" % late.seq in flagged
-    assert "out_of_hours:%s" % daytime.seq not in flagged
+    assert "out_of_hours:%s" % late.id in flagged
+    assert "out_of_hours:%s" % daytime.id not in flagged
 
 
 def test_reviewing_a_flag_needs_a_note_takes_it_off_the_queue_and_is_audited(db, intake, auditor):
     denied = record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED)
-    key = "denied:%s" % denied.seq
+    key = "denied:%s" % denied.id
     with pytest.raises(WorkflowError, match="Write what you found"):
         review_flag(key, note="  ", actor=auditor)
     review_flag(key, note="Mistyped URL; no pattern.", actor=auditor)
@@ -75,7 +75,7 @@ def test_two_auditors_reviewing_at_once_have_exactly_one_winner(migrated_data, a
 
     second = make_user("second_auditor", Role.AUDITOR)
     denied = record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED)
-    key = "denied:%s" % denied.seq
+    key = "denied:%s" % denied.id
     outcomes: list[str] = []
     barrier = threading.Barrier(2)
 
@@ -105,12 +105,12 @@ def test_queue_page_lists_flags_and_reviews_them(db, auditor, intake):
     client = StaffClient()
     client.force_login(auditor)
     page = client.get(reverse("audit:review_queue"))
-    assert "denied:%s" % denied.seq in page.content.decode()
-    refused = client.post(reverse("audit:review_queue"), {"flag": "denied:%s" % denied.seq, "note": ""}, follow=True)
+    assert "denied:%s" % denied.id in page.content.decode()
+    refused = client.post(reverse("audit:review_queue"), {"flag": "denied:%s" % denied.id, "note": ""}, follow=True)
     assert "Write what you found" in refused.content.decode()
-    done = client.post(reverse("audit:review_queue"), {"flag": "denied:%s" % denied.seq, "note": "Checked."})
+    done = client.post(reverse("audit:review_queue"), {"flag": "denied:%s" % denied.id, "note": "Checked."})
     assert done.status_code == 302
-    assert "denied:%s" % denied.seq not in client.get(reverse("audit:review_queue")).content.decode()
+    assert "denied:%s" % denied.id not in client.get(reverse("audit:review_queue")).content.decode()
 
 
 def test_reviewed_flags_never_hide_older_unreviewed_ones(db, intake, auditor, monkeypatch):
@@ -119,8 +119,8 @@ def test_reviewed_flags_never_hide_older_unreviewed_ones(db, intake, auditor, mo
     monkeypatch.setattr(review, "QUEUE_LIMIT", 3)
     denied = [record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED) for _ in range(5)]
     for event in denied[1:]:
-        review_flag("denied:%s" % event.seq, note="Checked.", actor=auditor)
-    assert [flag.key for flag in unreviewed_flags()] == ["denied:%s" % denied[0].seq]
+        review_flag("denied:%s" % event.id, note="Checked.", actor=auditor)
+    assert [flag.key for flag in unreviewed_flags()] == ["denied:%s" % denied[0].id]
 
 
 def test_a_reviewed_bulk_day_leaves_the_queue(db, intake, auditor, settings):
@@ -138,9 +138,9 @@ def test_events_older_than_the_review_window_raise_no_flags(db, intake, settings
     old = record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED)
     with triggers_disabled() as cursor:
         cursor.execute(
-            "UPDATE audit_auditevent SET occurred_at = %s WHERE seq = %s",
-            [timezone.now() - timedelta(days=31), old.seq],
+            "UPDATE audit_auditevent SET occurred_at = %s WHERE id = %s",
+            [timezone.now() - timedelta(days=31), old.id],
         )
-    assert "denied:%s" % old.seq not in {flag.key for flag in current_flags()}
+    assert "denied:%s" % old.id not in {flag.key for flag in current_flags()}
     recent = record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED)
-    assert "denied:%s" % recent.seq in {flag.key for flag in current_flags()}
+    assert "denied:%s" % recent.id in {flag.key for flag in current_flags()}

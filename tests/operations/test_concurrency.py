@@ -115,7 +115,7 @@ def test_a_member_removed_mid_upload_keeps_nothing(team_case, director, evidence
     assert not Evidence.objects.exists()
     assert not [p for p in evidence_storage.iterdir() if p.is_file()]
     denied = AuditEvent.objects.get(action=AuditAction.ACCESS_DENIED, actor=second)
-    assert denied.seq > AuditEvent.objects.get(action=AuditAction.TEAM_MEMBER_REMOVED).seq
+    assert denied.id > AuditEvent.objects.get(action=AuditAction.TEAM_MEMBER_REMOVED).id
     assert verify_stored_chain().intact
 
 
@@ -148,7 +148,7 @@ def test_a_removal_waits_for_a_note_being_added_and_the_trail_shows_that_order(t
     assert results[1] is None
     added = AuditEvent.objects.get(action=AuditAction.NOTE_ADDED)
     removed = AuditEvent.objects.get(action=AuditAction.TEAM_MEMBER_REMOVED)
-    assert added.seq < removed.seq
+    assert added.id < removed.id
     assert verify_stored_chain().intact
     with pytest.raises(PermissionDenied, match=r"Only the investigation team"):
         services.add_note(investigation, "After removal.", actor=type(second).objects.get(pk=second.pk))

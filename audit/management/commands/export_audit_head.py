@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from audit.anchor import export_head
 from audit.choices import AuditAction
-from audit.services import record_event
+from audit.services import chain_waiting_events, record_event
 
 
 class Command(BaseCommand):
@@ -19,6 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, output: Path | None = None, **options: Any) -> None:
         path = output or Path(settings.AUDIT_HEAD_PATH)
+        chain_waiting_events()  # the head then covers every event committed so far
         head = export_head(path)
         if head is None:
             self.stdout.write("No audit events yet; nothing exported.")

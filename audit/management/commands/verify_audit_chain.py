@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from audit.anchor import HeadProblem, check_database_reaches, read_head
 from audit.chain import verify_stored_chain
 from audit.choices import AuditAction
-from audit.services import record_event
+from audit.services import chain_waiting_events, record_event, unchained_overdue
 
 
 class Command(BaseCommand):
@@ -23,6 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, head: Path | None = None, **options: Any) -> None:
         path = head or Path(settings.AUDIT_HEAD_PATH)
+        overdue, oldest = unchained_overdue()
+        chain_waiting_events()
         report = verify_stored_chain()
         problem = str(report.first_break) if not report.intact else None
         anchored_at = None
@@ -41,8 +43,14 @@ class Command(BaseCommand):
                 "events": report.events_checked,
                 "head_seq": report.head_seq,
                 "exported_head_seq": anchored_at,
+                "chained_late": overdue,
             },
         )
+        if overdue:
+            self.stderr.write(
+                "%s events had waited longer than %s s to be chained (the oldest since %s); they are chained now."
+                % (overdue, settings.AUDIT_CHAIN_GRACE_SECONDS, oldest.isoformat() if oldest else "?")
+            )
         if problem is not None:
             raise CommandError("Audit chain check failed: %s" % problem, returncode=1)
         if report.head_seq is None:
