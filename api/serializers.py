@@ -198,6 +198,10 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    # Its place in the chain: null for the moment between its commit and its chaining.
+    seq = serializers.IntegerField(source="link.seq", default=None, allow_null=True)
+    hash = serializers.CharField(source="link.hash", default=None, allow_null=True)
+
     class Meta:
         model = AuditEvent
         fields = [*CSV_COLUMNS, "hash"]  # what the auditors' CSV export holds, and the chain link

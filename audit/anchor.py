@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.utils import timezone
 
-from audit.models import AuditEvent
+from audit.models import ChainLink
 
 SIGNED_FIELDS = ("seq", "hash", "occurred_at", "exported_at")
 
@@ -57,10 +57,10 @@ def public_key_text() -> str:
 
 def export_head(path: Path) -> ExportedHead | None:
     """Write the newest event's head to `path` (atomically); None when there are no events yet."""
-    newest = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").first()
-    if newest is None or newest.seq is None or newest.hash is None:
+    newest = ChainLink.objects.order_by("-seq").values_list("seq", "hash", "event__occurred_at").first()
+    if newest is None:
         return None
-    seq, chain_hash, occurred_at = newest.seq, newest.hash, newest.occurred_at
+    seq, chain_hash, occurred_at = newest
     head = ExportedHead(seq, chain_hash, occurred_at.isoformat(), timezone.now().isoformat())
     document = {
         **json.loads(head.payload()),
@@ -99,6 +99,6 @@ def check_database_reaches(head: ExportedHead, database_head_seq: int | None) ->
             "The newest events were deleted: the exported head is seq %s, the database ends at %s."
             % (head.seq, database_head_seq or "nothing")
         )
-    stored = AuditEvent.objects.filter(seq=head.seq).values_list("hash", flat=True).first()
+    stored = ChainLink.objects.filter(seq=head.seq).values_list("hash", flat=True).first()
     if stored != head.hash:
         raise HeadProblem("Event seq %s no longer has the hash that was exported for it." % head.seq)

@@ -30,12 +30,10 @@ _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=
 _quote = json.encoder.encode_basestring  # the C string escaper json.dumps uses with ensure_ascii=False
 
 
-def canonical_bytes(event: AuditEvent) -> bytes:
-    """The one canonical serialisation of a chained event's recorded content."""
-    if event.seq is None or event.prev_hash is None:
-        raise ValueError("An event has a canonical form only once it has its place in the chain.")
+def canonical_bytes(event: AuditEvent, seq: int, prev_hash: str) -> bytes:
+    """The one canonical serialisation of an event's recorded content at its place in the chain."""
     return _canonical(
-        event.seq,
+        seq,
         event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
         event.actor_id,
         event.actor_username,
@@ -47,7 +45,7 @@ def canonical_bytes(event: AuditEvent) -> bytes:
         normalise_ip(event.ip_address),
         event.user_agent,
         event.detail,
-        event.prev_hash,
+        prev_hash,
     )
 
 
@@ -104,8 +102,9 @@ def keyed_hmac() -> hmac.HMAC:
     return hmac.new(key.encode(), digestmod=hashlib.sha256)
 
 
-def compute_hash(event: AuditEvent) -> str:
-    return keyed_hash(keyed_hmac(), canonical_bytes(event))
+def compute_hash(event: AuditEvent, seq: int, prev_hash: str) -> str:
+    """The hash of `event`'s link at `seq` after `prev_hash`."""
+    return keyed_hash(keyed_hmac(), canonical_bytes(event, seq, prev_hash))
 
 
 @dataclass(frozen=True)
@@ -134,12 +133,16 @@ class ChainReport:
 
 # The canonical fields straight from SQL, in `_canonical`'s order, then the stored hash: PostgreSQL
 # formats the timestamp exactly as Python's isoformat in UTC, and rows are tuples, not model instances.
-CHAIN_COLUMNS = """
-seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), actor_id,
-actor_username, action, target_type, target_ref, outcome, request_id, host(ip_address), user_agent,
-detail::text, prev_hash, hash
+# An event `e`'s recorded content, then with its `link` around it.
+EVENT_COLUMNS = """
+to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), e.actor_id, e.actor_username,
+e.action, e.target_type, e.target_ref, e.outcome, e.request_id, host(e.ip_address), e.user_agent, e.detail::text
 """
-CHAIN_ROWS_SQL = "SELECT %s FROM audit_auditevent WHERE seq BETWEEN %%s AND %%s ORDER BY seq" % CHAIN_COLUMNS  # noqa: S608
+CHAIN_COLUMNS = "link.seq, %s, link.prev_hash, link.hash" % EVENT_COLUMNS
+CHAIN_ROWS_SQL = (
+    "SELECT %s FROM audit_chainlink AS link JOIN audit_auditevent AS e ON e.id = link.event_id"  # noqa: S608
+    " WHERE link.seq BETWEEN %%s AND %%s ORDER BY link.seq" % CHAIN_COLUMNS
+)
 _EMPTY_DETAIL: dict = {}
 
 
@@ -218,7 +221,7 @@ def verify_stored_chain() -> ChainReport:
     here. Inside a transaction (a test, a caller's atomic block) it runs here, on this connection.
     """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT coalesce(max(seq), 0) FROM audit_auditevent")
+        cursor.execute("SELECT coalesce(max(seq), 0) FROM audit_chainlink")
         (head,) = cursor.fetchone()
     workers = max(1, settings.AUDIT_VERIFY_WORKERS)
     if workers == 1 or head < settings.AUDIT_VERIFY_PARALLEL_FROM or connection.in_atomic_block:
@@ -270,3 +273,14 @@ def _joined(stretches: list[tuple[int, int]], reports: list[ChainReport]) -> Cha
             return ChainReport(checked, ChainBreak(seq, reason), None, None)
         previous = report
     return ChainReport(checked, None, reports[-1].head_seq, reports[-1].head_hash)
+
+
+def events_outside_chain() -> int:
+    """Events neither linked into the chain nor queued to be: only an insert around the triggers makes one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM audit_auditevent AS e"
+            " WHERE NOT EXISTS (SELECT FROM audit_chainlink AS link WHERE link.event_id = e.id)"
+            " AND NOT EXISTS (SELECT FROM audit_unchainedevent AS waiting WHERE waiting.event_id = e.id)"
+        )
+        return cursor.fetchone()[0]

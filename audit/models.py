@@ -14,16 +14,13 @@ ACTION_LABELS = dict(AuditAction.choices)
 
 
 class AuditEvent(models.Model):
-    """A recorded action. Never changed or deleted (database triggers), chained by HMAC (audit.chain).
+    """A recorded action. Never changed or deleted (database triggers).
 
-    `id` is the order of recording. `seq` is the event's place in the chain, gapless: each event's
-    `prev_hash` is the `hash` of event seq-1. The three chain fields are empty until the event is
-    chained, moments after its transaction commits (audit.services); that one update is the only
-    change the database allows to a row.
+    `id` is the order of recording. The event's place in the hash chain is its `link` (ChainLink),
+    written moments after the event's transaction commits; until then it waits in UnchainedEvent.
     """
 
     id = models.BigAutoField(primary_key=True)
-    seq = models.BigIntegerField(null=True, unique=True, editable=False)
     occurred_at = models.DateTimeField(editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -43,9 +40,6 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
     user_agent = models.CharField(max_length=512, blank=True, editable=False)
     detail = models.JSONField(default=dict, blank=True, editable=False)
-    # NULL, not "", until chained: "not yet" is not a value, and the unique hash admits many NULLs.
-    prev_hash = models.CharField(max_length=64, null=True, editable=False)  # noqa: DJ001
-    hash = models.CharField(max_length=64, null=True, unique=True, editable=False)  # noqa: DJ001
 
     class Meta:
         ordering = ["-id"]
@@ -60,8 +54,6 @@ class AuditEvent(models.Model):
             models.Index(fields=["target_ref"], name="audit_target_ref_idx"),
             models.Index(fields=["action", "id"], name="audit_action_id_idx"),
             models.Index(fields=["id"], condition=models.Q(outcome="denied"), name="audit_denied_id_idx"),
-            # The chainer's queue: the few events committed but not yet chained.
-            models.Index(fields=["id"], condition=models.Q(seq=None), name="audit_unchained_idx"),
             # "Who saw this case" includes the lists that showed it: detail->'shown' @> '["REF"]'.
             GinIndex(OpClass(KeyTransform("shown", "detail"), name="jsonb_path_ops"), name="audit_shown_idx"),
             # Events about a case's parts (an evidence file, a recommendation) name the case: detail->'case'.
@@ -74,6 +66,40 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return ACTION_LABELS.get(self.action, self.action)
+
+
+class ChainLink(models.Model):
+    """An event's place in the audit chain: gapless `seq`, and an HMAC over the event and `prev_hash`.
+
+    Each link's `prev_hash` is the `hash` of link seq-1 (audit.chain). Append-only, like the events.
+    """
+
+    seq = models.BigIntegerField(primary_key=True, editable=False)
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="link", editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["seq"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return "seq %s: event %s" % (self.seq, self.event_id)
+
+
+class UnchainedEvent(models.Model):
+    """The chainer's queue: an event committed and not yet linked. A database trigger adds every new
+    event in its own transaction, so none escapes the chain; the chainer takes them off in order."""
+
+    event = models.OneToOneField(
+        AuditEvent, on_delete=models.PROTECT, primary_key=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return "event %s, waiting" % self.event_id
 
 
 class FlagReview(models.Model):

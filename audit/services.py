@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,10 +15,10 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import Count, Min, Model
 from django.utils import timezone
 
-from audit.chain import CHAIN_COLUMNS, GENESIS_HASH, keyed_hash, keyed_hmac, normalise_ip, row_content
+from audit.chain import EVENT_COLUMNS, GENESIS_HASH, keyed_hash, keyed_hmac, normalise_ip, row_content
 from audit.choices import AuditAction, Outcome
 from audit.context import current_request_context
-from audit.models import AuditEvent
+from audit.models import AuditEvent, UnchainedEvent
 
 # Only one process chains at a time: the key of a transaction-level PostgreSQL advisory lock, taken
 # only by the chainer, only with try, and never inside a service's transaction.
@@ -25,6 +26,8 @@ CHAIN_LOCK_KEY = 0x41554449  # "AUDI"
 # Events chained per transaction of the chainer, and rounds it chains before leaving the rest to others.
 CHAIN_BATCH = 1000
 CHAIN_ROUNDS = 20
+# Threads of one process (a threaded server, a benchmark) try this before the database's lock.
+_chaining_in_this_process = threading.Lock()
 
 
 def record_event(
@@ -86,58 +89,87 @@ def _chain_after_commit() -> None:
 def chain_waiting_events() -> int:
     """Give every committed event still waiting its place in the chain, oldest first; return how many.
 
-    Runs after each commit that recorded events, in short transactions of its own. It cannot
-    deadlock: the chain lock is the only lock it takes, it is never taken inside a service's
-    transaction, and while holding it the chainer updates only unchained rows, which nothing else
-    locks. It makes nobody wait either: the lock is only ever tried. A chainer that finds it taken
-    leaves its events to the holder, who looks again after committing, so no event committed while
-    the lock was held is missed (an event can still wait for the next commit anywhere if a process
-    stops between its commit and its chaining: `unchained_overdue` reports any that waited long).
+    Runs after each commit that recorded events. It cannot deadlock: the chain lock is the only
+    lock it takes, no service's transaction takes it, and while holding it the chainer updates only
+    unchained rows, which nothing else locks. It makes nobody wait either: the lock is only ever
+    tried (first among this process's threads, then in the database), and a chainer that finds it
+    taken leaves its events to the holder, who looks again after letting go, so no event committed
+    while the lock was held is missed. An event can still wait for the next commit anywhere if a
+    process stops between its commit and its chaining: `unchained_overdue` reports any that waited.
     """
     chained = 0
     for _ in range(CHAIN_ROUNDS):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-            if not cursor.fetchone()[0]:
-                return chained
-            chained += _chain_batch(cursor)
-        if not AuditEvent.objects.filter(seq=None).exists():
+        if not _chaining_in_this_process.acquire(blocking=False):
             break
+        try:
+            batch = _chain_batch_if_free()
+        finally:
+            _chaining_in_this_process.release()
+        if batch is None:
+            break
+        chained += batch
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT EXISTS (SELECT FROM audit_unchainedevent)")
+            if not cursor.fetchone()[0]:
+                break
     return chained
 
 
+def _chain_batch_if_free() -> int | None:
+    """Chain a batch if no other process is chaining (None if one is).
+
+    Out of a transaction the lock is a session lock, let go once the batch has committed: a
+    chainer that is refused then costs one round trip. Inside one (a test, a command's block) it is
+    the transaction's own, so that no one chains on top of this batch before it commits.
+    """
+    in_transaction = connection.in_atomic_block
+    with connection.cursor() as cursor:
+        lock = "pg_try_advisory_xact_lock" if in_transaction else "pg_try_advisory_lock"
+        cursor.execute("SELECT %s(%%s)" % lock, [CHAIN_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            return None
+        try:
+            with transaction.atomic():
+                return _chain_batch(cursor)
+        finally:
+            if not in_transaction:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [CHAIN_LOCK_KEY])
+
+
 def _chain_batch(cursor: CursorWrapper) -> int:
-    """Chain up to CHAIN_BATCH waiting events after the current head; the caller holds the chain lock."""
-    cursor.execute("SELECT seq, hash FROM audit_auditevent WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
+    """Link up to CHAIN_BATCH waiting events, oldest first, after the head; the caller holds the chain lock."""
+    cursor.execute("SELECT seq, hash FROM audit_chainlink ORDER BY seq DESC LIMIT 1")
     head = cursor.fetchone()
     seq, prev_hash = head if head else (0, GENESIS_HASH)
     cursor.execute(
-        "SELECT id, %s FROM audit_auditevent WHERE seq IS NULL ORDER BY id LIMIT %%s" % CHAIN_COLUMNS,  # noqa: S608
+        "WITH taken AS (DELETE FROM audit_unchainedevent WHERE event_id IN"  # noqa: S608 - constants
+        " (SELECT event_id FROM audit_unchainedevent ORDER BY event_id LIMIT %%s) RETURNING event_id)"
+        " SELECT e.id, %s FROM taken JOIN audit_auditevent AS e ON e.id = taken.event_id ORDER BY e.id" % EVENT_COLUMNS,
         [CHAIN_BATCH],
     )
     keyed = keyed_hmac()
-    ids, seqs, prev_hashes, hashes = [], [], [], []
-    for event_id, _, *content, _, _ in cursor.fetchall():
+    event_ids, seqs, prev_hashes, hashes = [], [], [], []
+    for event_id, *content in cursor.fetchall():
         seq += 1
-        ids.append(event_id)
+        event_ids.append(event_id)
         seqs.append(seq)
         prev_hashes.append(prev_hash)
         prev_hash = keyed_hash(keyed, row_content((seq, *content, prev_hash)))
         hashes.append(prev_hash)
-    if ids:
+    if event_ids:
         cursor.execute(
-            "UPDATE audit_auditevent AS event SET seq = link.seq, prev_hash = link.prev_hash, hash = link.hash"
-            " FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[]) AS link(id, seq, prev_hash, hash)"
-            " WHERE event.id = link.id",
-            [ids, seqs, prev_hashes, hashes],
+            "INSERT INTO audit_chainlink (seq, event_id, prev_hash, hash)"
+            " SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[])",
+            [seqs, event_ids, prev_hashes, hashes],
         )
-    return len(ids)
+    return len(event_ids)
 
 
 def unchained_overdue() -> tuple[int, datetime | None]:
     """(how many events have waited longer than AUDIT_CHAIN_GRACE_SECONDS to be chained, the oldest's time)."""
     waiting = AuditEvent.objects.filter(
-        seq=None, occurred_at__lt=timezone.now() - timedelta(seconds=settings.AUDIT_CHAIN_GRACE_SECONDS)
+        id__in=UnchainedEvent.objects.values("event_id"),
+        occurred_at__lt=timezone.now() - timedelta(seconds=settings.AUDIT_CHAIN_GRACE_SECONDS),
     ).aggregate(count=Count("id"), oldest=Min("occurred_at"))
     return waiting["count"], waiting["oldest"]
 

@@ -106,7 +106,7 @@ def create_backup(target: Path) -> dict:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cursor.execute("SELECT pg_export_snapshot()")
             (snapshot,) = cursor.fetchone()
-            cursor.execute("SELECT seq, hash FROM audit_auditevent WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
+            cursor.execute("SELECT seq, hash FROM audit_chainlink ORDER BY seq DESC LIMIT 1")
             head = cursor.fetchone()
             cursor.execute(held_blobs_sql())
             blobs = cursor.fetchall()
@@ -230,9 +230,9 @@ def restore_backup(source: Path) -> Restored:
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(blob, destination)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*), coalesce(max(seq), 0) FROM audit_auditevent")
+        cursor.execute("SELECT (SELECT count(*) FROM audit_auditevent), coalesce(max(seq), 0) FROM audit_chainlink")
         events, head_seq = cursor.fetchone()
-        cursor.execute("SELECT hash FROM audit_auditevent WHERE seq = %s", [head_seq])
+        cursor.execute("SELECT hash FROM audit_chainlink WHERE seq = %s", [head_seq])
         row = cursor.fetchone()
     expected = manifest["audit_head"]
     if expected and (head_seq != expected["seq"] or row is None or row[0] != expected["hash"]):

@@ -53,4 +53,4 @@ def chained(events):
     """`events` as they are once chained: a test's transaction never commits, so its events are
     chained here, by the chainer that runs after every real commit."""
     chain_waiting_events()
-    return list(AuditEvent.objects.filter(id__in=[event.id for event in events]).order_by("id"))
+    return list(AuditEvent.objects.filter(id__in=[event.id for event in events]).select_related("link").order_by("id"))

@@ -24,7 +24,7 @@ class AuditEventList(AuditedList):
     def get_queryset(self):
         self.form = AuditSearchForm(self.request.query_params)
         valid_form(self.form)
-        return self.form.filter(AuditEvent.objects.all())
+        return self.form.filter(AuditEvent.objects.select_related("link"))
 
     def record_page(self, page) -> None:
         record_event(AuditAction.AUDIT_LOG_VIEWED, detail={"filters": self.form.terms(), "via": "api"})

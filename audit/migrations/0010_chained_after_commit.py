@@ -1,15 +1,16 @@
-"""Events are chained after their transaction commits, not while it runs (audit.services).
+"""Events are chained after their transaction commits, in a table of their own (audit.services).
 
-An event is now inserted unchained: its own identity is `id` (the new primary key, in order of
-recording), and `seq`, `prev_hash` and `hash` are set once, shortly after commit, by whichever
-process chains next. Existing events keep their seq and hash (so the chain still verifies from
-genesis) and take their seq as their id. The append-only trigger now allows exactly one update of
-a row: setting its chain fields when they are still empty, with nothing else changed.
+An event row is now only what happened, with `id` (the order of recording) as its key; its place
+in the hash chain (seq, prev_hash, hash) is a ChainLink written moments after the event commits.
+A trigger queues every new event for chaining in the same transaction (UnchainedEvent), so no
+insert can escape the chain. Existing events keep their seq and hash as links (the chain still
+verifies from genesis) and take their seq as their id. Events and links are append-only.
 """
 
+import django.db.models.deletion
 from django.db import migrations, models
 
-FORWARD = """
+EVENT_KEY = """
 ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_no_update_delete;
 ALTER TABLE audit_auditevent ADD COLUMN id bigint;
 UPDATE audit_auditevent SET id = seq;
@@ -21,39 +22,36 @@ FROM audit_auditevent;
 ALTER TABLE audit_auditevent DROP CONSTRAINT audit_auditevent_pkey;
 ALTER TABLE audit_auditevent ADD CONSTRAINT audit_auditevent_pkey PRIMARY KEY (id);
 ALTER TABLE audit_auditevent ALTER COLUMN seq DROP NOT NULL;
-ALTER TABLE audit_auditevent ADD CONSTRAINT audit_auditevent_seq_key UNIQUE (seq);
-ALTER TABLE audit_auditevent ALTER COLUMN prev_hash DROP NOT NULL;
-ALTER TABLE audit_auditevent ALTER COLUMN hash DROP NOT NULL;
-
-CREATE FUNCTION audit_allow_chaining_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND OLD.hash IS NULL
-       AND NEW.seq IS NOT NULL AND NEW.prev_hash IS NOT NULL AND NEW.hash IS NOT NULL
-       AND to_jsonb(NEW) - '{seq,prev_hash,hash}'::text[] = to_jsonb(OLD) - '{seq,prev_hash,hash}'::text[] THEN
-        RETURN NEW;
-    END IF;
-    RAISE EXCEPTION 'audit events are append-only: % on % is not allowed', TG_OP, TG_TABLE_NAME
-        USING ERRCODE = 'insufficient_privilege';
-END
-$$;
-DROP TRIGGER audit_auditevent_no_update_delete ON audit_auditevent;
-CREATE TRIGGER audit_auditevent_no_update_delete
-    BEFORE UPDATE OR DELETE ON audit_auditevent
-    FOR EACH ROW EXECUTE FUNCTION audit_allow_chaining_only();
 """
 
-BACKWARD = """
-DROP TRIGGER audit_auditevent_no_update_delete ON audit_auditevent;
-CREATE TRIGGER audit_auditevent_no_update_delete
-    BEFORE UPDATE OR DELETE ON audit_auditevent
+LINKS_FROM_EVENTS = """
+INSERT INTO audit_chainlink (seq, event_id, prev_hash, hash)
+SELECT seq, id, prev_hash, hash FROM audit_auditevent ORDER BY seq;
+"""
+
+TRIGGERS = """
+CREATE TRIGGER audit_chainlink_no_update_delete
+    BEFORE UPDATE OR DELETE ON audit_chainlink
     FOR EACH ROW EXECUTE FUNCTION audit_reject_change();
-DROP FUNCTION audit_allow_chaining_only();
-ALTER TABLE audit_auditevent DROP CONSTRAINT audit_auditevent_pkey;
-ALTER TABLE audit_auditevent DROP CONSTRAINT audit_auditevent_seq_key;
-ALTER TABLE audit_auditevent ADD CONSTRAINT audit_auditevent_pkey PRIMARY KEY (seq);
-ALTER TABLE audit_auditevent ALTER COLUMN prev_hash SET NOT NULL;
-ALTER TABLE audit_auditevent ALTER COLUMN hash SET NOT NULL;
-ALTER TABLE audit_auditevent DROP COLUMN id;
+CREATE TRIGGER audit_chainlink_no_truncate
+    BEFORE TRUNCATE ON audit_chainlink
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_reject_change();
+CREATE FUNCTION audit_queue_for_chaining() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO audit_unchainedevent (event_id) VALUES (NEW.id);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER audit_auditevent_queue_for_chaining
+    AFTER INSERT ON audit_auditevent
+    FOR EACH ROW EXECUTE FUNCTION audit_queue_for_chaining();
+"""
+
+TRIGGERS_BACKWARD = """
+DROP TRIGGER audit_auditevent_queue_for_chaining ON audit_auditevent;
+DROP FUNCTION audit_queue_for_chaining();
+DROP TRIGGER audit_chainlink_no_truncate ON audit_chainlink;
+DROP TRIGGER audit_chainlink_no_update_delete ON audit_chainlink;
 """
 
 
@@ -65,12 +63,10 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(model_name="auditevent", name="audit_action_seq_idx"),
         migrations.RemoveIndex(model_name="auditevent", name="audit_denied_seq_idx"),
         migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunSQL(FORWARD, BACKWARD)],
+            database_operations=[migrations.RunSQL(EVENT_KEY)],
             state_operations=[
                 migrations.AlterField(
-                    model_name="auditevent",
-                    name="seq",
-                    field=models.BigIntegerField(editable=False, null=True, unique=True),
+                    model_name="auditevent", name="seq", field=models.BigIntegerField(editable=False, null=True)
                 ),
                 migrations.AddField(
                     model_name="auditevent",
@@ -78,18 +74,48 @@ class Migration(migrations.Migration):
                     field=models.BigAutoField(primary_key=True, serialize=False),
                     preserve_default=False,
                 ),
-                migrations.AlterField(
-                    model_name="auditevent",
-                    name="prev_hash",
-                    field=models.CharField(editable=False, max_length=64, null=True),
-                ),
-                migrations.AlterField(
-                    model_name="auditevent",
-                    name="hash",
-                    field=models.CharField(editable=False, max_length=64, null=True, unique=True),
-                ),
             ],
         ),
+        migrations.CreateModel(
+            name="ChainLink",
+            fields=[
+                ("seq", models.BigIntegerField(editable=False, primary_key=True, serialize=False)),
+                ("prev_hash", models.CharField(editable=False, max_length=64)),
+                ("hash", models.CharField(editable=False, max_length=64, unique=True)),
+                (
+                    "event",
+                    models.OneToOneField(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="link",
+                        to="audit.auditevent",
+                    ),
+                ),
+            ],
+            options={"ordering": ["seq"], "default_permissions": ()},
+        ),
+        migrations.CreateModel(
+            name="UnchainedEvent",
+            fields=[
+                (
+                    "event",
+                    models.OneToOneField(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="audit.auditevent",
+                    ),
+                ),
+            ],
+            options={"default_permissions": ()},
+        ),
+        migrations.RunSQL(LINKS_FROM_EVENTS, migrations.RunSQL.noop),
+        migrations.RemoveField(model_name="auditevent", name="seq"),
+        migrations.RemoveField(model_name="auditevent", name="prev_hash"),
+        migrations.RemoveField(model_name="auditevent", name="hash"),
+        migrations.RunSQL(TRIGGERS, TRIGGERS_BACKWARD),
         migrations.AlterModelOptions(
             name="auditevent",
             options={
@@ -109,9 +135,5 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="auditevent",
             index=models.Index(condition=models.Q(("outcome", "denied")), fields=["id"], name="audit_denied_id_idx"),
-        ),
-        migrations.AddIndex(
-            model_name="auditevent",
-            index=models.Index(condition=models.Q(("seq", None)), fields=["id"], name="audit_unchained_idx"),
         ),
     ]

@@ -19,6 +19,13 @@ def events(db):
     return chained([record_event(AuditAction.DASHBOARD_VIEWED, detail={"i": i}) for i in range(6)])
 
 
+def delete_events_from(cursor, first) -> None:
+    """Delete `first` and every event after it, with their links: the newest events, gone."""
+    cursor.execute("DELETE FROM audit_unchainedevent WHERE event_id >= %s", [first.id])
+    cursor.execute("DELETE FROM audit_chainlink WHERE event_id >= %s", [first.id])
+    cursor.execute("DELETE FROM audit_auditevent WHERE id >= %s", [first.id])
+
+
 def export(path):
     call_command("export_audit_head", output=path)
     return json.loads(path.read_text())
@@ -26,26 +33,26 @@ def export(path):
 
 def test_export_writes_the_newest_head_signed_and_records_it(events, audit_head_path):
     head = export(audit_head_path)
-    assert (head["seq"], head["hash"]) == (events[-1].seq, events[-1].hash)
-    assert read_head(audit_head_path).seq == events[-1].seq
+    assert (head["seq"], head["hash"]) == (events[-1].link.seq, events[-1].link.hash)
+    assert read_head(audit_head_path).seq == events[-1].link.seq
     exported = AuditEvent.objects.filter(action=AuditAction.AUDIT_HEAD_EXPORTED).get()
-    assert exported.detail["seq"] == events[-1].seq
+    assert exported.detail["seq"] == events[-1].link.seq
 
 
 def test_verify_passes_when_the_chain_still_reaches_the_exported_head(events, audit_head_path, capsys):
     export(audit_head_path)
     record_event(AuditAction.DASHBOARD_VIEWED)  # the chain goes on after the export
     call_command("verify_audit_chain")
-    assert "still contains the exported head (seq %s)" % events[-1].seq in capsys.readouterr().out
+    assert "still contains the exported head (seq %s)" % events[-1].link.seq in capsys.readouterr().out
     verified = AuditEvent.objects.filter(action=AuditAction.AUDIT_CHAIN_VERIFIED).get()
     assert verified.detail["intact"] is True
-    assert verified.detail["exported_head_seq"] == events[-1].seq
+    assert verified.detail["exported_head_seq"] == events[-1].link.seq
 
 
 def test_deleting_the_newest_events_is_detected(events, audit_head_path):
     export(audit_head_path)
     with triggers_disabled() as cursor:
-        cursor.execute("DELETE FROM audit_auditevent WHERE seq >= %s", [events[-2].seq])
+        delete_events_from(cursor, events[-2])
     with pytest.raises(CommandError, match="newest events were deleted") as failure:
         call_command("verify_audit_chain")
     assert failure.value.returncode == 1
@@ -57,7 +64,7 @@ def test_rewritten_history_up_to_the_head_is_detected(events, audit_head_path):
     """Rows replaced with a consistent chain of their own (by someone holding the HMAC key) still fail."""
     export(audit_head_path)
     with triggers_disabled() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET hash = repeat('b', 64) WHERE seq = %s", [events[-1].seq])
+        cursor.execute("UPDATE audit_chainlink SET hash = repeat('b', 64) WHERE seq = %s", [events[-1].link.seq])
     with pytest.raises(CommandError):
         call_command("verify_audit_chain")
 
@@ -103,7 +110,7 @@ def test_auditors_see_when_the_chain_was_last_verified_and_the_result(events, au
     call_command("verify_audit_chain")
     assert "intact" in client.get("/audit/").content.decode()
     with triggers_disabled() as cursor:
-        cursor.execute("DELETE FROM audit_auditevent WHERE seq >= %s OR seq IS NULL", [events[-1].seq])
+        delete_events_from(cursor, events[-1])
     with pytest.raises(CommandError):
         call_command("verify_audit_chain")
     page = client.get("/audit/").content.decode()

@@ -14,7 +14,7 @@ from django.test import RequestFactory, override_settings
 from audit.chain import GENESIS_HASH, chain_rows, compute_hash, verify_chain
 from audit.choices import AuditAction, Outcome
 from audit.context import RequestContext, reset_request_context, set_request_context
-from audit.models import AuditEvent
+from audit.models import AuditEvent, ChainLink
 from audit.services import record_event
 from tests.factories import make_referral, make_user
 from tests.helpers import chained
@@ -32,10 +32,17 @@ def triggers_disabled():
         # Deferred foreign-key checks of this test's own inserts must run before the table is altered.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+        cursor.execute("ALTER TABLE audit_chainlink DISABLE TRIGGER USER")
         try:
             yield cursor
         finally:
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
+            cursor.execute("ALTER TABLE audit_chainlink ENABLE TRIGGER USER")
+
+
+def at_seq(seq: int) -> str:
+    """SQL naming the event at `seq` in the chain."""
+    return "(SELECT event_id FROM audit_chainlink WHERE seq = %d)" % seq
 
 
 @pytest.fixture
@@ -44,12 +51,13 @@ def five_events(db):
 
 
 def test_events_are_chained_from_genesis(five_events):
-    first, *rest = AuditEvent.objects.order_by("seq")
+    first, *rest = ChainLink.objects.order_by("seq")
+    assert [link.event_id for link in (first, *rest)] == [event.id for event in five_events]
     assert first.seq == 1
     assert first.prev_hash == GENESIS_HASH
     previous = first
     for event in rest:
-        assert event.seq == (previous.seq or 0) + 1
+        assert event.seq == previous.seq + 1
         assert event.prev_hash == previous.hash
         previous = event
     report = chain_report()
@@ -77,15 +85,15 @@ def test_event_records_who_what_where_from_the_request_context(db):
     assert stored.user_agent == "Browser/1.0"
     assert stored.outcome == Outcome.ALLOWED
     assert stored.occurred_at.utcoffset() == timedelta(0)
-    assert stored.hash == compute_hash(stored)
+    assert stored.link.hash == compute_hash(stored, stored.link.seq, stored.link.prev_hash)
 
 
 def test_hash_survives_the_database_round_trip_of_awkward_detail(db):
     detail = {"float": 0.1 + 0.2, "big": 2**62, "unicode": "Zoë – ✓", "nested": {"b": [1, None, True], "a": "x"}}
     event = record_event(AuditAction.DASHBOARD_VIEWED, detail=detail)
     (stored,) = chained([event])
-    event.seq, event.prev_hash = stored.seq, stored.prev_hash
-    assert compute_hash(event) == stored.hash  # the values as recorded hash as the stored ones do
+    # The values as recorded hash as the stored ones do.
+    assert compute_hash(event, stored.link.seq, stored.link.prev_hash) == stored.link.hash
     assert chain_report().intact
 
 
@@ -96,7 +104,7 @@ def test_hash_is_keyed(five_events):
 
 def test_altered_row_is_detected(five_events):
     with triggers_disabled() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET target_ref = 'REF-2026-000999' WHERE seq = 3")
+        cursor.execute("UPDATE audit_auditevent SET target_ref = 'REF-2026-000999' WHERE id = " + at_seq(3))
     report = chain_report()
     assert report.first_break.seq == 3
     assert "altered" in report.first_break.reason
@@ -104,13 +112,13 @@ def test_altered_row_is_detected(five_events):
 
 def test_altered_detail_is_detected(five_events):
     with triggers_disabled() as cursor:
-        cursor.execute("""UPDATE audit_auditevent SET detail = '{"i": 99}'::jsonb WHERE seq = 2""")
+        cursor.execute("""UPDATE audit_auditevent SET detail = '{"i": 99}'::jsonb WHERE id = """ + at_seq(2))
     assert chain_report().first_break.seq == 2
 
 
 def test_deleted_row_is_detected(five_events):
     with triggers_disabled() as cursor:
-        cursor.execute("DELETE FROM audit_auditevent WHERE seq = 2")
+        cursor.execute("DELETE FROM audit_chainlink WHERE seq = 2")
     report = chain_report()
     assert report.first_break.seq == 3
     assert "missing" in report.first_break.reason
@@ -118,34 +126,35 @@ def test_deleted_row_is_detected(five_events):
 
 def test_deleted_row_with_renumbering_is_detected(five_events):
     with triggers_disabled() as cursor:
-        cursor.execute("DELETE FROM audit_auditevent WHERE seq = 2")
+        cursor.execute("DELETE FROM audit_chainlink WHERE seq = 2")
         # Two steps, so the unique key never sees two rows with the same seq mid-update.
-        cursor.execute("UPDATE audit_auditevent SET seq = -seq WHERE seq > 2")
-        cursor.execute("UPDATE audit_auditevent SET seq = -seq - 1 WHERE seq < 0")
+        cursor.execute("UPDATE audit_chainlink SET seq = -seq WHERE seq > 2")
+        cursor.execute("UPDATE audit_chainlink SET seq = -seq - 1 WHERE seq < 0")
     assert chain_report().first_break.seq == 2
 
 
 def test_reordered_rows_are_detected(five_events):
     with triggers_disabled() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET seq = -1 WHERE seq = 2")
-        cursor.execute("UPDATE audit_auditevent SET seq = 2 WHERE seq = 3")
-        cursor.execute("UPDATE audit_auditevent SET seq = 3 WHERE seq = -1")
+        cursor.execute("UPDATE audit_chainlink SET seq = -1 WHERE seq = 2")
+        cursor.execute("UPDATE audit_chainlink SET seq = 2 WHERE seq = 3")
+        cursor.execute("UPDATE audit_chainlink SET seq = 3 WHERE seq = -1")
     assert chain_report().first_break.seq == 2
 
 
 def test_row_inserted_out_of_order_is_detected(five_events):
-    forged = AuditEvent.objects.get(seq=5)
+    forged = AuditEvent.objects.get(link__seq=5)
     forged.pk = None
-    forged.seq = 6
-    forged.prev_hash = AuditEvent.objects.get(seq=3).hash  # linked to the wrong predecessor
-    forged.hash = compute_hash(forged)  # even with the key, the link betrays it
     forged.save(force_insert=True)
+    prev_hash = ChainLink.objects.get(seq=3).hash  # linked to the wrong predecessor
+    # Even with the key, the link betrays it.
+    ChainLink.objects.create(seq=6, event=forged, prev_hash=prev_hash, hash=compute_hash(forged, 6, prev_hash))
     assert chain_report().first_break.seq == 6
 
 
 def test_rehashed_forgery_without_the_key_is_detected(five_events):
     with triggers_disabled() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET action = 'auth.login', hash = repeat('a', 64) WHERE seq = 4")
+        cursor.execute("UPDATE audit_auditevent SET action = 'auth.login' WHERE id = " + at_seq(4))
+        cursor.execute("UPDATE audit_chainlink SET hash = repeat('a', 64) WHERE seq = 4")
     assert chain_report().first_break.seq == 4
 
 
@@ -156,7 +165,7 @@ def test_verify_command_exits_zero_on_an_intact_chain(five_events, capsys):
 
 def test_verify_command_fails_naming_the_first_bad_event(five_events):
     with triggers_disabled() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET outcome = 'denied' WHERE seq = 4")
+        cursor.execute("UPDATE audit_auditevent SET outcome = 'denied' WHERE id = " + at_seq(4))
     with pytest.raises(CommandError, match="seq 4") as excinfo:
         call_command("verify_audit_chain")
     assert excinfo.value.returncode == 1
@@ -240,3 +249,20 @@ def test_the_written_out_canonical_form_is_exactly_json_dumps(text, actor_id, ip
         fields["prev_hash"],
     )
     assert written_out == reference.encode()
+
+
+def test_events_waiting_too_long_to_be_chained_are_reported_and_then_chained(db, client, auditor, capsys):
+    """A process that stops between an event's commit and its chaining leaves it waiting: reported."""
+    event = record_event(AuditAction.DASHBOARD_VIEWED)
+    with triggers_disabled() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditevent SET occurred_at = occurred_at - interval '5 minutes' WHERE id = %s", [event.id]
+        )
+    client.force_login(auditor)
+    page = client.get("/audit/").content.decode()
+    assert "1 event waiting to be chained" in page
+    call_command("verify_audit_chain")
+    assert "Events that had waited longer than 60 s to be chained: 1 " in capsys.readouterr().err
+    assert ChainLink.objects.filter(event=event).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.AUDIT_CHAIN_VERIFIED).get().detail["chained_late"] == 1
+    assert "waiting to be chained" not in client.get("/audit/").content.decode()

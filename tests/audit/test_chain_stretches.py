@@ -12,9 +12,9 @@ from django.core.management.base import CommandError
 
 from audit.chain import verify_stored_chain
 from audit.choices import AuditAction
-from audit.models import AuditEvent
+from audit.models import ChainLink
 from audit.services import record_event
-from tests.audit.test_chain import triggers_disabled
+from tests.audit.test_chain import at_seq, triggers_disabled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,7 +35,7 @@ def test_an_intact_chain_checked_in_stretches_agrees_with_one_pass(twelve_events
     assert report.intact
     assert report.events_checked == 12
     assert report.head_seq == 12
-    assert report.head_hash == AuditEvent.objects.get(seq=12).hash
+    assert report.head_hash == ChainLink.objects.get(seq=12).hash
     call_command("verify_audit_chain")
     assert "Audit chain intact: 12 events" in capsys.readouterr().out
 
@@ -43,7 +43,7 @@ def test_an_intact_chain_checked_in_stretches_agrees_with_one_pass(twelve_events
 @pytest.mark.parametrize("seq", [1, 6, 12])
 def test_an_altered_event_in_any_stretch_is_found(twelve_events, seq):
     with triggers_disabled() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET target_ref = 'forged' WHERE seq = %s", [seq])
+        cursor.execute("UPDATE audit_auditevent SET target_ref = 'forged' WHERE id = " + at_seq(seq))
     report = verify_stored_chain()
     assert broken_at(report) == seq
     with pytest.raises(CommandError, match="seq %s" % seq):
@@ -53,7 +53,7 @@ def test_an_altered_event_in_any_stretch_is_found(twelve_events, seq):
 @pytest.mark.parametrize("deleted", [[4], [5], [3, 4], [8, 9]])
 def test_events_deleted_at_the_join_of_two_stretches_are_found(twelve_events, deleted):
     with triggers_disabled() as cursor:
-        cursor.execute("DELETE FROM audit_auditevent WHERE seq = ANY(%s)", [deleted])
+        cursor.execute("DELETE FROM audit_chainlink WHERE seq = ANY(%s)", [deleted])
     report = verify_stored_chain()
     assert not report.intact
     assert broken_at(report) in {deleted[0], deleted[-1] + 1}
@@ -61,7 +61,7 @@ def test_events_deleted_at_the_join_of_two_stretches_are_found(twelve_events, de
 
 def test_a_stretch_whose_first_link_was_rewritten_is_found(twelve_events):
     with triggers_disabled() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET prev_hash = repeat('a', 64) WHERE seq = 5")
+        cursor.execute("UPDATE audit_chainlink SET prev_hash = repeat('a', 64) WHERE seq = 5")
     report = verify_stored_chain()
     assert broken_at(report) == 5
 

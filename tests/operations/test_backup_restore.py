@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from audit.choices import AuditAction
-from audit.models import AuditEvent
+from audit.models import AuditEvent, ChainLink
 from casework import services as casework_services
 from casework.services import evidence as evidence_services
 from operations.backup import BackupError, create_backup, read_checked_manifest, restore_backup
@@ -91,7 +91,7 @@ def test_backup_restores_into_an_empty_system_and_verifies(live_case, drill_data
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["evidence_files"] == 2
     assert manifest["key_encryption_key_ids"] == ["test1"]
-    assert manifest["audit_head"]["seq"] < AuditEvent.objects.latest("seq").seq  # the backup event came after
+    assert manifest["audit_head"]["seq"] < ChainLink.objects.latest("seq").seq  # the backup event came after
     copies = [path.read_bytes() for path in (backup / "evidence").rglob("*") if path.is_file()]
     assert len(copies) == 2
     assert not any(content[:64] in copy for content in FILES.values() for copy in copies)  # ciphertext only

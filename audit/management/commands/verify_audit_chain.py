@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from audit.anchor import HeadProblem, check_database_reaches, read_head
-from audit.chain import verify_stored_chain
+from audit.chain import events_outside_chain, verify_stored_chain
 from audit.choices import AuditAction
 from audit.services import chain_waiting_events, record_event, unchained_overdue
 
@@ -27,6 +27,8 @@ class Command(BaseCommand):
         chain_waiting_events()
         report = verify_stored_chain()
         problem = str(report.first_break) if not report.intact else None
+        if problem is None and (outside := events_outside_chain()):
+            problem = "%s events are neither chained nor waiting to be (written around the chain)" % outside
         anchored_at = None
         if problem is None and path.exists():
             try:
@@ -48,8 +50,8 @@ class Command(BaseCommand):
         )
         if overdue:
             self.stderr.write(
-                "%s events had waited longer than %s s to be chained (the oldest since %s); they are chained now."
-                % (overdue, settings.AUDIT_CHAIN_GRACE_SECONDS, oldest.isoformat() if oldest else "?")
+                "Events that had waited longer than %s s to be chained: %s (the oldest since %s). They are chained now."
+                % (settings.AUDIT_CHAIN_GRACE_SECONDS, overdue, oldest.isoformat() if oldest else "?")
             )
         if problem is not None:
             raise CommandError("Audit chain check failed: %s" % problem, returncode=1)
