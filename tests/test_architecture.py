@@ -67,13 +67,14 @@ def test_templates_ask_the_permission_rules_not_permission_names():
     assert not found, "Templates use `may` (dashboards.context_processors), not `perms`:\n" + "\n".join(found)
 
 
+AUDIT_MODELS = {"AuditEvent", "ChainLink", "UnchainedEvent"}
 AUDIT_WRITES = {"create", "bulk_create", "get_or_create", "update_or_create", "update", "delete", "raw"}
 
 
 def audit_writes(tree):
-    """Lines that build an AuditEvent or write to its table other than through record_event."""
+    """Lines that build an AuditEvent or a ChainLink, or write to the trail's tables, outside audit.services."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "AuditEvent":
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in AUDIT_MODELS:
             yield node.lineno
         if (
             isinstance(node, ast.Attribute)
@@ -81,11 +82,15 @@ def audit_writes(tree):
             and isinstance(node.value, ast.Attribute)
             and node.value.attr == "objects"
             and isinstance(node.value.value, ast.Name)
-            and node.value.value.id == "AuditEvent"
+            and node.value.value.id in AUDIT_MODELS
         ):
             yield node.lineno
     for node in string_constants(tree):
-        if re.search(r"\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+audit_auditevent\b", node.value, re.IGNORECASE):
+        if re.search(
+            r"\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+audit_(auditevent|chainlink|unchainedevent)\b",
+            node.value,
+            re.IGNORECASE,
+        ):
             yield node.lineno
 
 
@@ -107,7 +112,9 @@ def test_only_record_event_writes_to_the_audit_trail():
         ("AuditEvent(seq=1)", True),
         ("AuditEvent.objects.create(seq=1)", True),
         ("cursor.execute('INSERT INTO audit_auditevent VALUES (1)')", True),
-        ("AuditEvent.objects.filter(seq=1)", False),
+        ("AuditEvent.objects.filter(id=1)", False),
+        ("ChainLink.objects.create(seq=1)", True),
+        ("cursor.execute('DELETE FROM audit_unchainedevent')", True),
     ],
 )
 def test_the_audit_write_finder_finds_writes_and_only_writes(source, caught):
