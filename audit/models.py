@@ -75,9 +75,14 @@ class ChainLink(models.Model):
     """
 
     seq = models.BigIntegerField(primary_key=True, editable=False)
-    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="link", editable=False)
+    # No foreign-key constraint: its check would lock each event's row as its link is written, on the
+    # table every request appends to. Events are never deleted (triggers), and verification finds a
+    # link whose event is missing (a gap in seq) and an event with no link.
+    event = models.OneToOneField(
+        AuditEvent, on_delete=models.PROTECT, related_name="link", editable=False, db_constraint=False
+    )
     prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, unique=True, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         ordering = ["seq"]
@@ -92,7 +97,7 @@ class UnchainedEvent(models.Model):
     event in its own transaction, so none escapes the chain; the chainer takes them off in order."""
 
     event = models.OneToOneField(
-        AuditEvent, on_delete=models.PROTECT, primary_key=True, related_name="+", editable=False
+        AuditEvent, on_delete=models.PROTECT, primary_key=True, related_name="+", editable=False, db_constraint=False
     )
 
     class Meta:

@@ -81,10 +81,11 @@ class Migration(migrations.Migration):
             fields=[
                 ("seq", models.BigIntegerField(editable=False, primary_key=True, serialize=False)),
                 ("prev_hash", models.CharField(editable=False, max_length=64)),
-                ("hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("hash", models.CharField(editable=False, max_length=64)),
                 (
                     "event",
                     models.OneToOneField(
+                        db_constraint=False,
                         editable=False,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="link",
@@ -100,6 +101,7 @@ class Migration(migrations.Migration):
                 (
                     "event",
                     models.OneToOneField(
+                        db_constraint=False,
                         editable=False,
                         on_delete=django.db.models.deletion.PROTECT,
                         primary_key=True,

@@ -24,7 +24,7 @@ from audit.models import UnchainedEvent
 from audit.services import chain_waiting_events, record_event
 
 THREADS = 16
-TRANSACTIONS_PER_THREAD = 40
+TRANSACTIONS_PER_THREAD = 150
 ROUNDS = 5
 MIN_RATIO = 0.8
 WORK_AFTER_APPEND_SECONDS = 0.005
