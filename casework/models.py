@@ -32,6 +32,7 @@ from casework.permissions import (
     on_investigation,
 )
 from casework.querysets import InvestigationQuerySet
+from kernel.fields import EncryptedTextField
 from vault.models import EncryptedFile
 
 R = RecommendationState
@@ -247,7 +248,7 @@ class TermsOfReference(models.Model):
 
 class Task(models.Model):
     investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="tasks")
-    title = models.CharField(max_length=200)
+    title = EncryptedTextField(max_length=200, blank=False)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_tasks")
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
@@ -272,7 +273,7 @@ class CaseNote(models.Model):
     """The case journal. Edits keep every earlier version in history: nothing written is lost."""
 
     investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="notes")
-    text = models.TextField(max_length=TEXT_MAX_LENGTH)
+    text = EncryptedTextField(max_length=TEXT_MAX_LENGTH, blank=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
@@ -288,11 +289,13 @@ class CaseNote(models.Model):
 
 class Interview(models.Model):
     investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="interviews")
-    interviewee = models.CharField(max_length=200, help_text="Role or description, e.g. 'ward sister, night shift'.")
+    interviewee = EncryptedTextField(
+        max_length=200, blank=False, help_text="Role or description, e.g. 'ward sister, night shift'."
+    )
     interviewee_type = models.CharField(max_length=10, choices=IntervieweeType.choices)
     held_on = models.DateField()
     consent_given = models.BooleanField()
-    consent_notes = models.TextField(blank=True, max_length=2000)
+    consent_notes = EncryptedTextField(max_length=2000)
     conducted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -476,7 +479,7 @@ class Evidence(EncryptedFile):
 
     investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="evidence")
     case_field = "investigation"
-    title = models.CharField(max_length=200)
+    title = EncryptedTextField(max_length=200, blank=False)
     evidence_type = models.CharField(max_length=12, choices=EvidenceType.choices, default=EvidenceType.DOCUMENT)
     source = models.CharField(max_length=200, blank=True)
     received_on = models.DateField(default=timezone.localdate)

@@ -1,4 +1,5 @@
-"""Field-level encryption for personal details (referrer identity, contact details, patient details).
+"""Field-level encryption for identity-bearing text: referrers' and patients' details, interviewees,
+journal notes, task titles, follow-ups, evidence titles and file names.
 
 Values are Fernet tokens (AES-128-CBC with HMAC-SHA256, from `cryptography`) under a keyring from
 the FIELD_ENCRYPTION_KEYS setting, newest key first. MultiFernet decrypts with any key of the
@@ -10,6 +11,7 @@ Encrypted columns are never indexed or filtered on: lookups other than `isnull` 
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django import forms
 from django.conf import settings
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
@@ -44,6 +46,15 @@ def decrypt(token: str) -> str:
         ) from exc
 
 
+def is_token(value: str) -> bool:
+    """Whether `value` is a token some key of the ring decrypts (not plaintext)."""
+    try:
+        keyring().decrypt(value.encode())
+    except (InvalidToken, ValueError):
+        return False
+    return True
+
+
 class EncryptedTextField(models.TextField):
     """Text stored encrypted; Python code sees plaintext. An empty value is stored empty."""
 
@@ -59,7 +70,18 @@ class EncryptedTextField(models.TextField):
         value = super().get_prep_value(value)
         return encrypt(value) if value else ""
 
+    def formfield(self, **kwargs):
+        # A short value (a title, a name, a file name) is typed on one line, as a CharField's would be.
+        if self.max_length is not None and self.max_length <= 255:
+            kwargs.setdefault("widget", forms.TextInput)
+        return super().formfield(**kwargs)
+
     def get_lookup(self, lookup_name):
         if lookup_name != "isnull":
             raise FieldError("Encrypted field %s cannot be filtered on (lookup %r)." % (self.name, lookup_name))
         return super().get_lookup(lookup_name)
+
+
+def encrypted_fields(model: type[models.Model]) -> list[str]:
+    """The names of `model`'s encrypted fields (history models included: they copy the field)."""
+    return [field.name for field in model._meta.concrete_fields if isinstance(field, EncryptedTextField)]

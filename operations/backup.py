@@ -1,13 +1,16 @@
 """Consistent backups and restores: the database, the encrypted evidence, the keyring it needs, the chain head.
 
 A backup is a directory:
-- `database.dump`: `pg_dump --format=custom` of one exported snapshot;
+- `database.dump.enc`: `pg_dump --format=custom` of one exported snapshot, encrypted as it streams
+  (the evidence vault's segmented AES-256-GCM under a fresh data key, wrapped by the evidence
+  keyring's current key), so a backup folder holds no plaintext: every identity-bearing column is
+  ciphertext twice over, and the rest once;
 - `evidence/`: the encrypted blob of every evidence row in that snapshot (ciphertext as stored;
   nothing is decrypted to back it up);
 - `audit-head.json`: the exported, signed chain head, when there is one;
-- `manifest.json`: when, the snapshot's audit chain head (seq and hash), the key-encryption key ids
-  the evidence needs (ids only: keys never leave the keyring), the field-encryption keys'
-  fingerprints, and a SHA-256 of every file above.
+- `manifest.json`: when, the snapshot's audit chain head (seq and hash), the dump's wrapped data
+  key, the key-encryption key ids the evidence and the dump need (ids only: keys never leave the
+  keyring), the field-encryption keys' fingerprints, and a SHA-256 of every file above.
 
 The chain head and the list of blobs are read inside the same snapshot that pg_dump copies, so the
 three always agree. Restoring refuses a database or evidence store that is not empty, a backup whose
@@ -15,24 +18,31 @@ files do not match their checksums, and a keyring that lacks a key the evidence 
 restoring it checks that the chain ends at the recorded head.
 """
 
+import base64
 import hashlib
 import json
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, cast
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from vault.blobs import evidence_storage
-from vault.keys import keyring
+from vault.keys import KeyRetired, keyring
 from vault.models import encrypted_file_models
+from vault.stream import ALGORITHM, Encryptor, TamperedError, decrypt_segments, new_data_key
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CHUNK = 1024 * 1024
+DUMP_FILE = "database.dump.enc"
+# Binds the dump's ciphertext to its role: it cannot be passed off as an evidence blob, or back.
+DUMP_ASSOCIATED_DATA = b"backup:" + DUMP_FILE.encode()
 
 
 class BackupError(Exception):
@@ -110,25 +120,11 @@ def create_backup(target: Path) -> dict:
             head = cursor.fetchone()
             cursor.execute(held_blobs_sql())
             blobs = cursor.fetchall()
-        dump = target / "database.dump"
-        result = subprocess.run(  # noqa: S603 - fixed tool, argument list
-            [
-                postgres_tool("pg_dump"),
-                "--format=custom",
-                "--no-owner",
-                "--snapshot",
-                snapshot,
-                "--file",
-                str(dump),
-                *arguments,
-            ],
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
+        dump_key = write_encrypted_dump(
+            [postgres_tool("pg_dump"), "--format=custom", "--no-owner", "--snapshot", snapshot, *arguments],
+            environment,
+            target / DUMP_FILE,
         )
-        if result.returncode != 0:
-            raise BackupError("pg_dump failed: %s" % result.stderr.strip())
         missing = []
         for blob_name, _ in blobs:
             source = Path(storage.path(blob_name))
@@ -153,7 +149,8 @@ def create_backup(target: Path) -> dict:
         "database": connection.settings_dict["NAME"],
         "audit_head": {"seq": head[0], "hash": head[1]} if head else None,
         "evidence_files": len(blobs),
-        "key_encryption_key_ids": sorted({kek_id for _, kek_id in blobs}),
+        "database_key": dump_key,
+        "key_encryption_key_ids": sorted({kek_id for _, kek_id in blobs} | {dump_key["kek_id"]}),
         "field_key_fingerprints": [key_fingerprint(key) for key in settings.FIELD_ENCRYPTION_KEYS],
         "sha256": {str(path.relative_to(target)): file_digest(path) for path in files},
     }
@@ -208,22 +205,12 @@ def restore_backup(source: Path) -> Restored:
     arguments, environment = connection_arguments()
     pg_restore = postgres_tool("pg_restore")
     connection.close()
-    result = subprocess.run(  # noqa: S603 - fixed tool, argument list
-        [
-            pg_restore,
-            "--no-owner",
-            "--exit-on-error",
-            "--single-transaction",
-            *arguments,
-            str(source / "database.dump"),
-        ],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
+    restore_encrypted_dump(
+        [pg_restore, "--no-owner", "--exit-on-error", "--single-transaction", *arguments],
+        environment,
+        source / DUMP_FILE,
+        manifest["database_key"],
     )
-    if result.returncode != 0:
-        raise BackupError("pg_restore failed (nothing was restored): %s" % result.stderr.strip())
     for blob in (source / "evidence").rglob("*"):
         if blob.is_file():
             destination = Path(storage.path(str(blob.relative_to(source / "evidence"))))
@@ -238,6 +225,58 @@ def restore_backup(source: Path) -> Restored:
     if expected and (head_seq != expected["seq"] or row is None or row[0] != expected["hash"]):
         raise BackupError("The restored audit chain does not end at the backup's head (seq %s)." % expected["seq"])
     return Restored(events=events, head_seq=head_seq, evidence_files=manifest["evidence_files"])
+
+
+def write_encrypted_dump(command: list[str], environment: dict, path: Path) -> dict:
+    """Run pg_dump to its standard output and write it encrypted as it streams; the wrapped key."""
+    data_key = new_data_key()
+    kek_id, wrapped = keyring().wrap(data_key, DUMP_ASSOCIATED_DATA)
+    encryptor = Encryptor(data_key, DUMP_ASSOCIATED_DATA)
+    # Messages go to a file, not a pipe: a pipe nobody reads while the dump streams could fill and stall it.
+    with (
+        tempfile.TemporaryFile() as messages,
+        subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=messages) as dump,  # noqa: S603
+        path.open("wb") as out,
+    ):
+        stdout = cast(IO[bytes], dump.stdout)  # a pipe
+        while chunk := stdout.read(CHUNK):
+            out.write(encryptor.update(chunk))
+        out.write(encryptor.finalize())
+        dump.wait()
+        messages.seek(0)
+        errors = messages.read().decode(errors="replace")
+    if dump.returncode != 0:
+        raise BackupError("pg_dump failed: %s" % errors.strip())
+    return {"kek_id": kek_id, "wrapped": base64.b64encode(wrapped).decode(), "algorithm": ALGORITHM}
+
+
+def restore_encrypted_dump(command: list[str], environment: dict, path: Path, key: dict) -> None:
+    """Decrypt the dump as it streams into pg_restore's standard input; nothing plain touches the disk."""
+    try:
+        data_key = keyring().unwrap(key["kek_id"], base64.b64decode(key["wrapped"]), DUMP_ASSOCIATED_DATA)
+    except (KeyRetired, TamperedError, KeyError, ValueError) as error:
+        raise BackupError("The database dump's key cannot be unwrapped: %s" % error) from error
+    with (
+        tempfile.TemporaryFile() as messages,
+        subprocess.Popen(command, env=environment, stdin=subprocess.PIPE, stderr=messages) as restore,  # noqa: S603
+        path.open("rb") as source,
+    ):
+        stdin = cast(IO[bytes], restore.stdin)  # a pipe
+        try:
+            for plaintext in decrypt_segments(data_key, DUMP_ASSOCIATED_DATA, source, path.stat().st_size):
+                stdin.write(plaintext)
+        except TamperedError as error:
+            restore.kill()
+            raise BackupError("The database dump does not decrypt (altered or damaged): %s" % error) from error
+        except BrokenPipeError:
+            pass  # pg_restore stopped early: its error is read below
+        finally:
+            stdin.close()
+        restore.wait()
+        messages.seek(0)
+        errors = messages.read().decode(errors="replace")
+    if restore.returncode != 0:
+        raise BackupError("pg_restore failed (nothing was restored): %s" % errors.strip())
 
 
 def held_blobs_sql() -> str:

@@ -36,8 +36,6 @@ S = ReferralState
 REMIT_START = date(2017, 4, 1)
 DESCRIPTION_MAX_LENGTH = 10_000
 SHORT_TEXT_MAX_LENGTH = 200
-# The referral's encrypted personal details (rotate_field_keys re-encrypts them under the newest key).
-PERSONAL_FIELDS = ("reporter_name", "reporter_email", "reporter_phone", "patient_details")
 
 
 class SignpostBody(models.Model):
@@ -357,7 +355,7 @@ class FollowUp(models.Model):
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="follow_ups")
     source = models.CharField(max_length=10, choices=FollowUpSource.choices)
-    text = models.TextField(max_length=DESCRIPTION_MAX_LENGTH)
+    text = EncryptedTextField(max_length=DESCRIPTION_MAX_LENGTH, blank=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -375,7 +373,7 @@ class Attachment(EncryptedFile):
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="attachments")
     case_field = "referral"
-    title = models.CharField(max_length=200)
+    title = EncryptedTextField(max_length=200, blank=False)
 
     history = HistoricalRecords(excluded_fields=["wrapped_key"])
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from kernel.fields import EncryptedTextField
 from vault.blobs import StoredBlob, evidence_storage
 from vault.upload import clean_filename
 
@@ -26,7 +27,9 @@ class EncryptedFile(models.Model):
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    display_name = models.CharField(max_length=255, help_text="The client's file name, cleaned; never used on disk.")
+    display_name = EncryptedTextField(
+        max_length=255, blank=False, help_text="The client's file name, cleaned; never used on disk."
+    )
     content_type = models.CharField(max_length=100)
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64)
