@@ -1,7 +1,8 @@
 """The second factor: TOTP enrolment and verification, recovery codes, and step-up for sensitive actions.
 
 Every staff account has a TOTP authenticator (django-otp's `TOTPDevice`, which refuses a code at
-or before the last one accepted, so a code works once) and ten single-use recovery codes kept only
+or before the last one accepted, so a code works once; as `Authenticator`, its secret encrypted)
+and ten single-use recovery codes kept only
 as hashes (`RecoveryCodeDevice`). A session is fully signed in once a code is verified; the time of
 the last verification is kept in the session, and sensitive actions ask for a fresh code when it
 is older than `STEP_UP_SECONDS`. A wrong code counts as a failed log-in for django-axes, so the
@@ -19,9 +20,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import RecoveryCode, RecoveryCodeDevice, recovery_code_digest
+from accounts.models import Authenticator, RecoveryCode, RecoveryCodeDevice, recovery_code_digest
 from accounts.roles import Role
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
@@ -32,26 +32,26 @@ AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_CODE_BYTES = 10  # 80 bits, written as 16 base32 characters
 
 
-def authenticator(user, *, confirmed: bool = True) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("-pk").first()
+def authenticator(user, *, confirmed: bool = True) -> Authenticator | None:
+    return Authenticator.objects.filter(user=user, confirmed=confirmed).order_by("-pk").first()
 
 
 def has_authenticator(user) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return Authenticator.objects.filter(user=user, confirmed=True).exists()
 
 
-def pending_authenticator(user) -> TOTPDevice:
+def pending_authenticator(user) -> Authenticator:
     """The unconfirmed authenticator being set up (one per user), created with a new secret if none."""
     device = authenticator(user, confirmed=False)
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
+        device = Authenticator.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
     return device
 
 
-def install_known_authenticator(user, base32_secret: str) -> TOTPDevice:
+def install_known_authenticator(user, base32_secret: str) -> Authenticator:
     """A confirmed authenticator with a given secret, for demo users and tests only (codes computable)."""
     padded = base32_secret + "=" * (-len(base32_secret) % 8)
-    device, _ = TOTPDevice.objects.update_or_create(
+    device, _ = Authenticator.objects.update_or_create(
         user=user,
         name=AUTHENTICATOR_NAME,
         defaults={"key": base64.b32decode(padded).hex(), "confirmed": True, "last_t": -1},
@@ -59,30 +59,30 @@ def install_known_authenticator(user, base32_secret: str) -> TOTPDevice:
     return device
 
 
-def manual_key(device: TOTPDevice) -> str:
+def manual_key(device: Authenticator) -> str:
     """The secret in the base32 form authenticator apps accept when typed in, in groups of four."""
     encoded = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(encoded[i : i + 4] for i in range(0, len(encoded), 4))
 
 
-def qr_code_svg(device: TOTPDevice) -> str:
+def qr_code_svg(device: Authenticator) -> str:
     """The otpauth:// address as an inline SVG QR code (no image request, nothing for the CSP to allow)."""
     svg = segno.make(device.config_url, error="m").svg_inline(scale=4, title="QR code for your authenticator app")
     return mark_safe(svg)  # generated from the device's own URL, no user input  # noqa: S308
 
 
-def confirm_authenticator(request, device: TOTPDevice, code: str) -> list[str] | None:
+def confirm_authenticator(request, device: Authenticator, code: str) -> list[str] | None:
     """Confirm a new authenticator with its first code; returns new recovery codes, or None if the code is wrong.
 
     The new authenticator replaces any earlier one, and the session counts as verified by it.
     """
     user = request.user
     with service_transaction():
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user, confirmed=False)
+        device = Authenticator.objects.select_for_update().get(pk=device.pk, user=user, confirmed=False)
         if not device.verify_token(code.strip()):
             record_failed_attempt(request, "enrolment")
             return None
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        Authenticator.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _new_recovery_codes(user)
@@ -95,7 +95,7 @@ def verify_second_factor(request, code: str) -> bool:
     """Check a TOTP or recovery code for the signed-in user; on success the session is fully signed in."""
     user = request.user
     code = code.strip()
-    device: TOTPDevice | RecoveryCodeDevice | None = None
+    device: Authenticator | RecoveryCodeDevice | None = None
     if code:
         check = _verify_authenticator_code if code.isdigit() else _verify_recovery_code
         with service_transaction():
@@ -111,7 +111,7 @@ def verify_second_factor(request, code: str) -> bool:
     return True
 
 
-def _verify_authenticator_code(user, code: str) -> TOTPDevice | None:
+def _verify_authenticator_code(user, code: str) -> Authenticator | None:
     """The user's authenticator if `code` is its current, unused code (django-otp locks and throttles)."""
     totp = authenticator(user)
     return totp if totp is not None and django_otp.verify_token(user, totp.persistent_id, code) else None
@@ -159,7 +159,7 @@ def remove_second_factor(user, *, actor, reason: str) -> None:
     user who lost theirs. The user's signed-in sessions lose their second factor at once.
     """
     with service_transaction():
-        TOTPDevice.objects.filter(user=user).delete()
+        Authenticator.objects.filter(user=user).delete()
         RecoveryCodeDevice.objects.filter(user=user).delete()
         record_event(AuditAction.MFA_REMOVED, actor=actor, target=user, detail={"reason": reason[:300]})
 

@@ -1,14 +1,17 @@
 """Staff identity. Roles are groups (accounts.roles); case access is per object (accounts.access)."""
 
 import hashlib
+from binascii import unhexlify
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
 from django_otp.models import Device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.roles import Role
+from kernel.fields import decrypt, encrypt, is_token
 
 
 class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp devices add reverse managers
@@ -86,6 +89,38 @@ def recovery_code_digest(code: str) -> str:
     """
     normalised = "".join(code.split()).replace("-", "").lower()
     return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+class Authenticator(TOTPDevice):
+    """django-otp's TOTP device with its secret encrypted under the field keyring.
+
+    A proxy: the row is django-otp's own. Its `key` column holds a Fernet token of the hex secret
+    instead of the hex itself (the column is widened to text by accounts/0008), and `bin_key`, which
+    everything that checks a code or shows the secret reads, decrypts it. Saving encrypts a secret
+    still in clear (a new device's random default, or one installed for the demo).
+    """
+
+    key: str  # django-otp's CharField, for the type checker (django-otp has no annotations)
+
+    class Meta:
+        proxy = True
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(self.secret_hex.encode())
+
+    @property
+    def secret_hex(self) -> str:
+        return decrypt(self.key) if is_token(self.key) else self.key
+
+    def save(self, *args, **kwargs):
+        if not is_token(self.key):
+            self.key = encrypt(self.key)
+        super().save(*args, **kwargs)
+
+    def reencrypt(self) -> None:
+        """Encrypt the secret again under the newest key (rotate_field_keys)."""
+        type(self).objects.filter(pk=self.pk).update(key=encrypt(self.secret_hex))
 
 
 class RecoveryCodeDevice(Device):

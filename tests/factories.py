@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.mfa import SESSION_VERIFIED_AT, install_known_authenticator
+from accounts.models import Authenticator
 from accounts.roles import Role
 from operations.management.commands.seed_demo import DEMO_TOTP_SECRET
 from referrals.choices import CareSetting, ConcernKind, Frequency, HarmLevel, Region, ReporterType
@@ -27,9 +27,9 @@ def make_user(username: str, role: Role | None = None, **fields):
     return user
 
 
-def give_authenticator(user) -> TOTPDevice:
+def give_authenticator(user) -> Authenticator:
     """The user's authenticator, with the demo secret so tests can compute its codes."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first() or install_known_authenticator(
+    return Authenticator.objects.filter(user=user, confirmed=True).first() or install_known_authenticator(
         user, DEMO_TOTP_SECRET
     )
 

@@ -1,14 +1,16 @@
 """The second factor: nothing protected without it, enrolment, codes that work once, lockout, re-authentication."""
 
+import base64
 import time
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import mfa
+from accounts.models import Authenticator as TOTPDevice
 from accounts.models import RecoveryCode, RecoveryCodeDevice
 from audit.choices import AuditAction, Outcome
 from tests.factories import TEST_PASSWORD, current_code, give_authenticator, sign_in
@@ -87,6 +89,19 @@ def test_first_sign_in_sets_up_the_authenticator_with_qr_code_and_key(anon, inta
     assert len(set(codes)) == 10
     assert anon.get(reverse("dashboard")).status_code == 200
     assert_audited(AuditAction.MFA_ENROLLED, actor=intake)
+
+
+def test_the_authenticator_secret_is_stored_encrypted_and_still_checks_codes(director):
+    device = give_authenticator(director)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM otp_totp_totpdevice WHERE id = %s", [device.pk])
+        (stored,) = cursor.fetchone()
+    secret = TOTPDevice.objects.get(pk=device.pk).secret_hex
+    assert len(secret) >= 20
+    assert secret not in stored
+    assert secret.upper() not in stored
+    assert base64.b32encode(bytes.fromhex(secret)).decode().rstrip("=") not in stored
+    assert TOTPDevice.objects.get(pk=device.pk).verify_token(current_code(director))
 
 
 def test_set_up_is_refused_to_a_password_only_session_when_an_authenticator_exists(anon, director):

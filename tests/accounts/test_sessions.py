@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import Authenticator as TOTPDevice
 from accounts.models import StaffSession
 from accounts.roles import Role
 from accounts.sessions import SIGNED_IN_AT

@@ -9,6 +9,7 @@ from casework.services import work
 from tests.referrals.test_concurrency_and_encryption import NEW_KEY, OLD_KEY
 
 EXPECTED_MODELS = {
+    "accounts.Authenticator",
     "referrals.Referral",
     "referrals.HistoricalReferral",
     "referrals.FollowUp",

@@ -1,9 +1,10 @@
-"""Re-encrypt every encrypted field (and its history) under the newest FIELD_ENCRYPTION_KEYS key."""
+"""Re-encrypt every encrypted field (history included) and every TOTP secret under the newest field key."""
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import models
 
+from accounts.models import Authenticator
 from audit.choices import AuditAction
 from audit.services import record_event
 from kernel.fields import encrypted_fields
@@ -22,6 +23,10 @@ class Command(BaseCommand):
                 for model in apps.get_models()
                 if (fields := encrypted_fields(model))
             }
+            authenticators = list(Authenticator.objects.all())
+            for device in authenticators:
+                device.reencrypt()
+            rotated[Authenticator._meta.label] = len(authenticators)
             record_event(AuditAction.FIELD_KEYS_ROTATED, detail={"rows": rotated})
         for label, count in rotated.items():
             self.stdout.write("%s: %s rows re-encrypted under the newest key" % (label, count))
