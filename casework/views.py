@@ -42,9 +42,10 @@ from casework.selectors import (
 )
 from casework.services import evidence as evidence_services
 from kernel.errors import WorkflowError
+from kernel.once import AlreadySent, do_once, form_token
 from vault.http import evidence_response
 from vault.upload import too_large_message, with_encrypted_upload
-from workflow.steps import run_page_action
+from workflow.steps import run_page_action, sent_again
 
 PAGE_SIZE = 50
 PUBLISHED_STATES = [InvestigationState.PUBLISHED, InvestigationState.CLOSED, InvestigationState.ARCHIVED]
@@ -207,15 +208,22 @@ def _evidence_upload(request, investigation):
     elif form.is_valid():
         upload = form.cleaned_data["file"]
         details = {k: form.cleaned_data[k] for k in ("evidence_type", "source", "received_on")}
-        evidence = evidence_services.add_evidence(
-            upload.blob,
-            handler.evidence_id,
-            actor=request.user,
-            title=form.cleaned_data["title"],
-            filename=upload.name,
-            investigation=investigation,
-            **details,
-        )
+        try:
+            evidence = do_once(
+                form_token(request.POST),
+                "form",
+                lambda: evidence_services.add_evidence(
+                    upload.blob,
+                    handler.evidence_id,
+                    actor=request.user,
+                    title=form.cleaned_data["title"],
+                    filename=upload.name,
+                    investigation=investigation,
+                    **details,
+                ),
+            )
+        except AlreadySent:
+            return sent_again(request, investigation, name="add_evidence", label="Add evidence")
         handler.consumed = True
         messages.success(request, "Evidence added: %s (SHA-256 %s)." % (evidence.title, evidence.sha256))
         return redirect(investigation)
@@ -248,7 +256,15 @@ def direction_list(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.register_direction(actor=request.user, **form.cleaned_data)
+                do_once(
+                    form_token(request.POST),
+                    "form",
+                    lambda: services.register_direction(actor=request.user, **form.cleaned_data),
+                )
+            except AlreadySent:
+                return sent_again(
+                    request, None, name="register_direction", label="Register a direction", back="casework:directions"
+                )
             except WorkflowError as refusal:
                 messages.error(request, str(refusal))
             else:

@@ -19,7 +19,8 @@ from disclosures.package import package_response
 from disclosures.permissions import VIEW_REGISTER, may_ask, may_decide, may_release
 from kernel.downloads import csv_response
 from kernel.errors import WorkflowError
-from workflow.steps import refused, run_page_action
+from kernel.once import AlreadySent, do_once, form_token
+from workflow.steps import refused, run_page_action, sent_again
 
 REGISTER_PAGE = 100
 
@@ -44,15 +45,21 @@ def request_new(request, reference):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                disclosure = services.request_disclosure(
-                    investigation,
-                    actor=request.user,
-                    evidence_ids=[item.pk for item in data["items"]],
-                    recipient=data["recipient"],
-                    ground=data["ground"],
-                    necessity=data["necessity"],
-                    extent=data["extent"],
+                disclosure = do_once(
+                    form_token(request.POST),
+                    "form",
+                    lambda: services.request_disclosure(
+                        investigation,
+                        actor=request.user,
+                        evidence_ids=[item.pk for item in data["items"]],
+                        recipient=data["recipient"],
+                        ground=data["ground"],
+                        necessity=data["necessity"],
+                        extent=data["extent"],
+                    ),
                 )
+            except AlreadySent:
+                return sent_again(request, investigation, name="request_disclosure", label="Ask for a disclosure")
             except WorkflowError as refusal:
                 form.add_error(None, str(refusal))
             else:

@@ -44,3 +44,18 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return "%s @ %s: %s" % (self.key[:8], self.window_start, self.hits)
+
+
+class SentOnce(models.Model):
+    """A claimed one-time key: a form's token or an API request's Idempotency-Key (kernel.once).
+
+    The key is kept only as a hash with its scope; `result` names what the request created (a
+    model label and primary key), never its content, so an API retry can be answered with it.
+    """
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    result = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return "sent once: %s" % self.key_hash[:8]

@@ -14,6 +14,7 @@ from audit.choices import AuditAction
 from audit.services import record_event, shown_references
 from kernel.errors import WorkflowError
 from kernel.history import field_changes
+from kernel.once import AlreadySent, do_once, form_token
 from referrals import services
 from referrals.actions import ACTIONS, available_actions
 from referrals.choices import ReferralState
@@ -34,7 +35,7 @@ from referrals.permissions import (
 from referrals.selectors import apply_queue_filters, get_referral_for, record_referral_read, recorded_filters
 from vault.http import evidence_response
 from vault.upload import received_file, too_large_message, with_encrypted_upload
-from workflow.steps import run_page_action
+from workflow.steps import run_page_action, sent_again
 
 PAGE_SIZE = 25
 
@@ -79,9 +80,14 @@ def referral_new(request):
     form = StaffConcernForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         details = {name: value for name, value in form.cleaned_data.items() if name != "channel"}
-        referral, receipt_code = services.receive_referral(
-            details, channel=form.cleaned_data["channel"], actor=request.user
-        )
+        try:
+            referral, receipt_code = do_once(
+                form_token(request.POST),
+                "form",
+                lambda: services.receive_referral(details, channel=form.cleaned_data["channel"], actor=request.user),
+            )
+        except AlreadySent:
+            return sent_again(request, None, name="record_concern", label="Record a concern", back="referrals:list")
         messages.success(
             request,
             "%s recorded. Give the referrer their receipt code now, it is shown only once: %s"
@@ -149,9 +155,15 @@ def referral_assess(request, reference):
     form = AssessmentForm(request.POST or None, criteria=criteria)
     if request.method == "POST" and form.is_valid():
         try:
-            services.assess_referral(
-                referral, actor=request.user, scores=form.scores, rationale=form.cleaned_data["rationale"]
+            do_once(
+                form_token(request.POST),
+                "form",
+                lambda: services.assess_referral(
+                    referral, actor=request.user, scores=form.scores, rationale=form.cleaned_data["rationale"]
+                ),
             )
+        except AlreadySent:
+            return sent_again(request, referral, name="assess", label="Assessment")
         except WorkflowError as refusal:
             messages.error(request, str(refusal))
         else:
@@ -180,7 +192,15 @@ def _referral_attach(request, referral):
     elif (
         handler is not None and form.is_valid() and (upload := received_file(request, form.cleaned_data["attachment"]))
     ):
-        services.attach_file(referral, upload, actor=request.user, title=form.cleaned_data["title"])
+        try:
+            do_once(
+                form_token(request.POST),
+                "form",
+                lambda: services.attach_file(referral, upload, actor=request.user, title=form.cleaned_data["title"]),
+            )
+        except AlreadySent:
+            handler.consumed = False  # the file sent again is not kept
+            return sent_again(request, referral, name="attach", label="Attach a file")
         messages.success(request, "File attached.")
         return redirect(referral)
     else:

@@ -18,9 +18,13 @@ from django.shortcuts import redirect
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 from kernel.errors import WorkflowError
+from kernel.once import AlreadySent, do_once, form_token
 
 if TYPE_CHECKING:
     from django.shortcuts import SupportsGetAbsoluteUrl  # a protocol of django-stubs only
+
+
+ALREADY_SENT = "%s: this form was already sent and done, so nothing was done again."
 
 
 class StepRefused(Exception):
@@ -56,9 +60,15 @@ def run_page_action(
     form: BaseForm | None,
     perform: Callable[[dict[str, Any]], object],
 ) -> HttpResponseRedirect:
-    """Take the step from a page; redirect back to `target` either way, with what happened."""
+    """Take the step from a page; redirect back to `target` either way, with what happened.
+
+    A form sent again with the same one-time token (kernel.once) does nothing and says so.
+    """
+    token = form_token(request.POST)
     try:
-        take_step(target, name=name, form=form, perform=perform)
+        take_step(target, name=name, form=form, perform=lambda data: do_once(token, "form", lambda: perform(data)))
+    except AlreadySent:
+        return sent_again(request, target, name=name, label=label)
     except StepRefused as refusal:
         if refusal.errors is None:
             messages.error(request, str(refusal))
@@ -69,6 +79,15 @@ def run_page_action(
         return redirect(cast("SupportsGetAbsoluteUrl", target))  # every page target has its own page
     messages.success(request, "%s: done." % label)
     return redirect(cast("SupportsGetAbsoluteUrl", target))
+
+
+def sent_again(
+    request: HttpRequest, target: Model | None, *, name: str, label: str, back: object = None
+) -> HttpResponseRedirect:
+    """A form sent again with a token already used: nothing is done; say so and go back (to `back` or `target`)."""
+    record_refusal(target, name, {"refusal": "form sent again"})
+    messages.info(request, ALREADY_SENT % label)
+    return redirect(cast("SupportsGetAbsoluteUrl", back or target))
 
 
 def record_refusal(target: Model | None, name: str, detail: dict) -> None:

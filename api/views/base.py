@@ -1,7 +1,11 @@
 """The base of every API view (declared permission, token scope, methods, JSON errors) and how a step runs."""
 
+import json
+
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from django.utils.crypto import salted_hmac
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, generics
 from rest_framework.exceptions import ValidationError
@@ -109,3 +113,28 @@ class NotFound(ApiView):
         raise exceptions.NotFound("Not found")
 
     post = get
+
+
+MAX_IDEMPOTENCY_KEY = 200
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Names this request (1-200 visible ASCII characters): a retry with the same key and body "
+    "returns what the first created (HTTP 200, `Idempotent-Replayed: true`), never a second one; the same "
+    "key with another body is refused (HTTP 422).",
+)
+
+
+def idempotency_key(request) -> str:
+    """The request's Idempotency-Key header ("" when none), refused when malformed."""
+    key = request.headers.get("Idempotency-Key", "")
+    if key and not (len(key) <= MAX_IDEMPOTENCY_KEY and key.isascii() and key.isprintable()):
+        raise ValidationError({"Idempotency-Key": ["Give 1-200 visible ASCII characters."]})
+    return key
+
+
+def request_digest(data) -> str:
+    """A keyed hash of a request body, to tell a retry from another request under the same key."""
+    canonical = json.dumps(data, sort_keys=True, default=str)
+    return salted_hmac("api.idempotent_request", canonical, algorithm="sha256").hexdigest()

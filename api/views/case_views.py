@@ -11,8 +11,18 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from api import serializers as s
+from api.exceptions import Unprocessable
 from api.forms import InvestigationFilterForm, by_natural_keys, form_data, query_parameters, valid_form
-from api.views.base import ApiView, AuditedList, current_state, step_name, take
+from api.views.base import (
+    IDEMPOTENCY_KEY,
+    ApiView,
+    AuditedList,
+    current_state,
+    idempotency_key,
+    request_digest,
+    step_name,
+    take,
+)
 from audit.choices import AuditAction
 from audit.services import record_event, shown_references
 from casework.actions import ACTIONS as CASE_ACTIONS
@@ -24,7 +34,9 @@ from casework.selectors import (
     get_investigation_for,
     record_case_read,
 )
+from kernel.once import AlreadySent, do_once
 from vault.http import evidence_response
+from workflow.steps import record_refusal
 
 # Workflow steps of an investigation (its state machine's transitions); other steps have their own resources.
 CASE_TRANSITIONS = sorted(name for name in CASE_ACTIONS if callable(getattr(Investigation, name, None)))
@@ -71,15 +83,29 @@ class InvestigationDetail(ApiView):
         return Response(s.InvestigationSerializer(investigation, context=context).data)
 
 
-def run_case_step(request, investigation, name: str):
-    """Take an investigation step as the page does; steps that need a fresh code stay on the page."""
+def run_case_step(request, investigation, name: str, *, once: tuple[str, str, str] = ("", "", "")):
+    """Take an investigation step as the page does; steps that need a fresh code stay on the page.
+
+    `once` (key, scope, request digest) makes it happen once per Idempotency-Key (kernel.once).
+    """
     spec = CASE_ACTIONS[name]
     if spec.allowed is not None and not spec.allowed(investigation, request.user):
         raise PermissionDenied
     if spec.step_up:
         raise PermissionDenied("This step needs a fresh second-factor code: take it on the investigation page.")
     form = by_natural_keys(spec.form(name, investigation, form_data(request.data), prefixed=False))
-    return take(investigation, name, form, lambda data: spec.perform(investigation, request.user, data))
+    key, scope, digest = once
+    return take(
+        investigation,
+        name,
+        form,
+        lambda data: do_once(
+            key,
+            scope,
+            lambda: spec.perform(investigation, request.user, data),
+            result=lambda added: {"pk": added.pk, "request": digest},
+        ),
+    )
 
 
 class InvestigationTransition(ApiView):
@@ -116,8 +142,20 @@ class CasePart(ApiView, generics.ListAPIView):
         raise NotImplementedError
 
     def add(self, request, reference):
+        """Take the part's add step; with an Idempotency-Key, a retry answers with what the first added."""
         investigation = get_investigation_for(request.user, reference)
-        added = run_case_step(request, investigation, self.add_step)
+        key, digest = idempotency_key(request), request_digest(request.data)
+        scope = "api %s %s %s" % (request.user.pk, investigation.pk, self.add_step)
+        try:
+            added = run_case_step(request, investigation, self.add_step, once=(key, scope, digest))
+        except AlreadySent as sent:
+            if sent.claim.result.get("request") != digest:
+                record_refusal(investigation, self.add_step, {"refusal": "Idempotency-Key reused for another request"})
+                raise Unprocessable(
+                    "This Idempotency-Key was already used for a different request: nothing was added."
+                ) from sent
+            first = self.get_queryset().get(pk=sent.claim.result["pk"])
+            return Response(self.get_serializer(first).data, headers={"Idempotent-Replayed": "true"})
         return Response(self.get_serializer(added).data, status=status.HTTP_201_CREATED)
 
 
@@ -128,7 +166,11 @@ class InvestigationTeam(CasePart):
     def items(self, investigation):
         return investigation.team.select_related("user")
 
-    @extend_schema(request=s.StepSerializer, responses={201: s.TeamMemberSerializer})
+    @extend_schema(
+        request=s.StepSerializer,
+        responses={201: s.TeamMemberSerializer, 200: s.TeamMemberSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     def post(self, request, reference):
         """Add a member (`user`: username, `role`, `override_reason`), as directors and leads do on the page."""
         return self.add(request, reference)
@@ -141,7 +183,9 @@ class InvestigationTasks(CasePart):
     def items(self, investigation):
         return investigation.tasks.select_related("assignee")
 
-    @extend_schema(request=s.StepSerializer, responses={201: s.TaskSerializer})
+    @extend_schema(
+        request=s.StepSerializer, responses={201: s.TaskSerializer, 200: s.TaskSerializer}, parameters=[IDEMPOTENCY_KEY]
+    )
     def post(self, request, reference):
         """Add a task (`title`, `assignee`: a team member's username, `due_date`)."""
         return self.add(request, reference)
@@ -154,7 +198,9 @@ class InvestigationNotes(CasePart):
     def items(self, investigation):
         return investigation.notes.select_related("author")
 
-    @extend_schema(request=s.StepSerializer, responses={201: s.NoteSerializer})
+    @extend_schema(
+        request=s.StepSerializer, responses={201: s.NoteSerializer, 200: s.NoteSerializer}, parameters=[IDEMPOTENCY_KEY]
+    )
     def post(self, request, reference):
         """Add a journal note (`text`)."""
         return self.add(request, reference)
@@ -167,7 +213,11 @@ class InvestigationRecommendations(CasePart):
     def items(self, investigation):
         return investigation.recommendations.all()
 
-    @extend_schema(request=s.StepSerializer, responses={201: s.RecommendationSerializer})
+    @extend_schema(
+        request=s.StepSerializer,
+        responses={201: s.RecommendationSerializer, 200: s.RecommendationSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     def post(self, request, reference):
         """Draft a safety recommendation (`text`, `addressee`)."""
         return self.add(request, reference)

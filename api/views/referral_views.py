@@ -10,7 +10,7 @@ from accounts.models import ApiTokenScope
 from api import serializers as s
 from api.exceptions import Unprocessable
 from api.forms import by_natural_keys, form_data, query_parameters, valid_form
-from api.views.base import ApiView, AuditedList, current_state, step_name, take
+from api.views.base import ApiView, AuditedList, current_state, idempotency_key, step_name, take
 from audit.choices import AuditAction
 from audit.services import record_event, shown_references
 from referrals import services as referral_services
@@ -21,8 +21,6 @@ from referrals.models import Referral
 from referrals.permissions import ADD_REFERRAL, VIEW_REFERRAL, may_see_identity
 from referrals.selectors import apply_queue_filters, get_referral_for, record_referral_read, recorded_filters
 from workflow.steps import record_refusal
-
-MAX_IDEMPOTENCY_KEY = 200
 
 
 class IntakeCreate(ApiView):
@@ -46,9 +44,7 @@ class IntakeCreate(ApiView):
         responses={201: s.IntakeReceiptSerializer, 200: s.IntakeReceiptSerializer},
     )
     def post(self, request):
-        key = request.headers.get("Idempotency-Key", "")
-        if key and not (len(key) <= MAX_IDEMPOTENCY_KEY and key.isascii() and key.isprintable()):
-            raise ValidationError({"Idempotency-Key": ["Give 1-200 visible ASCII characters."]})
+        key = idempotency_key(request)
         form = ConcernForm(form_data(request.data, ignore=()))
         if not form.is_valid():
             record_refusal(None, "api intake", {"errors": sorted(form.errors)})

@@ -1,0 +1,96 @@
+"""A staff form or an API create sent twice creates once: the second finds its one-time key used.
+
+Browsers send the hidden `once` token every form that creates something carries; API clients send
+an `Idempotency-Key`. A resend creates nothing and says so; of two sent at the same moment, exactly
+one creates; a request that failed leaves its key free to be used again.
+"""
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from audit.choices import AuditAction, Outcome
+from casework.models import CaseNote, Evidence
+from kernel.once import FORM_FIELD, new_token
+from referrals.models import Referral
+from tests.casework.test_case_access import signed_in
+from tests.casework.test_evidence_vault import upload
+from tests.factories import referral_details
+from tests.helpers import assert_audited
+
+
+def add_note(client, case, text, token):
+    url = reverse("casework:action", args=[case.reference, "add_note"])
+    return client.post(url, {"add_note-text": text, FORM_FIELD: token}, follow=True)
+
+
+def test_every_create_form_on_the_investigation_page_carries_a_fresh_token(case_investigation, lead_investigator):
+    client = signed_in(lead_investigator)
+    first = client.get(case_investigation.get_absolute_url()).content.decode()
+    again = client.get(case_investigation.get_absolute_url()).content.decode()
+    issued = re.findall(r'name="%s" value="([^"]+)"' % FORM_FIELD, first)
+    assert len(issued) == first.count('action="/investigations/%s/' % case_investigation.reference) > 3
+    assert not set(issued) & set(re.findall(r'name="%s" value="([^"]+)"' % FORM_FIELD, again))
+
+
+def test_a_form_sent_again_creates_nothing_and_says_so(case_investigation, lead_investigator):
+    client = signed_in(lead_investigator)
+    token = new_token()
+    add_note(client, case_investigation, "Rota checked.", token)
+    again = add_note(client, case_investigation, "Rota checked.", token)
+    assert [note.text for note in case_investigation.notes.all()] == ["Rota checked."]
+    assert "already sent and done, so nothing was done again" in again.content.decode()
+    assert_audited(AuditAction.ACTION_REFUSED, actor=lead_investigator, outcome=Outcome.DENIED)
+    add_note(client, case_investigation, "Rota checked.", new_token())  # a new form is a new note
+    assert case_investigation.notes.count() == 2
+
+
+def test_a_refused_form_leaves_its_token_free_for_the_corrected_one(case_investigation, lead_investigator):
+    client = signed_in(lead_investigator)
+    token = new_token()
+    add_note(client, case_investigation, "", token)  # refused: the note is empty
+    add_note(client, case_investigation, "Corrected.", token)
+    assert [note.text for note in case_investigation.notes.all()] == ["Corrected."]
+
+
+def test_an_upload_sent_again_keeps_one_file(case_investigation, lead_investigator, evidence_storage):
+    client = signed_in(lead_investigator)
+    token = new_token()
+    for _ in range(2):
+        upload(client, case_investigation, b"%PDF-1.7 rota", **{FORM_FIELD: token})
+    assert Evidence.objects.filter(investigation=case_investigation).count() == 1
+    assert len([path for path in Path(evidence_storage).rglob("*") if path.is_file()]) == 1
+
+
+def test_a_concern_recorded_twice_by_intake_is_one_referral(intake):
+    client = signed_in(intake)
+    form = {**{k: v for k, v in referral_details().items() if v is not None}, "channel": "phone", FORM_FIELD: "x" * 20}
+    for _ in range(2):
+        client.post(reverse("referrals:new"), form)
+    assert Referral.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_copies_sent_at_once_make_one_note(migrated_data, case_investigation, lead_investigator):
+    token, barrier, statuses = new_token(), threading.Barrier(2), []
+
+    def send():
+        try:
+            client = signed_in(lead_investigator)
+            barrier.wait(timeout=10)
+            url = reverse("casework:action", args=[case_investigation.reference, "add_note"])
+            statuses.append(client.post(url, {"add_note-text": "Once.", FORM_FIELD: token}).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [302, 302]
+    assert [note.text for note in CaseNote.objects.filter(investigation=case_investigation)] == ["Once."]
