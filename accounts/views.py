@@ -20,6 +20,8 @@ from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 from kernel.errors import WorkflowError
 from kernel.forms import NHSFormMixin
+from kernel.once import AlreadySent, do_once, form_token
+from workflow.steps import sent_again
 
 
 @require_safe
@@ -57,7 +59,9 @@ def declarations(request):
     form = DeclarationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            declare_conflict(request.user, **form.cleaned_data)
+            do_once(form_token(request.POST), "form", lambda: declare_conflict(request.user, **form.cleaned_data))
+        except AlreadySent:
+            return sent_again(request, None, name="declare", label="Declaration", back="accounts:declarations")
         except WorkflowError as refusal:
             form.add_error(None, str(refusal))
         else:
@@ -273,7 +277,11 @@ def api_tokens(request):
             if (step_up := mfa.step_up(request, "create an API token")) is not None:
                 return step_up
             try:
-                _, created = tokens.create_token(user, **form.cleaned_data)
+                _, created = do_once(
+                    form_token(request.POST), "form", lambda: tokens.create_token(user, **form.cleaned_data)
+                )
+            except AlreadySent:
+                return sent_again(request, None, name="create API token", label="New token", back="accounts:api_tokens")
             except WorkflowError as refusal:
                 form.add_error(None, str(refusal))
         if created is None:

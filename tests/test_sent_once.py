@@ -94,3 +94,12 @@ def test_two_copies_sent_at_once_make_one_note(migrated_data, case_investigation
         thread.join(timeout=30)
     assert statuses == [302, 302]
     assert [note.text for note in CaseNote.objects.filter(investigation=case_investigation)] == ["Once."]
+
+
+def test_a_conflict_declaration_sent_twice_is_recorded_once(lead_investigator):
+    client = signed_in(lead_investigator)
+    form = {"organisation_name": "Riverside Trust", "nature": "Spouse works there", "starts_on": "2024-01-01"}
+    token = new_token()
+    for _ in range(2):
+        client.post(reverse("accounts:declarations"), {**form, FORM_FIELD: token})
+    assert lead_investigator.conflict_declarations.count() == 1
