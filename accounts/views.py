@@ -281,7 +281,13 @@ def api_tokens(request):
                     form_token(request.POST), "form", lambda: tokens.create_token(user, **form.cleaned_data)
                 )
             except AlreadySent:
-                return sent_again(request, None, name="create API token", label="New token", back="accounts:api_tokens")
+                return sent_again(
+                    request,
+                    None,
+                    name="create API token",
+                    label="New token (if you did not see its value, revoke the newest token below)",
+                    back="accounts:api_tokens",
+                )
             except WorkflowError as refusal:
                 form.add_error(None, str(refusal))
         if created is None:

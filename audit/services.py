@@ -97,17 +97,22 @@ def chain_waiting_events() -> int:
     while the lock was held is missed. An event can still wait for the next commit anywhere if a
     process stops between its commit and its chaining: `unchained_overdue` reports any that waited.
     """
-    chained = 0
+    chained, refused = 0, False
     for _ in range(CHAIN_ROUNDS):
         if not _chaining_in_this_process.acquire(blocking=False):
-            break
+            break  # the thread holding it looks at the queue after letting go
         try:
             batch = _chain_batch_if_free()
         finally:
             _chaining_in_this_process.release()
-        if batch is None:
+        if batch is None and refused:
+            # Refused again after the waiting events were seen committed: the process holding the
+            # lock looks at the queue after letting go, later than that.
             break
-        chained += batch
+        refused = batch is None
+        chained += batch or 0
+        # Look again even after a refusal: a thread refused this process's lock meanwhile left its
+        # events to this one, and the other process may have looked before they were committed.
         with connection.cursor() as cursor:
             cursor.execute("SELECT EXISTS (SELECT FROM audit_unchainedevent)")
             if not cursor.fetchone()[0]:

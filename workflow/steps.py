@@ -47,6 +47,8 @@ def take_step[T](target: Model, *, name: str, form: BaseForm | None, perform: Ca
     try:
         return perform(form.cleaned_data if form is not None else {})
     except WorkflowError as refusal:
+        if refusal.denial is not None:
+            record_event(AuditAction.ACCESS_DENIED, outcome=Outcome.DENIED, **refusal.denial)
         record_refusal(target, name, {"refusal": str(refusal)[:300]})
         raise StepRefused(str(refusal)) from refusal
 

@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from api import serializers as s
-from api.exceptions import Unprocessable
+from api.exceptions import Conflict, Unprocessable
 from api.forms import InvestigationFilterForm, by_natural_keys, form_data, query_parameters, valid_form
 from api.views.base import (
     IDEMPOTENCY_KEY,
@@ -154,7 +154,9 @@ class CasePart(ApiView, generics.ListAPIView):
                 raise Unprocessable(
                     "This Idempotency-Key was already used for a different request: nothing was added."
                 ) from sent
-            first = self.get_queryset().get(pk=sent.claim.result["pk"])
+            first = self.get_queryset().filter(pk=sent.claim.result["pk"]).first()
+            if first is None:
+                raise Conflict("What the first request with this Idempotency-Key added is no longer there.") from sent
             return Response(self.get_serializer(first).data, headers={"Idempotent-Replayed": "true"})
         return Response(self.get_serializer(added).data, status=status.HTTP_201_CREATED)
 

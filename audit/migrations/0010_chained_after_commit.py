@@ -5,6 +5,10 @@ in the hash chain (seq, prev_hash, hash) is a ChainLink written moments after th
 A trigger queues every new event for chaining in the same transaction (UnchainedEvent), so no
 insert can escape the chain. Existing events keep their seq and hash as links (the chain still
 verifies from genesis) and take their seq as their id. Events and links are append-only.
+
+Irreversible: going back would fold the links back into the event rows, which the append-only
+triggers forbid; restore a backup taken before it instead. It rewrites the events table under an
+exclusive lock, so recording waits while it runs.
 """
 
 import django.db.models.deletion
@@ -59,6 +63,8 @@ class Migration(migrations.Migration):
     dependencies = [("audit", "0009_case_search_index")]
 
     operations = [
+        # No reverse: Django refuses to unapply before touching anything.
+        migrations.RunPython(migrations.RunPython.noop),
         migrations.RemoveIndex(model_name="auditevent", name="audit_username_seq_idx"),
         migrations.RemoveIndex(model_name="auditevent", name="audit_action_seq_idx"),
         migrations.RemoveIndex(model_name="auditevent", name="audit_denied_seq_idx"),

@@ -3,7 +3,7 @@
 from datetime import date
 
 from accounts.models import User
-from audit.choices import AuditAction, Outcome
+from audit.choices import AuditAction
 from audit.services import record_event
 from casework.models import Investigation
 from kernel.errors import WorkflowError
@@ -57,16 +57,15 @@ def link_referral(referral: Referral, *, actor: User, reference: str, reason: st
         to_investigation = Investigation.objects.visible_to(actor).filter(reference=target).first()
     if to_referral is None and to_investigation is None:
         hidden = [model for model in (Investigation, Referral) if model.objects.filter(reference=target).exists()]
+        denial = None
         if hidden:
-            record_event(
-                AuditAction.ACCESS_DENIED,
-                actor=actor,
-                outcome=Outcome.DENIED,
-                target_type=hidden[0]._meta.label_lower,
-                target_ref=target,
-                detail={"reason": "not visible for link", "from": referral.reference},
-            )
-        raise WorkflowError("There is no referral or investigation %s that you can see." % target)
+            denial = {
+                "actor": actor,
+                "target_type": hidden[0]._meta.label_lower,
+                "target_ref": target,
+                "detail": {"reason": "not visible for link", "from": referral.reference},
+            }
+        raise WorkflowError("There is no referral or investigation %s that you can see." % target, denial=denial)
     return referral_services.link_referral(
         referral, actor=actor, reason=reason, to_referral=to_referral, to_investigation=to_investigation
     )

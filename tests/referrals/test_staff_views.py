@@ -11,6 +11,7 @@ from django.utils.html import escape
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from audit.services import search_term_digest
+from kernel.once import FORM_FIELD, new_token
 from referrals import services
 from referrals.choices import ReferralState
 from referrals.models import Referral
@@ -360,9 +361,10 @@ def test_linking_to_an_investigation_the_officer_cannot_see_answers_as_for_a_mis
     client.force_login(intake)
     answers = {}
     for reference in (case_investigation.reference, "INV-2026-9999"):
-        response = client.post(
-            action_url(referral, "link"), {"link-to_reference": reference, "link-reason": "Same"}, follow=True
-        )
+        # As a browser sends it: with the form's one-time token, so the step runs in a transaction
+        # that rolls back, and the denial must still be recorded.
+        form = {"link-to_reference": reference, "link-reason": "Same", FORM_FIELD: new_token()}
+        response = client.post(action_url(referral, "link"), form, follow=True)
         page = response.content.decode().replace(reference, "<reference>")
         answers[reference] = re.findall(
             r'class="nhsuk-inset-text app-message[^"]*" role="status">\s*<p>(.*?)</p>', page

@@ -23,7 +23,7 @@ class Command(BaseCommand):
                 for model in apps.get_models()
                 if (fields := encrypted_fields(model))
             }
-            authenticators = list(Authenticator.objects.all())
+            authenticators = list(Authenticator.objects.select_for_update())
             for device in authenticators:
                 device.reencrypt()
             rotated[Authenticator._meta.label] = len(authenticators)
@@ -35,11 +35,13 @@ class Command(BaseCommand):
 def rotate_model(model: type[models.Model], fields: list[str]) -> int:
     """Load (decrypting with any key in the ring) and write back (encrypting with the newest).
 
-    A bulk update on purpose: re-encryption changes no content, so it adds no history rows.
+    A bulk update on purpose: re-encryption changes no content, so it adds no history rows. Rows
+    are locked as they are read, so an edit made meanwhile is read (and kept), never overwritten.
     """
     manager = model._base_manager
     batch, count = [], 0
-    for row in manager.only("pk", *fields).order_by("pk").iterator(chunk_size=BATCH_SIZE):
+    rows = manager.select_for_update().only("pk", *fields).order_by("pk")
+    for row in rows.iterator(chunk_size=BATCH_SIZE):
         batch.append(row)
         if len(batch) == BATCH_SIZE:
             manager.bulk_update(batch, fields)
