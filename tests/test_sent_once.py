@@ -7,14 +7,18 @@ one creates; a request that failed leaves its key free to be used again.
 
 import re
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.choices import AuditAction, Outcome
 from casework.models import CaseNote, Evidence
+from kernel.models import SentOnce
 from kernel.once import FORM_FIELD, new_token
 from referrals.models import Referral
 from tests.casework.test_case_access import signed_in
@@ -103,3 +107,10 @@ def test_a_conflict_declaration_sent_twice_is_recorded_once(lead_investigator):
     for _ in range(2):
         client.post(reverse("accounts:declarations"), {**form, FORM_FIELD: token})
     assert lead_investigator.conflict_declarations.count() == 1
+
+
+def test_old_claims_are_pruned_and_recent_ones_kept(db):
+    SentOnce.objects.create(key_hash="a" * 64, claimed_at=timezone.now() - timedelta(hours=25))
+    SentOnce.objects.create(key_hash="b" * 64)
+    call_command("prune_sent_once")
+    assert list(SentOnce.objects.values_list("key_hash", flat=True)) == ["b" * 64]
