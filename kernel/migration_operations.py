@@ -15,11 +15,30 @@ def encrypt_stored_text(app_label: str, *model_names: str) -> migrations.RunPyth
     already tokens, so running it twice changes nothing; reversing it writes the plaintext back.
     """
 
+    def columns(apps) -> list[tuple[str, str, list[str]]]:
+        found = []
+        for name in model_names:
+            meta = apps.get_model(app_label, name)._meta
+            encrypted = [str(f.column) for f in meta.concrete_fields if isinstance(f, EncryptedTextField)]
+            found.append((meta.db_table, str(meta.pk.column), encrypted))
+        return found
+
+    return _rewrite_operation(columns)
+
+
+def encrypt_stored_column(table: str, column: str, key: str = "id") -> migrations.RunPython:
+    """As `encrypt_stored_text`, for one column of a table whose model is not ours (a library's)."""
+    return _rewrite_operation(lambda apps: [(table, key, [column])])
+
+
+def _rewrite_operation(columns: Callable) -> migrations.RunPython:
     def forward(apps, schema_editor):
-        _rewrite(apps, schema_editor, app_label, model_names, _encrypted)
+        for table, key, names in columns(apps):
+            _rewrite(schema_editor, table, key, names, _encrypted)
 
     def backward(apps, schema_editor):
-        _rewrite(apps, schema_editor, app_label, model_names, _decrypted)
+        for table, key, names in columns(apps):
+            _rewrite(schema_editor, table, key, names, _decrypted)
 
     return migrations.RunPython(forward, backward)
 
@@ -32,16 +51,17 @@ def _decrypted(value: str) -> str:
     return decrypt(value) if is_token(value) else value
 
 
-def _rewrite(apps, schema_editor, app_label: str, model_names, change: Callable[[str], str]) -> None:
-    for name in model_names:
-        meta = apps.get_model(app_label, name)._meta
-        columns = [sql.Identifier(str(f.column)) for f in meta.concrete_fields if isinstance(f, EncryptedTextField)]
-        table, key = sql.Identifier(meta.db_table), sql.Identifier(str(meta.pk.column))
-        select = sql.SQL("SELECT {}, {} FROM {}").format(key, sql.SQL(", ").join(columns), table)
-        update = sql.SQL("UPDATE {} SET {} WHERE {} = %s").format(
-            table, sql.SQL(", ").join(sql.SQL("{} = %s").format(column) for column in columns), key
-        )
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(select)
-            for pk, *values in cursor.fetchall():
-                cursor.execute(update, [change(value) if value else value for value in values] + [pk])
+def _rewrite(schema_editor, table: str, key: str, columns: list[str], change: Callable[[str], str]) -> None:
+    names = [sql.Identifier(column) for column in columns]
+    select = sql.SQL("SELECT {}, {} FROM {}").format(
+        sql.Identifier(key), sql.SQL(", ").join(names), sql.Identifier(table)
+    )
+    update = sql.SQL("UPDATE {} SET {} WHERE {} = %s").format(
+        sql.Identifier(table),
+        sql.SQL(", ").join(sql.SQL("{} = %s").format(name) for name in names),
+        sql.Identifier(key),
+    )
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(select)
+        for pk, *values in cursor.fetchall():
+            cursor.execute(update, [change(value) if value else value for value in values] + [pk])

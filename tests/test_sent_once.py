@@ -6,13 +6,11 @@ one creates; a request that failed leaves its key free to be used again.
 """
 
 import re
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +23,7 @@ from tests.casework.test_case_access import signed_in
 from tests.casework.test_evidence_vault import upload
 from tests.factories import referral_details
 from tests.helpers import assert_audited
+from tests.operations.test_concurrency import run_together
 
 
 def add_note(client, case, text, token):
@@ -80,22 +79,15 @@ def test_a_concern_recorded_twice_by_intake_is_one_referral(intake):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_copies_sent_at_once_make_one_note(migrated_data, case_investigation, lead_investigator):
-    token, barrier, statuses = new_token(), threading.Barrier(2), []
-
-    def send():
-        try:
-            client = signed_in(lead_investigator)
-            barrier.wait(timeout=10)
-            url = reverse("casework:action", args=[case_investigation.reference, "add_note"])
-            statuses.append(client.post(url, {"add_note-text": "Once.", FORM_FIELD: token}).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    token = new_token()
+    url = reverse("casework:action", args=[case_investigation.reference, "add_note"])
+    clients = [signed_in(lead_investigator) for _ in range(2)]
+    statuses = run_together(
+        *[
+            lambda client=client: client.post(url, {"add_note-text": "Once.", FORM_FIELD: token}).status_code
+            for client in clients
+        ]
+    )
     assert statuses == [302, 302]
     assert [note.text for note in CaseNote.objects.filter(investigation=case_investigation)] == ["Once."]
 

@@ -6,24 +6,7 @@ hex is about 140, so the column is widened to text, and every secret already sto
 
 from django.db import migrations
 
-from kernel.fields import decrypt, encrypt, is_token
-
-TABLE = "otp_totp_totpdevice"
-
-
-def encrypt_secrets(apps, schema_editor):
-    _rewrite(schema_editor, lambda key: key if is_token(key) else encrypt(key))
-
-
-def decrypt_secrets(apps, schema_editor):
-    _rewrite(schema_editor, lambda key: decrypt(key) if is_token(key) else key)
-
-
-def _rewrite(schema_editor, change) -> None:
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT id, key FROM otp_totp_totpdevice")
-        for pk, key in cursor.fetchall():
-            cursor.execute("UPDATE otp_totp_totpdevice SET key = %s WHERE id = %s", [change(key), pk])
+from kernel.migration_operations import encrypt_stored_column
 
 
 class Migration(migrations.Migration):
@@ -43,5 +26,5 @@ class Migration(migrations.Migration):
             "ALTER TABLE otp_totp_totpdevice ALTER COLUMN key TYPE text",
             "ALTER TABLE otp_totp_totpdevice ALTER COLUMN key TYPE varchar(80)",
         ),
-        migrations.RunPython(encrypt_secrets, decrypt_secrets),
+        encrypt_stored_column("otp_totp_totpdevice", "key"),
     ]
