@@ -9,11 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import mfa, sessions, tokens
 from accounts.access import before_second_factor, requires_permission, signed_in
-from accounts.models import ApiTokenScope, RecoveryCodeDevice
+from accounts.models import ApiTokenScope, Authenticator, RecoveryCodeDevice
 from accounts.permissions import CHANGE_USER, VIEW_USER, may_change_accounts
 from accounts.services import declare_conflict
 from audit.choices import AuditAction, Outcome
@@ -33,7 +32,7 @@ def user_list(request):
         .objects.prefetch_related("groups")
         .annotate(
             active_sessions=Count("sessions", filter=Q(sessions__expire_date__gt=timezone.now())),
-            has_authenticator=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+            has_authenticator=Exists(Authenticator.objects.filter(user=OuterRef("pk"), confirmed=True)),
         )
         .order_by("username")
     )

@@ -52,6 +52,14 @@ def test_a_form_sent_again_creates_nothing_and_says_so(case_investigation, lead_
     assert case_investigation.notes.count() == 2
 
 
+@pytest.mark.parametrize("token", ["short", "x" * 65, "has spaces in it here", "\x00" * 20, "\u202e" * 20])
+def test_a_token_not_of_our_making_is_ignored_and_the_form_still_works(case_investigation, lead_investigator, token):
+    client = signed_in(lead_investigator)
+    for _ in range(2):
+        assert add_note(client, case_investigation, "Rota checked.", token).status_code == 200
+    assert case_investigation.notes.count() == 2  # no guard without a valid token, and no error either
+
+
 def test_a_refused_form_leaves_its_token_free_for_the_corrected_one(case_investigation, lead_investigator):
     client = signed_in(lead_investigator)
     token = new_token()

@@ -60,6 +60,7 @@ class AuditedList(ApiView, generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def record_page(self, page) -> None:
+        """Record the page's read event; every list names what it showed, so each one defines this."""
         raise NotImplementedError
 
 

@@ -139,6 +139,7 @@ class CasePart(ApiView, generics.ListAPIView):
         return self.items(self.investigation)
 
     def items(self, investigation):
+        """The part's rows for `investigation`; each part (team, tasks, journal, ...) defines this."""
         raise NotImplementedError
 
     def add(self, request, reference):
