@@ -13,14 +13,11 @@ import json
 import multiprocessing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections
 from django.db.backends.utils import CursorWrapper
-
-from audit.models import AuditEvent
 
 GENESIS_HASH = "0" * 64
 
@@ -28,25 +25,6 @@ GENESIS_HASH = "0" * 64
 # Built once: json.dumps with keyword arguments would build a new encoder per event.
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _quote = json.encoder.encode_basestring  # the C string escaper json.dumps uses with ensure_ascii=False
-
-
-def canonical_bytes(event: AuditEvent, seq: int, prev_hash: str) -> bytes:
-    """The one canonical serialisation of an event's recorded content at its place in the chain."""
-    return _canonical(
-        seq,
-        event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
-        event.actor_id,
-        event.actor_username,
-        event.action,
-        event.target_type,
-        event.target_ref,
-        event.outcome,
-        event.request_id,
-        normalise_ip(event.ip_address),
-        event.user_agent,
-        event.detail,
-        prev_hash,
-    )
 
 
 def _canonical(
@@ -100,11 +78,6 @@ def keyed_hmac() -> hmac.HMAC:
     if not key:
         raise RuntimeError("AUDIT_HMAC_KEY is not configured; the audit chain cannot be written or checked.")
     return hmac.new(key.encode(), digestmod=hashlib.sha256)
-
-
-def compute_hash(event: AuditEvent, seq: int, prev_hash: str) -> str:
-    """The hash of `event`'s link at `seq` after `prev_hash`."""
-    return keyed_hash(keyed_hmac(), canonical_bytes(event, seq, prev_hash))
 
 
 @dataclass(frozen=True)
