@@ -33,7 +33,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 run: $(VENV)/.runtime-installed
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo --if-empty
-	$(MANAGE) runserver 127.0.0.1:8000
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile.dev
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+import logging
 import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -10,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Count, Min, Model
 from django.utils import timezone
@@ -19,6 +20,8 @@ from audit.chain import EVENT_COLUMNS, GENESIS_HASH, keyed_hash, keyed_hmac, nor
 from audit.choices import AuditAction, Outcome
 from audit.context import current_request_context
 from audit.models import AuditEvent, UnchainedEvent
+
+logger = logging.getLogger(__name__)
 
 # Only one process chains at a time: the key of a transaction-level PostgreSQL advisory lock, taken
 # only by the chainer, only with try, and never inside a service's transaction.
@@ -45,7 +48,8 @@ def record_event(
     `actor` defaults to the signed-in user of the current request; `target` is a model instance
     (its `reference` if it has one, else its primary key) or use `target_type`/`target_ref`.
     The event is inserted unchained, taking no lock; it is chained moments after the transaction
-    commits (`chain_waiting_events`), so recording never makes one request wait for another.
+    commits (`chain_waiting_events`, by the chainer process or, with AUDIT_CHAIN_AFTER_COMMIT, by
+    this one), so recording never makes one request wait for another.
     """
     context = current_request_context()
     if actor is None and context is not None:
@@ -86,16 +90,40 @@ def _chain_after_commit() -> None:
         transaction.on_commit(chain_waiting_events, robust=True)
 
 
+def chain_continuously(stop: threading.Event, poll_seconds: float) -> None:
+    """The chainer process's loop, until `stop` is set: every `poll_seconds`, chain what has gathered.
+
+    A process of its own, so that chaining's CPU is not taken from the processes serving requests.
+    It chains at once again only after a full batch; otherwise it lets events gather for
+    `poll_seconds`, since many small batches cost the database more than a few large ones. Several
+    may run (one per machine): the chain lock lets one chain at a time.
+    """
+    try:
+        while not stop.is_set():
+            try:
+                with _chaining_in_this_process:
+                    chained = _chain_batch_if_free()
+            except DatabaseError:
+                logger.exception("Chaining audit events failed; trying again.")
+                connection.close()
+                chained = None
+            if chained != CHAIN_BATCH:
+                stop.wait(poll_seconds)
+    finally:
+        connection.close()
+
+
 def chain_waiting_events() -> int:
     """Give every committed event still waiting its place in the chain, oldest first; return how many.
 
-    Runs after each commit that recorded events. It cannot deadlock: the chain lock is the only
+    Runs in the chainer process (`chain_continuously`), and after each commit that recorded events
+    where AUDIT_CHAIN_AFTER_COMMIT is on. It cannot deadlock: the chain lock is the only
     lock it takes, no service's transaction takes it, and while holding it the chainer updates only
     unchained rows, which nothing else locks. It makes nobody wait either: the lock is only ever
     tried (first among this process's threads, then in the database), and a chainer that finds it
     taken leaves its events to the holder, who looks again after letting go, so no event committed
-    while the lock was held is missed. An event can still wait for the next commit anywhere if a
-    process stops between its commit and its chaining: `unchained_overdue` reports any that waited.
+    while the lock was held is missed. An event waits longer only while no chainer runs:
+    `unchained_overdue` reports any that waited.
     """
     chained, refused = 0, False
     for _ in range(CHAIN_ROUNDS):
@@ -143,31 +171,26 @@ def _chain_batch_if_free() -> int | None:
 
 def _chain_batch(cursor: CursorWrapper) -> int:
     """Link up to CHAIN_BATCH waiting events, oldest first, after the head; the caller holds the chain lock."""
-    cursor.execute("SELECT seq, hash FROM audit_chainlink ORDER BY seq DESC LIMIT 1")
-    head = cursor.fetchone()
-    seq, prev_hash = head if head else (0, GENESIS_HASH)
     cursor.execute(
         "WITH taken AS (DELETE FROM audit_unchainedevent WHERE event_id IN"  # noqa: S608 - constants
-        " (SELECT event_id FROM audit_unchainedevent ORDER BY event_id LIMIT %%s) RETURNING event_id)"
-        " SELECT e.id, %s FROM taken JOIN audit_auditevent AS e ON e.id = taken.event_id ORDER BY e.id" % EVENT_COLUMNS,
+        " (SELECT event_id FROM audit_unchainedevent ORDER BY event_id LIMIT %%s) RETURNING event_id),"
+        " head AS (SELECT seq, hash FROM audit_chainlink ORDER BY seq DESC LIMIT 1)"
+        " SELECT head.seq, head.hash, e.id, %s FROM taken JOIN audit_auditevent AS e ON e.id = taken.event_id"
+        " LEFT JOIN head ON true ORDER BY e.id" % EVENT_COLUMNS,
         [CHAIN_BATCH],
     )
+    rows = cursor.fetchall()
+    if not rows:
+        return 0
+    seq, prev_hash = (rows[0][0] or 0), (rows[0][1] or GENESIS_HASH)
     keyed = keyed_hmac()
-    event_ids, seqs, prev_hashes, hashes = [], [], [], []
-    for event_id, *content in cursor.fetchall():
-        seq += 1
-        event_ids.append(event_id)
-        seqs.append(seq)
-        prev_hashes.append(prev_hash)
-        prev_hash = keyed_hash(keyed, row_content((seq, *content, prev_hash)))
-        hashes.append(prev_hash)
-    if event_ids:
-        cursor.execute(
-            "INSERT INTO audit_chainlink (seq, event_id, prev_hash, hash)"
-            " SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[])",
-            [seqs, event_ids, prev_hashes, hashes],
-        )
-    return len(event_ids)
+    with cursor.copy("COPY audit_chainlink (seq, event_id, prev_hash, hash) FROM STDIN") as copy:
+        for _, _, event_id, *content in rows:
+            seq += 1
+            link_hash = keyed_hash(keyed, row_content((seq, *content, prev_hash)))
+            copy.write_row((seq, event_id, prev_hash, link_hash))
+            prev_hash = link_hash
+    return len(rows)
 
 
 def unchained_overdue() -> tuple[int, datetime | None]:

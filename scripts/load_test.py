@@ -10,7 +10,8 @@ connections would all stay with the worker that accepted them, and measure one w
 
 Afterwards it checks, in the database: no response was a 5xx; every referral and journal note the
 users were told was created exists; every request's X-Request-ID is in the audit trail; the chain
-verifies; every worker served requests (gunicorn's access log, its worker's pid per line). It prints
+verifies, and the chainer process (started beside gunicorn) had chained every event within 5 s of
+the load stopping; every worker served requests (gunicorn's access log, its worker's pid per line). It prints
 p50/p95/p99 latencies (overall and per kind of request) and requests per worker, and exits non-zero
 if any check fails.
 """
@@ -139,6 +140,25 @@ def start_server(env: dict) -> subprocess.Popen:
             time.sleep(0.2)
     os.killpg(server.pid, signal.SIGKILL)
     raise SystemExit("gunicorn did not start")
+
+
+def start_chainer(env: dict) -> subprocess.Popen:
+    """The audit chainer, as deployed beside the web servers (the prod settings leave chaining to it)."""
+    chainer_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "config.settings.prod"}
+    command = [sys.executable, "manage.py", "chain_audit_events"]
+    return subprocess.Popen(command, cwd=ROOT, env=chainer_env, stdout=subprocess.DEVNULL)  # noqa: S603
+
+
+def chainer_caught_up(seconds: float) -> bool:
+    """Whether the chainer has chained every recorded event within `seconds` of the load stopping."""
+    from audit.models import UnchainedEvent
+
+    deadline = time.monotonic() + seconds
+    while UnchainedEvent.objects.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def free_port() -> int:
@@ -292,6 +312,7 @@ def main() -> int:
     env = prepare_environment(fresh_database())
     users = set_up_data()
     server = start_server(env)
+    chainer = start_chainer(env)
     results: list = []
     created: dict = {"referrals": [], "notes": []}
     try:
@@ -307,10 +328,15 @@ def main() -> int:
         for thread in threads:
             thread.join(timeout=SECONDS + 120)
         elapsed = time.monotonic() - started
+        caught_up = chainer_caught_up(seconds=5)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        chainer.terminate()
+        chainer.wait(timeout=30)
     problems = check_results(results, created)
+    if not caught_up:
+        problems.append("the chainer had not chained every event 5 s after the load stopped")
     access_log: Path = server.access_log  # type: ignore[attr-defined]
     per_worker: Counter[str] = Counter(access_log.read_text().split())
     if len(per_worker) < WORKERS:

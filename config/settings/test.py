@@ -10,6 +10,8 @@ SECRET_KEY = "test-only-insecure-key"  # noqa: S105 (tests only; not a secret)
 AUDIT_HMAC_KEY = "test-only-audit-chain-key"
 AUDIT_HEAD_SIGNING_KEY = "dGVzdC1vbmx5LWF1ZGl0LWhlYWQta2V5LW5vLXNlY3I="
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWtleS1ub3QtYS1zZWNyZXQ="]
+# Events are chained as each test's transaction commits, with no chainer process to start.
+AUDIT_CHAIN_AFTER_COMMIT = True
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo-pass-2026!")
 
 if not DATABASES:
