@@ -101,6 +101,7 @@ class AuditAction(models.TextChoices):
     EVIDENCE_DOWNLOADED = "evidence.downloaded", "Evidence downloaded"
     EVIDENCE_TAMPER_DETECTED = "evidence.tamper_detected", "Evidence failed authentication (security event)"
     EVIDENCE_VERIFIED = "evidence.verified", "Evidence store verified"
+    ABANDONED_UPLOADS_REMOVED = "evidence.abandoned_removed", "Abandoned partial uploads removed"
     EVIDENCE_KEYS_ROTATED = "evidence.keys_rotated", "Evidence data keys re-wrapped"
     EVIDENCE_DISPOSED = "evidence.disposed", "Evidence disposed (key destroyed, blob deleted)"
     EVIDENCE_LEGAL_HOLD = "evidence.legal_hold", "Legal hold placed or lifted"
@@ -108,6 +109,8 @@ class AuditAction(models.TextChoices):
     DEMO_DATA_SEEDED = "system.demo_data_seeded", "Demo data created"
     BACKUP_CREATED = "system.backup_created", "Backup written"
     BACKUP_RESTORED = "system.backup_restored", "Backup restored into this installation"
+    SCHEDULED_JOB_FINISHED = "system.job_finished", "Scheduled job finished"
+    JOBS_VIEWED = "system.jobs_viewed", "Scheduled jobs viewed"
 
 
 class Outcome(models.TextChoices):

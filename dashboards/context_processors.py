@@ -16,6 +16,7 @@ from casework.permissions import (
     may_view_directions,
 )
 from disclosures.permissions import may_decide_some
+from notify.permissions import may_view_jobs
 from referrals.permissions import may_record_concerns, may_triage, may_work_the_queue
 
 # (label, URL name, who sees it)
@@ -29,6 +30,7 @@ NAVIGATION = [
     ("Review queue", "audit:review_queue", may_audit),
     ("Break-glass review", "audit:break_glass", may_audit),
     ("Users", "accounts:user_list", may_list_accounts),
+    ("Scheduled jobs", "notify:jobs", may_view_jobs),
     ("Declarations", "accounts:declarations", lambda user: True),
     ("Sessions", "accounts:sessions", lambda user: True),
     ("Second factor", "accounts:mfa_settings", lambda user: True),

@@ -12,8 +12,10 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from kernel.models import SentOnce
 from kernel.transactions import service_transaction
@@ -67,3 +69,9 @@ def _claim(digest: str) -> SentOnce:
             return SentOnce.objects.create(key_hash=digest)
     except IntegrityError as error:
         raise AlreadySent(SentOnce.objects.get(key_hash=digest)) from error
+
+
+def forget_claims_older_than(age: timedelta) -> int:
+    """Delete claimed keys older than `age` (a resend comes within minutes, not days); return how many."""
+    deleted, _ = SentOnce.objects.filter(claimed_at__lt=timezone.now() - age).delete()
+    return deleted

@@ -72,6 +72,7 @@ def restore_migrated_data() -> None:
     import_module("casework.migrations.0007_break_glass_role_permission").grant_break_glass(apps)
     import_module("audit.migrations.0005_subject_access_roles").grant_subject_access(apps)
     import_module("disclosures.migrations.0002_role_permissions").grant_disclosure_roles(apps)
+    import_module("notify.migrations.0002_role_permissions").grant_jobs_view(apps)
 
 
 @receiver(post_migrate, dispatch_uid="tests_restore_migrated_data")

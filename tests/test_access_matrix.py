@@ -58,6 +58,7 @@ KEEPS_REGISTER = {"auditor", "director", "chief"}
 READ_ONLY_PAGES = {
     "dashboard": (set(STAFF), None),
     "accounts:user_list": ({"admin"}, None),
+    "notify:jobs": ({"admin"}, None),
     "audit:event_list": ({"auditor"}, None),
     "audit:break_glass": ({"auditor"}, None),
     "referrals:list": ({"intake", "director", "chief"}, None),
@@ -100,6 +101,7 @@ MATRIX = [
     *rows_for("logout", "post", every(LOGIN_REDIRECT)),
     *rows_for("logout", "get", every(405)),
     *rows_for("accounts:user_list", "get", only({"admin"})),
+    *rows_for("notify:jobs", "get", only({"admin"})),
     *rows_for("accounts:declarations", "get", every(200)),
     # Signed-in personas have given their second factor: the code page sends them on, set-up is
     # refused (an authenticator exists) and goes to the code page; settings are their own.

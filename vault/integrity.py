@@ -1,13 +1,14 @@
 """A stored file's custody: its receipt and any tampering recorded, whole-file verification, re-wrapping its key."""
 
 import hashlib
+from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 from vault import blobs, keys
-from vault.models import EncryptedFile
+from vault.models import EncryptedFile, encrypted_file_models, held_files
 from vault.stream import TamperedError
 
 
@@ -64,3 +65,43 @@ def rewrap_key(evidence) -> bool:
         kek_id=evidence.kek_id, wrapped_key=evidence.wrapped_key
     )
     return True
+
+
+@dataclass(frozen=True)
+class StoreCheck:
+    checked: int
+    failures: list[str]  # "<public id> (<title>): <problem>" for each file that did not verify
+
+
+def verify_store() -> StoreCheck:
+    """Decrypt every held file and check its digest; record each failure as tampering, and the run."""
+    failures = []
+    checked = 0
+    for evidence in held_files():
+        checked += 1
+        problem = verify(evidence)
+        if problem:
+            failures.append("%s (%s): %s" % (evidence.public_id, evidence, problem))
+            record_tampering(evidence, Exception(problem))
+    record_event(AuditAction.EVIDENCE_VERIFIED, detail={"checked": checked, "failures": len(failures)})
+    return StoreCheck(checked, failures)
+
+
+def abandoned_uploads(older_than_seconds: float) -> list[str]:
+    """Partial files of killed uploads, and blobs whose row never committed (a crash in between)."""
+    storage = blobs.evidence_storage()
+    named = {
+        name for model in encrypted_file_models() for name in model._default_manager.values_list("blob_name", flat=True)
+    }
+    unnamed = [name for name in storage.unreferenced_blobs(older_than_seconds) if name not in named]
+    return storage.abandoned(older_than_seconds) + unnamed
+
+
+def remove_abandoned_uploads(older_than_seconds: float) -> int:
+    """Delete what `abandoned_uploads` finds; recorded as an audit event. Returns how many."""
+    abandoned = abandoned_uploads(older_than_seconds)
+    storage = blobs.evidence_storage()
+    for name in abandoned:
+        storage.delete(name)
+    record_event(AuditAction.ABANDONED_UPLOADS_REMOVED, detail={"removed": len(abandoned)})
+    return len(abandoned)

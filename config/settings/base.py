@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "audit",
     "vault",
     "accounts",
+    "django_tasks_db",
+    "notify",
     "referrals",
     "casework",
     "disclosures",
@@ -292,6 +294,24 @@ SPECTACULAR_SETTINGS = {
 # chain_audit_events`); verify_audit_chain and the auditors' page report any that have waited longer
 # than this (the chainer not running).
 AUDIT_CHAIN_GRACE_SECONDS = env_int("AUDIT_CHAIN_GRACE_SECONDS", 60)
+# Background work: django-tasks-db keeps the queue in PostgreSQL, so a task enqueued inside a
+# service's transaction commits or rolls back with it, and workers on any machine share the queue.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The periodic jobs, in one place (notify/schedule.py): a task, how often, and the UTC time of day
+# the runs are aligned to. `manage.py run_schedule` enqueues them; `manage.py db_worker` runs them.
+AUDIT_HEAD_EXPORT_MINUTES = env_int("AUDIT_HEAD_EXPORT_MINUTES", 15)
+SCHEDULE = {
+    "export-audit-head": {
+        "task": "audit.tasks.export_audit_head",
+        "every": timedelta(minutes=AUDIT_HEAD_EXPORT_MINUTES),
+    },
+    "verify-audit-chain": {"task": "audit.tasks.verify_audit_chain", "every": timedelta(days=1), "at": "02:00"},
+    "verify-evidence": {"task": "vault.tasks.verify_evidence", "every": timedelta(days=7), "at": "03:00"},
+    "clear-abandoned-uploads": {"task": "vault.tasks.clear_abandoned_uploads", "every": timedelta(hours=1)},
+    "prune-one-time-keys": {"task": "kernel.tasks.prune_sent_once", "every": timedelta(days=1), "at": "04:00"},
+    "prune-task-results": {"task": "notify.tasks.prune_task_results", "every": timedelta(days=1), "at": "04:30"},
+}
+SCHEDULE_TICK_SECONDS = 10
 # How long the chainer waits before looking again when nothing was waiting.
 AUDIT_CHAIN_POLL_SECONDS = 0.2
 # Whether the process that recorded events also chains them after its commit. Off where a chainer

@@ -49,6 +49,7 @@ EXPECTED_ROLE_PERMISSIONS = {
         "accounts.change_user",
         "auth.view_group",
         "audit.export_subject_access",
+        "notify.view_scheduledjob",
     },
 }
 

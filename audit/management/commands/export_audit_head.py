@@ -6,9 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from audit.anchor import export_head
-from audit.choices import AuditAction
-from audit.services import chain_waiting_events, record_event
+from audit.duties import export_chain_head
 
 
 class Command(BaseCommand):
@@ -19,10 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, output: Path | None = None, **options: Any) -> None:
         path = output or Path(settings.AUDIT_HEAD_PATH)
-        chain_waiting_events()  # the head then covers every event committed so far
-        head = export_head(path)
+        head = export_chain_head(path)
         if head is None:
             self.stdout.write("No audit events yet; nothing exported.")
             return
-        record_event(AuditAction.AUDIT_HEAD_EXPORTED, detail={"seq": head.seq, "hash": head.hash, "path": str(path)})
         self.stdout.write("Exported audit head seq %s (hash %s) to %s." % (head.seq, head.hash, path))

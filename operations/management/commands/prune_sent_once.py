@@ -3,9 +3,8 @@
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
-from kernel.models import SentOnce
+from kernel.once import forget_claims_older_than
 
 
 class Command(BaseCommand):
@@ -15,5 +14,5 @@ class Command(BaseCommand):
         parser.add_argument("--hours", type=int, default=24)
 
     def handle(self, *args, hours: int, **options) -> None:
-        deleted, _ = SentOnce.objects.filter(claimed_at__lt=timezone.now() - timedelta(hours=hours)).delete()
+        deleted = forget_claims_older_than(timedelta(hours=hours))
         self.stdout.write("%s one-time keys older than %s hours forgotten." % (deleted, hours))

@@ -1,0 +1,25 @@
+"""Read side of scheduled work."""
+
+from dataclasses import dataclass
+from datetime import time, timedelta
+
+from notify.models import ScheduledJob
+from notify.schedule import configured_jobs
+
+
+@dataclass(frozen=True)
+class JobLine:
+    name: str
+    task_path: str
+    every: timedelta
+    at: time
+    state: ScheduledJob | None  # None until the scheduler has first seen the job
+
+
+def jobs_overview() -> list[JobLine]:
+    """Every scheduled job with its state, in the schedule's order."""
+    states = {job.name: job for job in ScheduledJob.objects.all()}
+    return [
+        JobLine(name, job.task.module_path, job.every, job.at, states.get(name))
+        for name, job in configured_jobs().items()
+    ]

@@ -1,0 +1,16 @@
+"""The queue's own housekeeping, for the schedule (settings.SCHEDULE)."""
+
+from datetime import timedelta
+
+from django.tasks import task
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+FINISHED_KEPT_FOR = timedelta(days=30)
+
+
+@task
+def prune_task_results() -> int:
+    """Forget finished runs after FINISHED_KEPT_FOR; each scheduled run is in the audit trail for good."""
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=timezone.now() - FINISHED_KEPT_FOR).delete()
+    return deleted
