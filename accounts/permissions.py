@@ -19,3 +19,20 @@ def may_list_accounts(user) -> bool:
 def may_change_accounts(user) -> bool:
     """System administrators: end sessions, reset a second factor, disable an account."""
     return user.has_perm(CHANGE_USER)
+
+
+def holders_of(permission: str):
+    """Active staff holding `permission` role-wide (through their role's group, or given directly):
+    who should hear of a decision that waits for that permission."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    app_label, codename = permission.split(".", 1)
+    granted = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__permissions__in=granted) | Q(user_permissions__in=granted))
+        .distinct()
+    )

@@ -110,6 +110,13 @@ class AuditAction(models.TextChoices):
     BACKUP_CREATED = "system.backup_created", "Backup written"
     BACKUP_RESTORED = "system.backup_restored", "Backup restored into this installation"
     SCHEDULED_JOB_FINISHED = "system.job_finished", "Scheduled job finished"
+    STALE_TASK_REQUEUED = "system.task_requeued", "Task abandoned by a stopped worker queued again"
+    NOTIFICATIONS_VIEWED = "notify.viewed", "Notifications viewed"
+    NOTIFICATIONS_READ = "notify.read", "Notifications marked read"
+    NOTIFICATION_EMAILED = "notify.emailed", "Notification e-mailed"
+    NOTIFICATION_NOT_EMAILED = "notify.not_emailed", "Notification not e-mailed (withheld, refused or interrupted)"
+    NOTIFICATION_DIGEST_EMAILED = "notify.digest_emailed", "Daily digest of notifications e-mailed"
+    EMAIL_PREFERENCE_CHANGED = "notify.preference_changed", "E-mail preference for notifications changed"
     JOBS_VIEWED = "system.jobs_viewed", "Scheduled jobs viewed"
 
 

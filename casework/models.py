@@ -358,6 +358,11 @@ class Direction(models.Model):
         return self.title
 
     @property
+    def notice_ref(self) -> str:
+        """How notifications name a direction: it has no reference, and its title is not for e-mail."""
+        return "DIR-%s" % str(self.public_id)[:8].upper()
+
+    @property
     def current_report_date(self):
         """The mandated date from the latest variation, or from the direction itself."""
         latest = self.variations.first()

@@ -23,6 +23,6 @@ urlpatterns = [
     path("published-investigations/", casework_views.published_reports, name="published_reports"),
     path("audit/", include("oversight.urls")),
     path("disclosures/", include("disclosures.urls")),
-    path("jobs/", include("notify.urls")),
+    path("", include("notify.urls")),
     path("api/", include("api.urls")),
 ]

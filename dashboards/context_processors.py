@@ -17,6 +17,7 @@ from casework.permissions import (
 )
 from disclosures.permissions import may_decide_some
 from notify.permissions import may_view_jobs
+from notify.selectors import unread_count
 from referrals.permissions import may_record_concerns, may_triage, may_work_the_queue
 
 # (label, URL name, who sees it)
@@ -61,4 +62,5 @@ def navigation(request):
             if shown(user)
         ],
         "may": {name: rule(user) for name, rule in TEMPLATE_RULES.items()},
+        "unread_notifications": unread_count(user),
     }

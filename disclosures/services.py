@@ -7,16 +7,20 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import holders_of
 from audit.choices import AuditAction
 from audit.services import record_event
 from casework.models import Evidence, Investigation
+from casework.notices import notify_about_case
 from casework.services import require_open_record
+from disclosures.choices import Schedule14Ground
 from disclosures.models import DisclosureItem, DisclosureRequest
-from disclosures.permissions import may_ask, may_release
+from disclosures.permissions import APPROVE_ANY, APPROVE_INTERNAL, may_ask, may_release
 from kernel.errors import WorkflowError
 from kernel.history import update_with_history
 from kernel.models import ReferenceCounter
 from kernel.transactions import service_transaction
+from notify.choices import NotificationKind
 from workflow.transitions import run_transition
 
 
@@ -60,6 +64,16 @@ def request_disclosure(
                 "ground": ground,
                 "items": sorted(str(i.public_id) for i in items),
             },
+        )
+        deciders = list(holders_of(APPROVE_ANY))
+        if ground == Schedule14Ground.INTERNAL:
+            deciders += holders_of(APPROVE_INTERNAL)
+        notify_about_case(
+            deciders,
+            NotificationKind.DISCLOSURE_WAITING,
+            investigation,
+            link=disclosure.get_absolute_url(),
+            actor=actor,
         )
     return disclosure
 

@@ -7,3 +7,6 @@ class NotifyConfig(AppConfig):
 
     def ready(self) -> None:
         from notify import checks, signals  # noqa: F401 - registers the system check and the task signal handlers
+        from notify.subjects import register_own_subjects
+
+        register_own_subjects()

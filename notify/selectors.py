@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import time, timedelta
 
-from notify.models import ScheduledJob
+from notify.models import Notification, ScheduledJob
 from notify.schedule import configured_jobs
 
 
@@ -23,3 +23,16 @@ def jobs_overview() -> list[JobLine]:
         JobLine(name, job.task.module_path, job.every, job.at, states.get(name))
         for name, job in configured_jobs().items()
     ]
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_for(user, *, limit: int = 200):
+    """The user's own notifications, newest first (nobody sees anyone else's)."""
+    return Notification.objects.filter(recipient=user)[:limit]
+
+
+def own_notification(user, notification_id: int) -> Notification | None:
+    return Notification.objects.filter(recipient=user, pk=notification_id).first()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.grants import grant_object_permission
 from accounts.roles import Role
 from audit.models import AuditEvent
+from notify.models import Notification
 from referrals.permissions import VIEW_REFERRAL
 from tests.factories import StaffClient, make_referral, make_user
 
@@ -255,4 +256,8 @@ def matrix_objects(case_referral, case_investigation, direction, evidence, attac
         "evidence": evidence,
         "attachment": attachment,
         "released_disclosure": released_disclosure,
+        # The lead's, from being put on the case's team.
+        "notification": Notification.objects.filter(
+            kind="team.appointed", subject_ref=case_investigation.reference
+        ).get(),
     }

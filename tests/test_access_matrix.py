@@ -102,6 +102,16 @@ MATRIX = [
     *rows_for("logout", "get", every(405)),
     *rows_for("accounts:user_list", "get", only({"admin"})),
     *rows_for("notify:jobs", "get", only({"admin"})),
+    *rows_for("notify:notifications", "get", every(200)),
+    *rows_for("notify:email_preference", "get", every(200)),
+    # Only its recipient opens a notification (and goes to the case); to everyone else it is missing.
+    *rows_for(
+        "notify:notification_open",
+        "post",
+        {**every(404), "lead_investigator": "case"},
+        {"notification_id": "__notification__"},
+    ),
+    *rows_for("notify:notification_open", "get", every(405), {"notification_id": "__notification__"}),
     *rows_for("accounts:declarations", "get", every(200)),
     # Signed-in personas have given their second factor: the code page sends them on, set-up is
     # refused (an authenticator exists) and goes to the code page; settings are their own.
@@ -195,6 +205,9 @@ MATRIX = [
     *rows_for("accounts:mfa_setup", "post", every("accounts:mfa_verify")),
     *rows_for("accounts:mfa_settings", "post", every(200)),
     *rows_for("accounts:sessions", "post", every("accounts:sessions")),
+    *rows_for("notify:notifications", "post", every("notify:notifications")),
+    # Sent empty: the choice is asked for again.
+    *rows_for("notify:email_preference", "post", every(200)),
     *rows_for("referrals:new", "post", only(TRIAGE_STAFF)),
     *object_rows("referrals:assess", "post", TRIAGE_STAFF, SEES_REFERRAL, CASE_REFERRAL),
     *object_rows("referrals:attach", "post", TRIAGE_STAFF, SEES_REFERRAL, CASE_REFERRAL),
@@ -215,6 +228,7 @@ def resolve_placeholders(kwargs: dict, objects: dict) -> dict | None:
         "__evidence__": objects["evidence"].public_id,
         "__attachment__": objects["attachment"].public_id,
         "__disclosure__": objects["released_disclosure"].public_id,
+        "__notification__": objects["notification"].pk,
     }
     return {key: placeholders.get(value, value) for key, value in kwargs.items()} or None
 

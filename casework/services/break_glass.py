@@ -7,9 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import holders_of
 from audit.choices import AuditAction
+from audit.permissions import VIEW_AUDIT_TRAIL
 from audit.services import record_event
 from casework.models import BreakGlassAccess, Investigation
+from casework.notices import notify_break_glass
 from casework.permissions import active_break_glass, is_on_team, may_break_glass
 from kernel.errors import WorkflowError
 from kernel.transactions import service_transaction
@@ -51,4 +54,5 @@ def break_glass(investigation: Investigation, *, actor: User, reason: str) -> Br
             target=investigation,
             detail={"break_glass": access.pk, "reason": reason[:1000], "expires_at": access.expires_at.isoformat()},
         )
+        notify_break_glass(investigation, auditors=holders_of(VIEW_AUDIT_TRAIL))
     return access

@@ -7,10 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import holders_of
 from audit.choices import AuditAction
 from audit.services import record_event
 from casework.models import Direction, DirectionState, DirectionVariation, Investigation
-from casework.permissions import may_approve_direction, may_register_direction
+from casework.notices import notify_direction_waiting
+from casework.permissions import APPROVE_DIRECTION, may_approve_direction, may_register_direction
 from casework.services.lifecycle import _require_reason, discontinue
 from casework.services.opening import open_investigation
 from kernel.errors import WorkflowError
@@ -36,6 +38,7 @@ def register_direction(
             registered_by=actor,
         )
         record_event(AuditAction.DIRECTION_REGISTERED, actor=actor, target=direction)
+        notify_direction_waiting(direction.notice_ref, registrant=actor, approvers=holders_of(APPROVE_DIRECTION))
     return direction
 
 

@@ -18,6 +18,7 @@ from audit.choices import AuditAction
 from audit.services import record_event
 from casework.choices import TaskStatus, TeamRole
 from casework.models import Investigation, Task, TeamMembership
+from casework.notices import notify_about_case
 from casework.permissions import (
     LEAD_PERMISSIONS,
     MEMBER_PERMISSIONS,
@@ -30,6 +31,7 @@ from casework.services.activity import record_activity
 from kernel.errors import WorkflowError
 from kernel.history import update_with_history
 from kernel.transactions import service_transaction
+from notify.choices import NotificationKind
 from referrals.models import Referral
 from referrals.permissions import VIEW_REFERRAL
 
@@ -82,6 +84,7 @@ def add_team_member(
         record_event(
             AuditAction.TEAM_MEMBER_ADDED, actor=actor, target=locked, detail={"user": user.username, "role": role}
         )
+        notify_about_case([user], NotificationKind.TEAM_APPOINTED, locked, actor=actor)
         if conflicts:
             record_event(
                 AuditAction.CONFLICT_OVERRIDDEN,
@@ -105,6 +108,8 @@ def remove_team_member(investigation: Investigation, user: User, *, actor: User,
         if locked.tasks.filter(assignee=user, status=TaskStatus.OPEN).exists():
             raise WorkflowError("%s has open tasks on %s: reassign them first." % (user, locked))
         membership.delete()
+        # Told while they may still see the reference; the e-mail, checked again when sent, is withheld.
+        notify_about_case([user], NotificationKind.TEAM_REMOVED, locked, actor=actor)
         _revoke_access(locked, user, actor=actor)
         record_activity(locked, "team_member_removed", "", actor, "%s%s" % (user, ": %s" % reason if reason else ""))
         record_event(AuditAction.TEAM_MEMBER_REMOVED, actor=actor, target=locked, detail={"user": user.username})

@@ -10,10 +10,12 @@ from audit.choices import AuditAction
 from audit.services import record_event
 from casework.choices import RECORD_CLOSED_STATES
 from casework.models import CaseNote, Interview, Investigation, Task, TeamMembership
+from casework.notices import notify_about_case
 from casework.permissions import is_on_team
 from kernel.errors import WorkflowError
 from kernel.history import save_with_history_reason
 from kernel.transactions import service_transaction
+from notify.choices import NotificationKind
 
 
 def _require_team(investigation: Investigation, actor: User) -> None:
@@ -57,6 +59,7 @@ def create_task(
             investigation=investigation, title=title, assignee=assignee, due_date=due_date, created_by=actor
         )
         record_event(AuditAction.TASK_CREATED, actor=actor, target=investigation, detail={"task": task.pk})
+        notify_about_case([assignee], NotificationKind.TASK_ASSIGNED, investigation, actor=actor)
     return task
 
 

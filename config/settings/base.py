@@ -294,6 +294,8 @@ SPECTACULAR_SETTINGS = {
 # chain_audit_events`); verify_audit_chain and the auditors' page report any that have waited longer
 # than this (the chainer not running).
 AUDIT_CHAIN_GRACE_SECONDS = env_int("AUDIT_CHAIN_GRACE_SECONDS", 60)
+# Where links in e-mails point (production: https:// and the first of ALLOWED_HOSTS unless set).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # Background work: django-tasks-db keeps the queue in PostgreSQL, so a task enqueued inside a
 # service's transaction commits or rolls back with it, and workers on any machine share the queue.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -310,6 +312,7 @@ SCHEDULE = {
     "clear-abandoned-uploads": {"task": "vault.tasks.clear_abandoned_uploads", "every": timedelta(hours=1)},
     "prune-one-time-keys": {"task": "kernel.tasks.prune_sent_once", "every": timedelta(days=1), "at": "04:00"},
     "prune-task-results": {"task": "notify.tasks.prune_task_results", "every": timedelta(days=1), "at": "04:30"},
+    "email-digests": {"task": "notify.tasks.send_daily_digests", "every": timedelta(days=1), "at": "07:00"},
 }
 SCHEDULE_TICK_SECONDS = 10
 # How long the chainer waits before looking again when nothing was waiting.

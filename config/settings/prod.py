@@ -2,7 +2,7 @@
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, require_env
+from config.env import env_bool, env_int, env_list, env_str, require_env
 
 from .base import *  # noqa: F403
 
@@ -34,3 +34,20 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+SITE_URL = env_str("SITE_URL", "https://%s" % ALLOWED_HOSTS[0] if ALLOWED_HOSTS else "")
+# Notifications go out through SMTP; the relay's address and credentials from the environment.
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": env_str("EMAIL_HOST", "localhost"),
+            "port": env_int("EMAIL_PORT", 587),
+            "username": env_str("EMAIL_HOST_USER", ""),
+            "password": env_str("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", True),
+            "timeout": 30,
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@%s" % ALLOWED_HOSTS[0] if ALLOWED_HOSTS else "")

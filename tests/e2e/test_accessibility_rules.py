@@ -64,7 +64,14 @@ def test_staff_pages_of_every_role(axe_page, live_server, intake, director, lead
     services.start_scoping(investigation, actor=director, lead=lead_investigator)
     pages = {
         intake: ["/", "/referrals/", case_referral.get_absolute_url(), "/referrals/new/"],
-        lead_investigator: ["/", "/investigations/", investigation.get_absolute_url(), "/accounts/api-tokens/"],
+        lead_investigator: [
+            "/",
+            "/investigations/",
+            investigation.get_absolute_url(),
+            "/accounts/api-tokens/",
+            "/notifications/",
+            "/notifications/settings/",
+        ],
         director: ["/", investigation.get_absolute_url(), "/investigations/directions/", "/disclosures/"],
         auditor: ["/", "/audit/", "/audit/review/"],
     }

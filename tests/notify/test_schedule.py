@@ -19,6 +19,7 @@ from audit.services import record_event
 from notify.models import JobOutcome, ScheduledJob
 from notify.schedule import Job, configured_jobs, enqueue_due_jobs
 from tests.factories import StaffClient, make_user
+from tests.notify.conftest import run_worker
 from tests.operations.test_concurrency import run_together
 
 
@@ -28,10 +29,6 @@ def failing_duty() -> None:
 
 
 NOON = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-
-
-def run_worker() -> None:
-    call_command("db_worker", batch=True, no_startup_delay=True, interval=0, verbosity=0)
 
 
 def test_a_schedule_naming_a_task_that_does_not_exist_is_refused_at_start_up(settings):
