@@ -34,9 +34,10 @@ def notify_about_case(
     link: str = "",
     occasion: str = "",
     actor: User | None = None,
-) -> None:
-    """Tell each recipient (never the person who acted) about `investigation`, linking to it or to `link`."""
-    notify(
+) -> int:
+    """Tell each recipient (never the person who acted) about `investigation`, linking to it or to
+    `link`; returns how many were told."""
+    created = notify(
         [user for user in recipients if actor is None or user.pk != actor.pk],
         kind,
         subject_type=INVESTIGATION,
@@ -44,6 +45,7 @@ def notify_about_case(
         link=link or investigation.get_absolute_url(),
         occasion=occasion,
     )
+    return len(created)
 
 
 def notify_direction_waiting(direction_ref: str, *, registrant: User, approvers: Iterable[User]) -> None:

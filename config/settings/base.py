@@ -312,6 +312,12 @@ SCHEDULE = {
     "clear-abandoned-uploads": {"task": "vault.tasks.clear_abandoned_uploads", "every": timedelta(hours=1)},
     "prune-one-time-keys": {"task": "kernel.tasks.prune_sent_once", "every": timedelta(days=1), "at": "04:00"},
     "prune-task-results": {"task": "notify.tasks.prune_task_results", "every": timedelta(days=1), "at": "04:30"},
+    "case-reminders": {"task": "casework.tasks.send_case_reminders", "every": timedelta(days=1), "at": "06:00"},
+    "referral-reminders": {
+        "task": "referrals.tasks.send_referral_reminders",
+        "every": timedelta(days=1),
+        "at": "06:00",
+    },
     "email-digests": {"task": "notify.tasks.send_daily_digests", "every": timedelta(days=1), "at": "07:00"},
 }
 SCHEDULE_TICK_SECONDS = 10
