@@ -40,12 +40,16 @@ class CaseAction:
     listed: bool = True
     # Sensitive steps ask for a fresh second-factor code first; says what the user is about to do.
     step_up: str = ""
+    # What an edit form shows before anything is typed: the record's current values.
+    initial: Callable | None = None
 
     def form(self, name: str, investigation, data=None, *, prefixed: bool = True):
         """The step's form; on a page, prefixed with its name so that several forms share it."""
         if self.form_class is None:
             return None
         kwargs = {"choices": self.choices(investigation)} if self.choices else {}
+        if self.initial is not None:
+            kwargs["initial"] = self.initial(investigation)
         return self.form_class(data, prefix=name if prefixed else None, **kwargs)
 
 
@@ -237,6 +241,14 @@ ACTIONS: dict[str, CaseAction] = {
         _on_team,
         allowed=lambda inv, user: may_move_recommendation(user, inv),
         listed=False,
+    ),
+    "organisations": CaseAction(
+        "Record the organisations concerned",
+        forms.OrganisationsForm,
+        lambda inv, user, data: services.set_organisations(inv, actor=user, main=data["main"], others=data["others"]),
+        lambda inv, user: may_direct(user) and inv.state not in RECORD_CLOSED_STATES,
+        allowed=lambda inv, user: may_direct(user),
+        initial=lambda inv: {"main": inv.organisation_name, "others": "\n".join(inv.other_organisations)},
     ),
     "legal_hold": CaseAction(
         "Place or lift a legal hold on evidence",

@@ -186,3 +186,19 @@ class EvidenceChoiceForm(ChoicesFromViewMixin, forms.Form):
 class LegalHoldForm(EvidenceChoiceForm):
     hold = forms.BooleanField(label="Under legal hold (blocks disposal)", required=False)
     reason = _text("Reason", rows=2)
+
+
+class OrganisationsForm(NHSFormMixin, forms.Form):
+    main = forms.CharField(label="Organisation concerned", max_length=200, required=False)
+    others = forms.CharField(
+        label="Other organisations concerned (one per line)",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_others(self) -> list[str]:
+        names = [line.strip() for line in self.cleaned_data["others"].splitlines() if line.strip()]
+        if any(len(name) > 200 for name in names):
+            raise forms.ValidationError("Each organisation's name can be at most 200 characters.")
+        return names

@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -48,6 +49,12 @@ class Investigation(FSMModelMixin, models.Model):
     organisation_name = models.CharField(
         max_length=200, blank=True, help_text="The organisation concerned, used for conflict-of-interest checks."
     )
+    other_organisations = ArrayField(
+        models.CharField(max_length=200),
+        default=list,
+        blank=True,
+        help_text="Further organisations concerned, checked for conflicts of interest too.",
+    )
     origin_referral = models.ForeignKey(
         "referrals.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="investigations"
     )
@@ -81,6 +88,10 @@ class Investigation(FSMModelMixin, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("casework:detail", args=[self.reference])
+
+    @property
+    def organisations(self) -> list[str]:
+        return [name for name in [self.organisation_name, *self.other_organisations] if name.strip()]
 
     @property
     def days_to_due(self) -> int | None:

@@ -16,6 +16,7 @@ from casework.services.lifecycle import (
     publish,
     record_terms_of_reference,
     resume,
+    set_organisations,
     start_scoping,
     transition,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "require_open_record",
     "resume",
     "revoke_direction",
+    "set_organisations",
     "set_task_status",
     "start_scoping",
     "transition",

@@ -13,10 +13,11 @@ from audit.choices import AuditAction
 from audit.services import record_event
 from casework.choices import StatementKind, TeamRole
 from casework.models import Investigation, Statement, TermsOfReference
-from casework.permissions import may_write_terms
+from casework.permissions import may_direct, may_write_terms
 from casework.services.activity import record_activity
 from casework.services.team import add_team_member
 from kernel.errors import WorkflowError
+from kernel.history import save_with_history_reason
 from kernel.transactions import service_transaction
 from workflow.transitions import run_transition
 
@@ -184,3 +185,25 @@ def _publish_statement(investigation: Investigation, kind: StatementKind, text: 
     statement = Statement.objects.create(investigation=investigation, kind=kind, text=text, published_by=actor)
     record_event(AuditAction.STATEMENT_PUBLISHED, actor=actor, target=investigation, detail={"kind": kind})
     return statement
+
+
+def set_organisations(investigation: Investigation, *, actor: User, main: str, others: Iterable[str]) -> Investigation:
+    """A director records the organisations a case concerns; declared conflicts are checked against them.
+
+    Existing team members are not removed, but a member who has declared a link with a newly named
+    organisation is named in the result, for the director to act on.
+    """
+    if not may_direct(actor):
+        raise PermissionDenied("Only a director can record the organisations an investigation concerns.")
+    names = [name.strip() for name in others if name.strip()]
+    with service_transaction():
+        locked = Investigation.objects.select_for_update(no_key=True).get(pk=investigation.pk)
+        locked.organisation_name, locked.other_organisations = main.strip(), names
+        save_with_history_reason(locked, "organisations recorded")
+        record_event(
+            AuditAction.INVESTIGATION_ORGANISATIONS_SET,
+            actor=actor,
+            target=locked,
+            detail={"organisations": len(locked.organisations)},
+        )
+    return locked

@@ -25,6 +25,8 @@ def open_investigation(
         reference=ReferenceCounter.next_reference("INV", digits=4),
         title=title,
         origin_referral=origin_referral,
+        # The organisation the concern is about: the team's declared conflicts are checked against it.
+        organisation_name=origin_referral.organisation_name if origin_referral is not None else "",
         directed=directed,
         due_date=due_date,
     )

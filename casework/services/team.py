@@ -38,14 +38,11 @@ from referrals.permissions import VIEW_REFERRAL
 
 def conflicts_for(user: User, investigation: Investigation) -> list[ConflictDeclaration]:
     """The user's current declarations about the organisation this investigation concerns."""
-    if not investigation.organisation_name:
-        return []
+    concerned = {name.strip().casefold() for name in investigation.organisations}
     return [
         declaration
-        for declaration in user.conflict_declarations.filter(
-            organisation_name__iexact=investigation.organisation_name.strip()
-        )
-        if declaration.is_current()
+        for declaration in user.conflict_declarations.all()
+        if declaration.organisation_name.strip().casefold() in concerned and declaration.is_current()
     ]
 
 
@@ -64,7 +61,7 @@ def add_team_member(
     if conflicts and not override_reason:
         raise WorkflowError(
             "%s has declared a conflict of interest with %s (%s). A director can override this with a reason."
-            % (user, investigation.organisation_name, conflicts[0].nature)
+            % (user, conflicts[0].organisation_name, conflicts[0].nature)
         )
     if conflicts and not may_direct(actor):
         raise PermissionDenied("Only a director can override a declared conflict of interest.")
