@@ -20,6 +20,17 @@ def register_subjects() -> None:
     register_subject(REFERRAL, lambda user, ref: Referral.objects.visible_to(user).filter(reference=ref).exists())
 
 
+def notify_referral_waiting(referral: Referral, *, deciders, actor) -> None:
+    """A proposal waits for a director's decision: the deciders hear (never who proposed it)."""
+    notify(
+        [user for user in deciders if user.pk != actor.pk],
+        NotificationKind.PROPOSAL_WAITING,
+        subject_type=REFERRAL,
+        subject_ref=referral.reference,
+        link=referral.get_absolute_url(),
+    )
+
+
 def send_overdue_reminders() -> int:
     """Tell intake of each concern past its state's target, once per state it is overdue in."""
     now = timezone.now()

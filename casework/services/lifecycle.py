@@ -9,16 +9,19 @@ from django.utils import timezone
 from django_fsm import has_transition_perm
 
 from accounts.models import User
+from accounts.permissions import holders_of
 from audit.choices import AuditAction
 from audit.services import record_event
 from casework.choices import StatementKind, TeamRole
 from casework.models import Investigation, Statement, TermsOfReference
-from casework.permissions import may_direct, may_write_terms
+from casework.notices import notify_about_case
+from casework.permissions import DIRECT_INVESTIGATION, PUBLISH_INVESTIGATION, may_direct, may_write_terms
 from casework.services.activity import record_activity
 from casework.services.team import add_team_member
 from kernel.errors import WorkflowError
 from kernel.history import save_with_history_reason
 from kernel.transactions import service_transaction
+from notify.choices import NotificationKind
 from workflow.transitions import run_transition
 
 TRANSITION_DESCRIPTIONS = {
@@ -53,6 +56,10 @@ CONDITION_MESSAGES = {
 APPROVAL_REQUESTS = {"approve_for_consultation": "submit_for_review", "publish": "submit_final"}
 
 
+# Steps after which an approval waits, and the permission of those who may give it (they hear at once).
+GATES = {"submit_for_review": DIRECT_INVESTIGATION, "submit_final": PUBLISH_INVESTIGATION}
+
+
 def _requester(investigation: Investigation, approval: str) -> int | None:
     """Who asked for `approval`: the last to take the asking step, or who wrote the terms of reference."""
     if approval == "approve_terms_of_reference":
@@ -81,18 +88,22 @@ def transition(
     # Checked once the actor may take the step at all, so that others get the usual refusal.
     if requested_by_actor and has_transition_perm(getattr(investigation, name), actor):
         raise WorkflowError("You asked for this approval, so someone else must give it. Nothing was changed.")
-    return run_transition(
-        investigation,
-        name,
-        actor=actor,
-        audit_action=AuditAction.INVESTIGATION_TRANSITIONED,
-        describe=TRANSITION_DESCRIPTIONS[name],
-        record_step=record_activity,
-        reason=reason,
-        condition_message=CONDITION_MESSAGES.get(name, ""),
-        before_save=before_save,
-        detail={"transition": name},
-    )
+    with service_transaction():
+        moved = run_transition(
+            investigation,
+            name,
+            actor=actor,
+            audit_action=AuditAction.INVESTIGATION_TRANSITIONED,
+            describe=TRANSITION_DESCRIPTIONS[name],
+            record_step=record_activity,
+            reason=reason,
+            condition_message=CONDITION_MESSAGES.get(name, ""),
+            before_save=before_save,
+            detail={"transition": name},
+        )
+        if name in GATES:
+            notify_about_case(holders_of(GATES[name]), NotificationKind.STAGE_GATE_WAITING, moved, actor=actor)
+    return moved
 
 
 def start_scoping(
@@ -124,6 +135,8 @@ def record_terms_of_reference(investigation: Investigation, text: str, *, actor:
         record_event(
             AuditAction.TERMS_OF_REFERENCE_RECORDED, actor=actor, target=locked, detail={"version": terms.version}
         )
+        waiting = NotificationKind.STAGE_GATE_WAITING
+        notify_about_case(holders_of(DIRECT_INVESTIGATION), waiting, locked, actor=actor)
     return terms
 
 

@@ -9,12 +9,11 @@ the new state and a clear refusal.
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import User
+from accounts.permissions import holders_of
 from audit.choices import AuditAction
 from audit.services import record_event
 from kernel.errors import WorkflowError
@@ -29,7 +28,9 @@ from referrals.models import (
     TriageAssessment,
     TriageCriteria,
 )
+from referrals.notices import notify_referral_waiting
 from referrals.permissions import (
+    DECIDE_REFERRAL,
     TRIAGE_REFERRAL,
     may_assign,
     may_be_assigned,
@@ -133,7 +134,11 @@ def assess_referral(referral: Referral, *, actor: User, scores: dict, rationale:
 
 
 def propose_case(referral: Referral, *, actor: User, reason: str = "") -> Referral:
-    return transition(referral, "propose_case", AuditAction.REFERRAL_PROPOSED, actor=actor, reason=reason)
+    """Intake proposes an investigation; the directors who decide hear at once."""
+    with service_transaction():
+        proposed = transition(referral, "propose_case", AuditAction.REFERRAL_PROPOSED, actor=actor, reason=reason)
+        notify_referral_waiting(proposed, deciders=holders_of(DECIDE_REFERRAL), actor=actor)
+    return proposed
 
 
 def accept_referral[T](
@@ -197,14 +202,7 @@ def assign_referral(referral: Referral, *, actor: User, assignee: User) -> Refer
 
 def triage_staff() -> QuerySet[User]:
     """Active users who may triage, and so may be assigned referrals."""
-    app_label, codename = TRIAGE_REFERRAL.split(".")
-    permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
-    return (
-        get_user_model()
-        .objects.filter(Q(groups__permissions=permission) | Q(user_permissions=permission), is_active=True)
-        .distinct()
-        .order_by("first_name", "last_name")
-    )
+    return holders_of(TRIAGE_REFERRAL).order_by("first_name", "last_name")
 
 
 TRANSITION_LABELS = {
