@@ -81,6 +81,9 @@ class Referral(FSMModelMixin, models.Model):
     reference = models.CharField(max_length=20, unique=True, editable=False)
     state = FSMField(default=S.RECEIVED, choices=S.choices, protected=True)
     state_changed_at = models.DateTimeField(default=timezone.now)
+    # Set when a concern ends without becoming an investigation (REFERRAL_RETENTION_YEARS); one that
+    # became or joined an investigation is kept with it.
+    retention_until = models.DateField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB_FORM)
     recorded_by = models.ForeignKey(

@@ -1,7 +1,6 @@
 """The investigation's workflow (DESIGN 3.2): each stage move, and the statements it publishes."""
 
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -13,11 +12,12 @@ from accounts.permissions import holders_of
 from audit.choices import AuditAction
 from audit.services import record_event
 from casework.choices import StatementKind, TeamRole
-from casework.models import Investigation, Statement, TermsOfReference
+from casework.models import Evidence, Investigation, Statement, TermsOfReference
 from casework.notices import notify_about_case
 from casework.permissions import DIRECT_INVESTIGATION, PUBLISH_INVESTIGATION, may_direct, may_write_terms
 from casework.services.activity import record_activity
 from casework.services.team import add_team_member
+from kernel.dates import add_years
 from kernel.errors import WorkflowError
 from kernel.history import save_with_history_reason
 from kernel.transactions import service_transaction
@@ -56,6 +56,9 @@ CONDITION_MESSAGES = {
 APPROVAL_REQUESTS = {"approve_for_consultation": "submit_for_review", "publish": "submit_final"}
 
 
+# Steps that end a case's work start its retention: the setting naming how many years it is kept.
+RETENTION_STARTS = {"close": "RETENTION_YEARS", "discontinue": "DISCONTINUED_RETENTION_YEARS"}
+
 # Steps after which an approval waits, and the permission of those who may give it (they hear at once).
 GATES = {"submit_for_review": DIRECT_INVESTIGATION, "submit_final": PUBLISH_INVESTIGATION}
 
@@ -84,6 +87,13 @@ def transition(
     before_save: Callable[[Investigation], object] | None = None,
 ) -> Investigation:
     """Run one workflow step; see workflow.transitions for the locking and checks."""
+
+    def complete(locked: Investigation) -> None:
+        if before_save is not None:
+            before_save(locked)
+        if name in RETENTION_STARTS:
+            keep_until(locked, years=getattr(settings, RETENTION_STARTS[name]))
+
     requested_by_actor = actor is not None and _requester(investigation, name) == actor.pk
     # Checked once the actor may take the step at all, so that others get the usual refusal.
     if requested_by_actor and has_transition_perm(getattr(investigation, name), actor):
@@ -98,7 +108,7 @@ def transition(
             record_step=record_activity,
             reason=reason,
             condition_message=CONDITION_MESSAGES.get(name, ""),
-            before_save=before_save,
+            before_save=complete,
             detail={"transition": name},
         )
         if name in GATES:
@@ -161,10 +171,16 @@ def publish(investigation: Investigation, *, actor: User, report_summary: str) -
     def record_publication(locked: Investigation) -> None:
         locked.report_summary = report_summary
         locked.published_at = timezone.now()
-        locked.retention_until = timezone.localdate() + timedelta(days=365 * settings.RETENTION_YEARS)
         _publish_statement(locked, StatementKind.REPORT, report_summary, actor)
 
     return transition(investigation, "publish", actor=actor, before_save=record_publication)
+
+
+def keep_until(investigation: Investigation, *, years: int) -> None:
+    """Set the case's retention date `years` from today, and its evidence's with it (evidence follows its case)."""
+    until = add_years(timezone.localdate(), years)
+    investigation.retention_until = until
+    Evidence.objects.filter(investigation=investigation).update(retention_until=until)
 
 
 def pause(investigation: Investigation, *, actor: User, reason: str) -> Investigation:
@@ -180,6 +196,7 @@ def resume(investigation: Investigation, *, actor: User, reason: str) -> Investi
 def discontinue(investigation: Investigation, *, actor: User, reasons: str) -> Investigation:
     """Stop before publication; the discontinuation statement with its reasons is published."""
     _require_reason(reasons, "discontinuing")
+
     return transition(
         investigation,
         "discontinue",

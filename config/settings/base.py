@@ -248,8 +248,12 @@ REVIEW_WINDOW_DAYS = env_int("REVIEW_WINDOW_DAYS", 90)
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
 BREAK_GLASS_REASON_MIN_LENGTH = 20
 RECOMMENDATION_RESPONSE_DAYS = env_int("RECOMMENDATION_RESPONSE_DAYS", 90)
-# How long a published investigation's material is kept before it may be disposed of.
+# How long material is kept before it may be disposed of: a published investigation's from its
+# closure, a discontinued one's from its discontinuation, and a concern that never became an
+# investigation's from its last decision (logged, signposted, declined, withdrawn).
 RETENTION_YEARS = env_int("RETENTION_YEARS", 20)
+DISCONTINUED_RETENTION_YEARS = env_int("DISCONTINUED_RETENTION_YEARS", 10)
+REFERRAL_RETENTION_YEARS = env_int("REFERRAL_RETENTION_YEARS", 6)
 
 # Public form abuse limits: submissions and follow-up attempts per client address per window.
 PUBLIC_FORM_SUBMISSIONS_PER_HOUR = env_int("PUBLIC_FORM_SUBMISSIONS_PER_HOUR", 10)

@@ -9,13 +9,16 @@ the new state and a clear refusal.
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import holders_of
 from audit.choices import AuditAction
 from audit.services import record_event
+from kernel.dates import add_years
 from kernel.errors import WorkflowError
 from kernel.history import save_with_history_reason
 from kernel.transactions import service_transaction
@@ -221,6 +224,15 @@ TRANSITION_LABELS = {
 }
 
 
+# Outcomes that end a concern's handling without an investigation to keep it with.
+ENDED_WITHOUT_INVESTIGATION = {
+    ReferralState.LOGGED,
+    ReferralState.SIGNPOSTED,
+    ReferralState.DECLINED,
+    ReferralState.WITHDRAWN,
+}
+
+
 def transition(
     referral: Referral,
     name: str,
@@ -231,7 +243,18 @@ def transition(
     before_save: Callable[[Referral], object] | None = None,
     detail: dict[str, Any] | None = None,
 ) -> Referral:
-    """Run the referral's transition `name` (workflow.transitions), with its timeline entry and audit event."""
+    """Run the referral's transition `name` (workflow.transitions), with its timeline entry and audit event.
+
+    A concern that ends here without becoming an investigation starts its retention; one reopened
+    loses it again.
+    """
+
+    def complete(locked: Referral) -> None:
+        if before_save is not None:
+            before_save(locked)
+        ended = locked.state in ENDED_WITHOUT_INVESTIGATION
+        locked.retention_until = add_years(timezone.localdate(), settings.REFERRAL_RETENTION_YEARS) if ended else None
+
     return run_transition(
         referral,
         name,
@@ -245,7 +268,7 @@ def transition(
             if name == "propose_case"
             else ""
         ),
-        before_save=before_save,
+        before_save=complete,
         detail=detail,
     )
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from casework import services
 from casework.choices import InvestigationState as S
 from casework.choices import RecommendationState, StatementKind, TeamRole
 from casework.models import Investigation
+from kernel.dates import add_years
 from kernel.errors import WorkflowError
 from referrals.models import Referral
 from tests.factories import make_referral, make_user
@@ -72,8 +74,9 @@ def test_full_workflow_to_archive_with_statements_and_audit(scoped, director, le
     assert investigation.state == S.PUBLISHED
     assert investigation.statements.filter(kind=StatementKind.START).exists()
     assert investigation.statements.filter(kind=StatementKind.REPORT).exists()
-    assert investigation.retention_until > timezone.localdate()
+    assert investigation.retention_until is None  # retention runs from closure
     services.transition(investigation, "close", actor=director)
+    assert fresh(investigation).retention_until == add_years(timezone.localdate(), settings.RETENTION_YEARS)
     services.transition(investigation, "archive", actor=director)
     assert fresh(investigation).state == S.ARCHIVED
     assert_audited(AuditAction.INVESTIGATION_TRANSITIONED, actor=chief, target_ref=investigation.reference)

@@ -32,9 +32,7 @@ def test_terms_of_reference_wait_for_a_director(case_investigation, director, le
     assert told(other_investigator, NotificationKind.STAGE_GATE_WAITING) == []
 
 
-def test_a_disclosure_waits_for_the_deciders(
-    case_investigation, evidence, lead_investigator, chief, director
-):
+def test_a_disclosure_waits_for_the_deciders(case_investigation, evidence, lead_investigator, chief, director):
     request_disclosure(
         case_investigation,
         actor=lead_investigator,

@@ -1,0 +1,42 @@
+"""Retention dates are set when a case's work ends, and its evidence follows the case."""
+
+from datetime import date
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from casework import services
+from kernel.dates import add_years
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_discontinued_case_and_its_evidence_are_kept_for_their_period(case_investigation, evidence, director):
+    assert evidence.retention_until is None
+    services.discontinue(case_investigation, actor=director, reasons="The trust's own review covers it.")
+    expected = add_years(timezone.localdate(), settings.DISCONTINUED_RETENTION_YEARS)
+    case_investigation.refresh_from_db()
+    evidence.refresh_from_db()
+    assert case_investigation.retention_until == expected
+    assert evidence.retention_until == expected
+
+
+def test_years_are_added_on_the_calendar():
+    assert add_years(date(2026, 3, 1), 20) == date(2046, 3, 1)
+    assert add_years(date(2028, 2, 29), 1) == date(2029, 2, 28)
+
+
+def test_a_concern_that_ends_without_an_investigation_is_kept_for_its_period_and_reopening_clears_it(intake, director):
+    from referrals import services as referral_services
+    from referrals.choices import ReferralState as S
+    from tests.referrals.test_workflow_services import in_state, refreshed
+
+    logged = in_state(S.LOGGED, intake, director)
+    assert logged.retention_until == add_years(timezone.localdate(), settings.REFERRAL_RETENTION_YEARS)
+    proposed = in_state(S.PROPOSED, intake, director)
+    assert proposed.retention_until is None
+    services.accept_referral(proposed, actor=director, title="Kept with its investigation")
+    assert refreshed(proposed).retention_until is None
+    reopened = referral_services.reopen_referral(logged, actor=director, reason="New information arrived")
+    assert reopened.retention_until is None
