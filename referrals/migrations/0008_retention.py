@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0007_encrypt_identity_bearing_text'),
+        ("referrals", "0007_encrypt_identity_bearing_text"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalreferral',
-            name='retention_until',
+            model_name="historicalreferral",
+            name="retention_until",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='retention_until',
+            model_name="referral",
+            name="retention_until",
             field=models.DateField(blank=True, null=True),
         ),
     ]
