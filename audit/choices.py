@@ -63,6 +63,7 @@ class AuditAction(models.TextChoices):
     REFERRAL_REOPENED = "referral.reopened", "Reopened"
     INVESTIGATION_CREATED = "investigation.created", "Investigation created"
     INVESTIGATION_ORGANISATIONS_SET = "investigation.organisations_set", "Organisations concerned recorded"
+    INVESTIGATION_LEGAL_HOLD = "investigation.legal_hold", "Legal hold on an investigation placed or lifted"
     INVESTIGATION_VIEWED = "investigation.viewed", "Investigation viewed"
     INVESTIGATION_CONTENT_VIEWED = "investigation.content_viewed", "Investigation journal and interviews viewed"
     BREAK_GLASS_OPENED = "investigation.break_glass_opened", "Break-glass: case opened off the team (flagged)"

@@ -250,6 +250,14 @@ ACTIONS: dict[str, CaseAction] = {
         allowed=lambda inv, user: may_direct(user),
         initial=lambda inv: {"main": inv.organisation_name, "others": "\n".join(inv.other_organisations)},
     ),
+    "case_legal_hold": CaseAction(
+        "Place or lift a legal hold on the whole case",
+        forms.CaseLegalHoldForm,
+        lambda inv, user, data: services.set_case_legal_hold(inv, actor=user, hold=data["hold"], reason=data["reason"]),
+        lambda inv, user: may_direct(user) and inv.state != InvestigationState.DISPOSED,
+        allowed=lambda inv, user: may_direct(user),
+        initial=lambda inv: {"hold": inv.legal_hold},
+    ),
     "legal_hold": CaseAction(
         "Place or lift a legal hold on evidence",
         forms.LegalHoldForm,

@@ -202,3 +202,8 @@ class OrganisationsForm(NHSFormMixin, forms.Form):
         if any(len(name) > 200 for name in names):
             raise forms.ValidationError("Each organisation's name can be at most 200 characters.")
         return names
+
+
+class CaseLegalHoldForm(NHSFormMixin, forms.Form):
+    hold = forms.BooleanField(label="Under legal hold (blocks disposal of the case and its evidence)", required=False)
+    reason = _text("Reason", rows=2)

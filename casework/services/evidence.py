@@ -78,7 +78,7 @@ def dispose(evidence: Evidence, *, actor: User) -> Evidence:
         locked = Evidence.objects.select_for_update(no_key=True).get(pk=evidence.pk)
         if locked.is_disposed:
             raise WorkflowError("This evidence was already disposed of.")
-        if locked.legal_hold:
+        if locked.legal_hold or locked.investigation.legal_hold:
             raise WorkflowError("This evidence is under a legal hold and cannot be disposed of.")
         if locked.retention_until is None or locked.retention_until > timezone.localdate():
             raise WorkflowError("The retention period of this evidence has not ended.")

@@ -237,3 +237,28 @@ def set_organisations(investigation: Investigation, *, actor: User, main: str, o
             detail={"organisations": len(locked.organisations)},
         )
     return locked
+
+
+def set_case_legal_hold(investigation: Investigation, *, actor: User, hold: bool, reason: str) -> Investigation:
+    """A director places or lifts a legal hold on a whole case: while it stands neither the case nor
+    any of its evidence can be disposed of, whatever their retention dates."""
+    if not may_direct(actor):
+        raise PermissionDenied("Only a director can place or lift a legal hold.")
+    if not reason.strip():
+        raise WorkflowError("Give a reason for the legal hold decision.")
+    with service_transaction():
+        locked = Investigation.objects.select_for_update(no_key=True).get(pk=investigation.pk)
+        if locked.legal_hold == hold:
+            raise WorkflowError(
+                "%s is already %s a legal hold. Nothing was changed." % (locked, "under" if hold else "free of")
+            )
+        locked.legal_hold = hold
+        save_with_history_reason(locked, "legal hold placed" if hold else "legal hold lifted")
+        record_activity(locked, "legal_hold", "", actor, ("placed: " if hold else "lifted: ") + reason.strip())
+        record_event(
+            AuditAction.INVESTIGATION_LEGAL_HOLD,
+            actor=actor,
+            target=locked,
+            detail={"hold": hold, "reason": reason.strip()[:1000]},
+        )
+    return locked

@@ -40,3 +40,31 @@ def test_a_concern_that_ends_without_an_investigation_is_kept_for_its_period_and
     assert refreshed(proposed).retention_until is None
     reopened = referral_services.reopen_referral(logged, actor=director, reason="New information arrived")
     assert reopened.retention_until is None
+
+
+def test_a_legal_hold_on_the_case_blocks_disposing_of_its_evidence_and_is_audited(
+    case_investigation, evidence, director, lead_investigator
+):
+    from django.core.exceptions import PermissionDenied
+
+    from audit.choices import AuditAction
+    from casework.models import Evidence
+    from casework.services import evidence as evidence_services
+    from kernel.errors import WorkflowError
+    from tests.helpers import assert_audited
+
+    with pytest.raises(PermissionDenied):
+        services.set_case_legal_hold(case_investigation, actor=lead_investigator, hold=True, reason="Litigation")
+    with pytest.raises(WorkflowError, match="reason"):
+        services.set_case_legal_hold(case_investigation, actor=director, hold=True, reason=" ")
+    services.set_case_legal_hold(case_investigation, actor=director, hold=True, reason="Civil claim notified")
+    assert_audited(AuditAction.INVESTIGATION_LEGAL_HOLD, actor=director, target_ref=case_investigation.reference)
+    Evidence.objects.filter(pk=evidence.pk).update(retention_until=date(2020, 1, 1))  # long past
+    with pytest.raises(WorkflowError, match="legal hold"):
+        evidence_services.dispose(Evidence.objects.get(pk=evidence.pk), actor=director)
+    assert not Evidence.objects.get(pk=evidence.pk).is_disposed
+    with pytest.raises(WorkflowError, match="already under"):
+        services.set_case_legal_hold(case_investigation, actor=director, hold=True, reason="Again")
+    services.set_case_legal_hold(case_investigation, actor=director, hold=False, reason="Claim settled")
+    evidence_services.dispose(Evidence.objects.get(pk=evidence.pk), actor=director)
+    assert Evidence.objects.get(pk=evidence.pk).is_disposed
