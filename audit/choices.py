@@ -61,6 +61,7 @@ class AuditAction(models.TextChoices):
     REFERRAL_DECLINED = "referral.declined", "Declined"
     REFERRAL_WITHDRAWN = "referral.withdrawn", "Withdrawn"
     REFERRAL_REOPENED = "referral.reopened", "Reopened"
+    REFERRAL_LEGAL_HOLD = "referral.legal_hold", "Legal hold on a concern placed or lifted"
     INVESTIGATION_CREATED = "investigation.created", "Investigation created"
     INVESTIGATION_ORGANISATIONS_SET = "investigation.organisations_set", "Organisations concerned recorded"
     INVESTIGATION_LEGAL_HOLD = "investigation.legal_hold", "Legal hold on an investigation placed or lifted"

@@ -13,7 +13,7 @@ from django_fsm import has_transition_perm
 
 from referrals import services
 from referrals.choices import ReferralState
-from referrals.forms import AssignForm, InformationForm, ReasonForm, SignpostForm
+from referrals.forms import AssignForm, InformationForm, LegalHoldForm, ReasonForm, SignpostForm
 from referrals.permissions import may_assign, may_decide, may_triage
 
 
@@ -105,6 +105,12 @@ ACTIONS: dict[str, Action] = {
         ReasonForm,
         lambda r, u, d: services.reopen_referral(r, actor=u, reason=d["reason"]),
         "reopen",
+        may=may_decide,
+    ),
+    "legal_hold": Action(
+        "Place or lift a legal hold",
+        LegalHoldForm,
+        lambda r, u, d: services.set_legal_hold(r, actor=u, hold=d["hold"], reason=d["reason"]),
         may=may_decide,
     ),
 }

@@ -308,3 +308,8 @@ class QueueFilterForm(NHSFormMixin, forms.Form):
     sort = forms.ChoiceField(
         label="Sort by", required=False, choices=[(key, label) for key, (_, label) in SORTS.items()]
     )
+
+
+class LegalHoldForm(NHSFormMixin, forms.Form):
+    hold = forms.BooleanField(label="Under legal hold (blocks disposal of this concern)", required=False)
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH)

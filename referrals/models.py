@@ -84,6 +84,7 @@ class Referral(FSMModelMixin, models.Model):
     # Set when a concern ends without becoming an investigation (REFERRAL_RETENTION_YEARS); one that
     # became or joined an investigation is kept with it.
     retention_until = models.DateField(null=True, blank=True)
+    legal_hold = models.BooleanField(default=False)
     received_at = models.DateTimeField(default=timezone.now)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB_FORM)
     recorded_by = models.ForeignKey(

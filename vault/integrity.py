@@ -71,6 +71,7 @@ def rewrap_key(evidence) -> bool:
 class StoreCheck:
     checked: int
     failures: list[str]  # "<public id> (<title>): <problem>" for each file that did not verify
+    disposed: int  # crypto-shredded on purpose: neither checked nor counted as damage
 
 
 def verify_store() -> StoreCheck:
@@ -83,8 +84,13 @@ def verify_store() -> StoreCheck:
         if problem:
             failures.append("%s (%s): %s" % (evidence.public_id, evidence, problem))
             record_tampering(evidence, Exception(problem))
-    record_event(AuditAction.EVIDENCE_VERIFIED, detail={"checked": checked, "failures": len(failures)})
-    return StoreCheck(checked, failures)
+    disposed = sum(
+        model._default_manager.filter(disposed_at__isnull=False).count() for model in encrypted_file_models()
+    )
+    record_event(
+        AuditAction.EVIDENCE_VERIFIED, detail={"checked": checked, "failures": len(failures), "disposed": disposed}
+    )
+    return StoreCheck(checked, failures, disposed)
 
 
 def abandoned_uploads(older_than_seconds: float) -> list[str]:

@@ -37,6 +37,7 @@ from referrals.permissions import (
     TRIAGE_REFERRAL,
     may_assign,
     may_be_assigned,
+    may_decide,
     may_triage,
 )
 from workflow.transitions import run_transition
@@ -180,6 +181,30 @@ def withdraw_referral(referral: Referral, *, actor: User, reason: str) -> Referr
 
 def reopen_referral(referral: Referral, *, actor: User, reason: str) -> Referral:
     return transition(referral, "reopen", AuditAction.REFERRAL_REOPENED, actor=actor, reason=reason)
+
+
+def set_legal_hold(referral: Referral, *, actor: User, hold: bool, reason: str) -> Referral:
+    """A director places or lifts a legal hold: while it stands the concern is not disposed of."""
+    if not may_decide(actor):
+        raise PermissionDenied("Only a director can place or lift a legal hold.")
+    if not reason.strip():
+        raise WorkflowError("Give a reason for the legal hold decision.")
+    with service_transaction():
+        locked = Referral.objects.select_for_update(no_key=True).get(pk=referral.pk)
+        if locked.legal_hold == hold:
+            raise WorkflowError(
+                "%s is already %s a legal hold. Nothing was changed." % (locked, "under" if hold else "free of")
+            )
+        locked.legal_hold = hold
+        save_with_history_reason(locked, "legal hold placed" if hold else "legal hold lifted")
+        record_activity(locked, "legal_hold", locked.state, locked.state, actor, reason.strip())
+        record_event(
+            AuditAction.REFERRAL_LEGAL_HOLD,
+            actor=actor,
+            target=locked,
+            detail={"hold": hold, "reason": reason.strip()[:1000]},
+        )
+    return locked
 
 
 def assign_referral(referral: Referral, *, actor: User, assignee: User) -> Referral:

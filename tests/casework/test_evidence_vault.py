@@ -22,7 +22,7 @@ from kernel.errors import WorkflowError
 from tests.factories import StaffClient, current_code, give_authenticator
 from tests.helpers import assert_audited
 from vault import blobs, stream
-from vault.integrity import verify
+from vault.integrity import verify, verify_store
 from vault.upload import clean_filename
 
 # Random per run, so the marker appears nowhere (not even in this source or a log) except in the upload.
@@ -279,6 +279,9 @@ def test_disposal_destroys_the_key_then_the_blob_and_a_legal_hold_blocks_it(
     assert disposed.wrapped_key is None
     assert not os.path.exists(blob_path(evidence_storage, evidence))
     assert_audited(AuditAction.EVIDENCE_DISPOSED, actor=director, target_ref=str(evidence.public_id))
+    # Checking the store afterwards counts it as disposed of, not as damaged.
+    check = verify_store()
+    assert (check.checked, check.failures, check.disposed) == (0, [], 1)
 
 
 def test_retention_not_ended_blocks_disposal(case, lead_investigator, director):
@@ -291,7 +294,7 @@ def test_verification_of_several_hundred_files(case, lead_investigator, capsys):
     for n in range(300):
         stored(case, lead_investigator, content=(b"file %d " % n) * 50)
     call_command("verify_evidence")
-    assert "All 300 evidence files verified." in capsys.readouterr().out
+    assert "All 300 evidence files verified;" in capsys.readouterr().out
 
 
 def test_evidence_register_shows_custody_and_directors_cannot_download(client, case, lead_investigator, director):

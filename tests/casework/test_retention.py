@@ -68,3 +68,26 @@ def test_a_legal_hold_on_the_case_blocks_disposing_of_its_evidence_and_is_audite
     services.set_case_legal_hold(case_investigation, actor=director, hold=False, reason="Claim settled")
     evidence_services.dispose(Evidence.objects.get(pk=evidence.pk), actor=director)
     assert Evidence.objects.get(pk=evidence.pk).is_disposed
+
+
+def test_a_director_places_a_legal_hold_on_a_concern_through_its_page(intake, director):
+    from django.urls import reverse
+
+    from audit.choices import AuditAction
+    from referrals.models import Referral
+    from tests.factories import StaffClient, make_referral
+    from tests.helpers import assert_audited
+
+    referral = make_referral()
+    url = reverse("referrals:action", args=[referral.reference, "legal_hold"])
+    typed = {"legal_hold-hold": "on", "legal_hold-reason": "Solicitor's letter received"}
+    officer = StaffClient()
+    officer.force_login(intake)
+    assert officer.post(url, typed).status_code == 403
+    assert not Referral.objects.get(pk=referral.pk).legal_hold
+    page = StaffClient()
+    page.force_login(director)
+    assert page.post(url, typed).status_code == 302
+    assert Referral.objects.get(pk=referral.pk).legal_hold
+    assert_audited(AuditAction.REFERRAL_LEGAL_HOLD, actor=director, target_ref=referral.reference)
+    assert 'data-testid="legal-hold"' in page.get(referral.get_absolute_url()).content.decode()

@@ -112,7 +112,7 @@ def test_backup_restores_into_an_empty_system_and_verifies(live_case, drill_data
     assert "The chain still contains the exported head" in chain.stdout
     evidence = manage("verify_evidence", env=env)
     assert evidence.returncode == 0, evidence.stderr
-    assert "All 2 evidence files verified." in evidence.stdout
+    assert "All 2 evidence files verified;" in evidence.stdout
     downloads = subprocess.run(
         [sys.executable, "-c", SAMPLE_DOWNLOAD], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )

@@ -188,4 +188,4 @@ def test_abandoned_uploads_are_removed_only_once_old_and_never_evidence(evidence
     call_command("verify_evidence", remove_abandoned=True)
     assert sorted(path.name for path in evidence_storage.iterdir()) == [evidence.blob_name]
     call_command("verify_evidence")
-    assert "All 1 evidence files verified." in capsys.readouterr().out
+    assert "All 1 evidence files verified;" in capsys.readouterr().out

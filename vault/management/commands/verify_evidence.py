@@ -36,4 +36,7 @@ class Command(BaseCommand):
                 % (len(check.failures), check.checked, "\n".join(check.failures)),
                 returncode=1,
             )
-        self.stdout.write("All %s evidence files verified." % check.checked)
+        self.stdout.write(
+            "All %s evidence files verified; %s disposed of (keys destroyed), not checked."
+            % (check.checked, check.disposed)
+        )
