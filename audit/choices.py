@@ -65,6 +65,8 @@ class AuditAction(models.TextChoices):
     INVESTIGATION_CREATED = "investigation.created", "Investigation created"
     INVESTIGATION_ORGANISATIONS_SET = "investigation.organisations_set", "Organisations concerned recorded"
     INVESTIGATION_LEGAL_HOLD = "investigation.legal_hold", "Legal hold on an investigation placed or lifted"
+    DISPOSAL_REQUESTED = "investigation.disposal_requested", "Disposal of a closed case asked for"
+    DISPOSAL_CARRIED_OUT = "investigation.disposal_carried_out", "Closed case disposed of (evidence shredded)"
     INVESTIGATION_VIEWED = "investigation.viewed", "Investigation viewed"
     INVESTIGATION_CONTENT_VIEWED = "investigation.content_viewed", "Investigation journal and interviews viewed"
     BREAK_GLASS_OPENED = "investigation.break_glass_opened", "Break-glass: case opened off the team (flagged)"

@@ -12,16 +12,18 @@ from django.shortcuts import get_object_or_404
 from django_fsm import has_transition_perm
 
 from casework import forms, services
-from casework.choices import CLOSED_STATES, RECORD_CLOSED_STATES, InvestigationState
+from casework.choices import CLOSED_STATES, RECORD_CLOSED_STATES, DisposalState, InvestigationState
 from casework.models import SafetyRecommendation, Task
 from casework.permissions import (
     content_access,
     is_on_team,
+    may_approve_disposal,
     may_direct,
     may_manage_team,
     may_move_recommendation,
     may_write_terms,
 )
+from casework.services import disposal as disposal_services
 from casework.services import evidence as evidence_services
 
 
@@ -172,7 +174,29 @@ ACTIONS: dict[str, CaseAction] = {
     "approve_for_consultation": _simple(
         "approve_for_consultation", step_up="send the draft report out for consultation"
     ),
-    "dispose": _simple("dispose", step_up="dispose of this investigation's record"),
+    "request_disposal": CaseAction(
+        "Ask for this case to be disposed of",
+        None,
+        lambda inv, user, data: disposal_services.request_disposal(inv, actor=user),
+        lambda inv, user: (
+            may_direct(user)
+            and inv.state == InvestigationState.ARCHIVED
+            and not inv.disposals.filter(state=DisposalState.REQUESTED).exists()
+        ),
+        allowed=lambda inv, user: may_direct(user),
+        step_up="ask for this case's record to be destroyed",
+    ),
+    "approve_disposal": CaseAction(
+        "Approve the disposal (destroys the evidence and the working record)",
+        None,
+        lambda inv, user, data: disposal_services.approve_open_disposal(inv, actor=user),
+        lambda inv, user: (
+            may_approve_disposal(user)
+            and inv.disposals.filter(state=DisposalState.REQUESTED).exclude(requested_by=user).exists()
+        ),
+        allowed=lambda inv, user: may_approve_disposal(user),
+        step_up="destroy this case's evidence and working record",
+    ),
     "publish": CaseAction(
         "Publish the report",
         forms.PublishForm,

@@ -100,3 +100,8 @@ class EvidenceType(models.TextChoices):
     VIDEO = "video", "Video"
     DATA = "data", "Data extract"
     OTHER = "other", "Other"
+
+
+class DisposalState(models.TextChoices):
+    REQUESTED = "requested", "Waiting for a second approval"
+    CARRIED_OUT = "carried_out", "Carried out"

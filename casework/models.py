@@ -16,6 +16,7 @@ from casework.choices import (
     ACTIVE_STATES,
     DISCONTINUABLE_STATES,
     DirectionState,
+    DisposalState,
     EvidenceType,
     IntervieweeType,
     RecommendationState,
@@ -30,6 +31,7 @@ from casework.permissions import (
     LEAD_INVESTIGATION,
     PUBLISH_INVESTIGATION,
     WORK_ON_INVESTIGATION,
+    may_approve_disposal,
     on_investigation,
 )
 from casework.querysets import InvestigationQuerySet
@@ -193,7 +195,7 @@ class Investigation(FSMModelMixin, models.Model):
         field=state,
         source=S.ARCHIVED,
         target=S.DISPOSED,
-        permission=DIRECT_INVESTIGATION,
+        permission=lambda inv, user: may_approve_disposal(user),
         conditions=[lambda inv: inv.retention_has_expired()],  # type: ignore[attr-defined]
     )
     def dispose(self):
@@ -540,3 +542,35 @@ class BreakGlassAccess(models.Model):
 
     def is_active(self, now=None) -> bool:
         return self.expires_at > (now or timezone.now())
+
+
+class Disposal(models.Model):
+    """Two people's decision to destroy a closed case whose retention has ended, and its certificate.
+
+    The certificate is what is kept for good: what was destroyed, when, who asked and who approved,
+    and each evidence item's custody hash; the audit trail keeps its metadata as ever.
+    """
+
+    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="disposals")
+    state = models.CharField(max_length=20, choices=DisposalState.choices, default=DisposalState.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    carried_out_at = models.DateTimeField(null=True, blank=True)
+    certificate = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["investigation"],
+                condition=models.Q(state="requested"),
+                name="one_open_disposal_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "Disposal of %s" % self.investigation

@@ -75,6 +75,11 @@ def on_investigation(permission: str):
     return check
 
 
+def may_approve_disposal(user) -> bool:
+    """A director or the chief investigator (never the one who asked: the disposal service checks that)."""
+    return user.has_perm(DIRECT_INVESTIGATION) or user.has_perm(PUBLISH_INVESTIGATION)
+
+
 def may_break_glass(user) -> bool:
     return user.has_perm(BREAK_GLASS)
 

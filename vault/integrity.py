@@ -39,6 +39,8 @@ def record_tampering(evidence, error: Exception) -> None:
 
 def verify(evidence) -> str | None:
     """Decrypt the whole blob and compare its digest; the problem found, or None."""
+    if evidence.is_disposed:
+        return "disposed of: its key was destroyed, so it can no longer be read"
     digest = hashlib.sha256()
     try:
         for plaintext in blobs.read_plaintext(evidence):

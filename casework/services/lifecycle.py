@@ -85,8 +85,18 @@ def transition(
     actor: User,
     reason: str = "",
     before_save: Callable[[Investigation], object] | None = None,
+    through_disposal: bool = False,
 ) -> Investigation:
-    """Run one workflow step; see workflow.transitions for the locking and checks."""
+    """Run one workflow step; see workflow.transitions for the locking and checks.
+
+    Disposal is taken only by an approved disposal (casework.services.disposal), which destroys the
+    evidence and the working record in the same transaction.
+    """
+    if name == "dispose" and not through_disposal:
+        raise WorkflowError(
+            "A case is disposed of through a disposal: a director asks for it and another director or the "
+            "chief investigator approves it. Nothing was changed."
+        )
 
     def complete(locked: Investigation) -> None:
         if before_save is not None:

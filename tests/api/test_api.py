@@ -340,7 +340,7 @@ def test_steps_name_people_by_username(api_client, tokens, intake, case_referral
 
 def test_a_step_that_needs_a_fresh_code_stays_on_the_page(api_client, tokens, case_investigation):
     url = "/api/v1/investigations/%s/transitions/" % case_investigation.reference
-    response = post_json(api_client, url, {"action": "dispose"}, tokens["director"])
+    response = post_json(api_client, url, {"action": "approve_for_consultation"}, tokens["director"])
     assert response.status_code == 403
     assert "fresh second-factor code" in detail_of(response)
 

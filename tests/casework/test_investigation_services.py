@@ -242,16 +242,20 @@ def test_recommendation_bad_input(scoped, director, lead_investigator):
     assert type(recommendation).objects.get(pk=recommendation.pk).state == RecommendationState.ISSUED
 
 
-def test_dispose_needs_retention_expired_and_no_legal_hold(scoped, director):
+def test_dispose_needs_retention_expired_and_no_legal_hold(scoped, director, chief):
+    from casework.services.disposal import approve_disposal, request_disposal
+
     services.discontinue(scoped, actor=director, reasons="Stopped")
     services.transition(scoped, "archive", actor=director)
+    with pytest.raises(WorkflowError, match="disposed of through a disposal"):
+        services.transition(scoped, "dispose", actor=director)  # never straight from the state machine
     with pytest.raises(WorkflowError, match="retention"):
-        services.transition(scoped, "dispose", actor=director)
+        request_disposal(fresh(scoped), actor=director)
     Investigation.objects.filter(pk=scoped.pk).update(retention_until=date(2020, 1, 1), legal_hold=True)
     with pytest.raises(WorkflowError, match="legal hold"):
-        services.transition(scoped, "dispose", actor=director)
+        request_disposal(fresh(scoped), actor=director)
     Investigation.objects.filter(pk=scoped.pk).update(legal_hold=False)
-    services.transition(scoped, "dispose", actor=director)
+    approve_disposal(request_disposal(fresh(scoped), actor=director), actor=chief)
     assert fresh(scoped).state == S.DISPOSED
 
 
