@@ -66,6 +66,7 @@ class AuditAction(models.TextChoices):
     INVESTIGATION_ORGANISATIONS_SET = "investigation.organisations_set", "Organisations concerned recorded"
     INVESTIGATION_LEGAL_HOLD = "investigation.legal_hold", "Legal hold on an investigation placed or lifted"
     DISPOSAL_REQUESTED = "investigation.disposal_requested", "Disposal of a closed case asked for"
+    DISPOSAL_QUEUE_VIEWED = "investigation.disposal_queue_viewed", "Cases due for disposal viewed"
     DISPOSAL_CARRIED_OUT = "investigation.disposal_carried_out", "Closed case disposed of (evidence shredded)"
     INVESTIGATION_VIEWED = "investigation.viewed", "Investigation viewed"
     INVESTIGATION_CONTENT_VIEWED = "investigation.content_viewed", "Investigation journal and interviews viewed"

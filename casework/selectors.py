@@ -15,8 +15,8 @@ from accounts.access import ActionDenied, NotVisible, get_visible_object
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from audit.services import record_event
-from casework.choices import CLOSED_STATES, InvestigationState, TaskStatus
-from casework.models import BreakGlassAccess, Investigation, SafetyRecommendation, Task
+from casework.choices import CLOSED_STATES, DisposalState, InvestigationState, TaskStatus
+from casework.models import BreakGlassAccess, Disposal, Investigation, SafetyRecommendation, Task
 from casework.permissions import content_access, may_see_portfolio
 
 
@@ -139,3 +139,20 @@ def evidence_register(investigation) -> list[dict]:
     for event in events:
         custody.setdefault(event.target_ref, []).append(event)
     return [{"item": item, "custody": custody.get(str(item.public_id), [])} for item in items]
+
+
+def disposal_queue() -> dict[str, list]:
+    """Archived cases whose retention has ended and that no hold keeps, and the disposals that wait
+    for a second approval (cases, not content: directors and the chief see every summary)."""
+    waiting = list(
+        Disposal.objects.filter(state=DisposalState.REQUESTED).select_related("investigation", "requested_by")
+    )
+    due = list(
+        Investigation.objects.filter(
+            state=InvestigationState.ARCHIVED, legal_hold=False, retention_until__lte=timezone.localdate()
+        )
+        .exclude(pk__in=[disposal.investigation_id for disposal in waiting])
+        .order_by("retention_until", "reference")
+    )
+    held = list(Investigation.objects.filter(state=InvestigationState.ARCHIVED, legal_hold=True).order_by("reference"))
+    return {"due": due, "waiting": waiting, "held": held}

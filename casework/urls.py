@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.investigation_list, name="list"),
     path("directions/", views.direction_list, name="directions"),
     path("leavers/", views.leaver, name="leaver"),
+    path("disposals/", views.disposal_list, name="disposals"),
     path("directions/<uuid:public_id>/<slug:action>/", views.direction_action, name="direction_action"),
     path("<ref:reference>/", views.investigation_detail, name="detail"),
     path("<ref:reference>/break-glass/", views.break_glass, name="break_glass"),

@@ -34,6 +34,7 @@ from casework.permissions import (
 )
 from casework.selectors import (
     casework_summary,
+    disposal_queue,
     evidence_register,
     get_evidence_to_download,
     get_investigation_for,
@@ -150,6 +151,18 @@ def break_glass(request, reference):
         form=forms.BreakGlassForm(request.POST, prefix="break_glass"),
         perform=lambda data: services.break_glass(investigation, actor=request.user, reason=data["reason"]),
     )
+
+
+@require_safe
+@requires_permission(VIEW_INVESTIGATION)
+def disposal_list(request):
+    """Cases due for disposal and disposals waiting for a second approval; the steps are on each case."""
+    queue = disposal_queue()
+    record_event(
+        AuditAction.DISPOSAL_QUEUE_VIEWED,
+        detail={"cases": shown_references(queue["due"], queue["waiting"], queue["held"])},
+    )
+    return render(request, "casework/disposal_queue.html", queue)
 
 
 @requires_permission(DIRECT_INVESTIGATION)

@@ -13,6 +13,7 @@ from casework.permissions import (
     may_direct,
     may_list_investigations,
     may_register_direction,
+    may_see_portfolio,
     may_view_directions,
 )
 from disclosures.permissions import may_decide_some
@@ -27,6 +28,7 @@ NAVIGATION = [
     ("Investigations", "casework:list", may_list_investigations),
     ("Directions", "casework:directions", may_view_directions),
     ("Leavers", "casework:leaver", may_direct),
+    ("Disposal", "casework:disposals", may_see_portfolio),
     ("Audit log", "audit:event_list", may_audit),
     ("Review queue", "audit:review_queue", may_audit),
     ("Break-glass review", "audit:break_glass", may_audit),

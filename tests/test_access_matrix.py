@@ -71,6 +71,7 @@ READ_ONLY_PAGES = {
         {"reference": "__case_investigation__", "public_id": "__evidence__"},
     ),
     "disclosures:register": (KEEPS_REGISTER, None),
+    "casework:disposals": ({"director", "chief"}, None),
     "disclosures:detail": (set(STAFF), DISCLOSURE),
     "disclosures:package": (set(STAFF), DISCLOSURE),
 }
@@ -102,6 +103,7 @@ MATRIX = [
     *rows_for("logout", "get", every(405)),
     *rows_for("accounts:user_list", "get", only({"admin"})),
     *rows_for("notify:jobs", "get", only({"admin"})),
+    *rows_for("casework:disposals", "get", only({"director", "chief"})),
     *rows_for("notify:notifications", "get", every(200)),
     *rows_for("notify:email_preference", "get", every(200)),
     # Only its recipient opens a notification (and goes to the case); to everyone else it is missing.

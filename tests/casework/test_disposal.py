@@ -108,3 +108,27 @@ def test_two_approvals_at_once_carry_it_out_exactly_once(migrated_data):
     assert len(refused) == 1
     assert "already been carried out" in str(refused[0])
     assert Investigation.objects.get(pk=case.pk).state == S.DISPOSED
+
+
+def test_the_queue_shows_what_is_due_what_waits_and_what_a_hold_keeps(case_investigation, director):
+    from django.urls import reverse
+
+    from tests.factories import StaffClient
+
+    page = StaffClient()
+    page.force_login(director)
+    url = reverse("casework:disposals")
+    case = archived_and_due(case_investigation, director)
+
+    def section(name: str) -> str:
+        html = page.get(url).content.decode()
+        marker = 'data-testid="disposals-%s"' % name
+        return html.split(marker)[1].split("</ul>")[0] if marker in html else ""
+
+    assert case.reference in section("due")
+    request_disposal(case, actor=director)
+    assert case.reference in section("waiting")
+    assert case.reference not in section("due")
+    services.set_case_legal_hold(case, actor=director, hold=True, reason="Inquest opened")
+    assert case.reference in section("held")
+    assert_audited(AuditAction.DISPOSAL_QUEUE_VIEWED, actor=director)
