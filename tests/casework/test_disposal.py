@@ -132,3 +132,30 @@ def test_the_queue_shows_what_is_due_what_waits_and_what_a_hold_keeps(case_inves
     services.set_case_legal_hold(case, actor=director, hold=True, reason="Inquest opened")
     assert case.reference in section("held")
     assert_audited(AuditAction.DISPOSAL_QUEUE_VIEWED, actor=director)
+
+
+def test_the_steps_on_the_case_page_ask_for_a_fresh_code_and_keep_two_people(
+    case_investigation, evidence, director, chief, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from tests.casework.test_case_access import signed_in
+    from tests.factories import current_code
+
+    case = archived_and_due(case_investigation, director)
+    ask = reverse("casework:action", args=[case.reference, "request_disposal"])
+    approve = reverse("casework:action", args=[case.reference, "approve_disposal"])
+    as_director = signed_in(director, stale=True)
+    assert as_director.post(ask).status_code == 200  # asks for a fresh code first; nothing done
+    assert not Disposal.objects.exists()
+    assert as_director.post(ask, {"step_up_code": current_code(director)}).status_code == 302
+    assert Disposal.objects.get().requested_by == director
+    # The requester is not offered the approval, and is refused it if they post it anyway.
+    assert "approve_disposal" not in as_director.get(case.get_absolute_url()).content.decode()
+    as_director.post(approve, {"step_up_code": current_code(director)})
+    assert Disposal.objects.get().state == DisposalState.REQUESTED
+    as_chief = signed_in(chief, stale=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert as_chief.post(approve, {"step_up_code": current_code(chief)}).status_code == 302
+    assert Disposal.objects.get().state == DisposalState.CARRIED_OUT
+    assert Evidence.objects.get(pk=evidence.pk).wrapped_key is None
