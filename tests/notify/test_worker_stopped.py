@@ -2,6 +2,7 @@
 
 import multiprocessing
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -24,6 +25,15 @@ pytestmark = [
 WORKER_ID = "worker-to-be-killed"
 
 
+def wait_until(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def run_worker_process() -> None:
     call_command("run_worker", no_startup_delay=True, interval=0.1, verbosity=0, reload=False, worker_id=WORKER_ID)
 
@@ -43,7 +53,9 @@ def test_a_worker_killed_mid_send_is_run_again_once_and_no_mail_goes_twice(peopl
         finally:
             worker.kill()  # SIGKILL: no chance to tidy up
             worker.join(timeout=30)
-        assert not worker_is_alive(WORKER_ID)
+        # PostgreSQL ends the dead worker's session, and with it the lock, moments after the process
+        # dies (the scheduler looks every few seconds).
+        assert wait_until(lambda: not worker_is_alive(WORKER_ID), seconds=30)
         assert Notification.objects.get().email == EmailState.CLAIMED
         assert requeue_abandoned_tasks() == 1
         mailbox.hold.set()  # the server answers again: a second send would now be delivered
