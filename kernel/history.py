@@ -6,6 +6,8 @@ a journal note was edited, not what it says, and personal details never appear.
 
 from simple_history.utils import bulk_update_with_history
 
+from kernel.errors import WorkflowError
+
 
 def save_with_history_reason(obj, reason: str, **save_kwargs) -> None:
     """Save, labelling the django-simple-history record with why the change was made."""
@@ -46,3 +48,18 @@ def field_changes(records) -> list[dict]:
             }
         )
     return entries
+
+
+def change_legal_hold(model, pk, *, hold: bool, reason: str):
+    """Lock a record with a `legal_hold` flag, set it and save it with its history, in the caller's
+    transaction; a missing reason or a change that changes nothing is refused and explained."""
+    if not reason.strip():
+        raise WorkflowError("Give a reason for the legal hold decision.")
+    locked = model._default_manager.select_for_update(no_key=True).get(pk=pk)
+    if locked.legal_hold == hold:
+        raise WorkflowError(
+            "%s is already %s a legal hold. Nothing was changed." % (locked, "under" if hold else "free of")
+        )
+    locked.legal_hold = hold
+    save_with_history_reason(locked, "legal hold placed" if hold else "legal hold lifted")
+    return locked

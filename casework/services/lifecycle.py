@@ -19,7 +19,7 @@ from casework.services.activity import record_activity
 from casework.services.team import add_team_member
 from kernel.dates import add_years
 from kernel.errors import WorkflowError
-from kernel.history import save_with_history_reason
+from kernel.history import change_legal_hold, save_with_history_reason
 from kernel.transactions import service_transaction
 from notify.choices import NotificationKind
 from workflow.transitions import run_transition
@@ -254,16 +254,8 @@ def set_case_legal_hold(investigation: Investigation, *, actor: User, hold: bool
     any of its evidence can be disposed of, whatever their retention dates."""
     if not may_direct(actor):
         raise PermissionDenied("Only a director can place or lift a legal hold.")
-    if not reason.strip():
-        raise WorkflowError("Give a reason for the legal hold decision.")
     with service_transaction():
-        locked = Investigation.objects.select_for_update(no_key=True).get(pk=investigation.pk)
-        if locked.legal_hold == hold:
-            raise WorkflowError(
-                "%s is already %s a legal hold. Nothing was changed." % (locked, "under" if hold else "free of")
-            )
-        locked.legal_hold = hold
-        save_with_history_reason(locked, "legal hold placed" if hold else "legal hold lifted")
+        locked = change_legal_hold(Investigation, investigation.pk, hold=hold, reason=reason)
         record_activity(locked, "legal_hold", "", actor, ("placed: " if hold else "lifted: ") + reason.strip())
         record_event(
             AuditAction.INVESTIGATION_LEGAL_HOLD,

@@ -20,7 +20,7 @@ from audit.choices import AuditAction
 from audit.services import record_event
 from kernel.dates import add_years
 from kernel.errors import WorkflowError
-from kernel.history import save_with_history_reason
+from kernel.history import change_legal_hold, save_with_history_reason
 from kernel.transactions import service_transaction
 from referrals.choices import ReferralState
 from referrals.models import (
@@ -187,16 +187,8 @@ def set_legal_hold(referral: Referral, *, actor: User, hold: bool, reason: str) 
     """A director places or lifts a legal hold: while it stands the concern is not disposed of."""
     if not may_decide(actor):
         raise PermissionDenied("Only a director can place or lift a legal hold.")
-    if not reason.strip():
-        raise WorkflowError("Give a reason for the legal hold decision.")
     with service_transaction():
-        locked = Referral.objects.select_for_update(no_key=True).get(pk=referral.pk)
-        if locked.legal_hold == hold:
-            raise WorkflowError(
-                "%s is already %s a legal hold. Nothing was changed." % (locked, "under" if hold else "free of")
-            )
-        locked.legal_hold = hold
-        save_with_history_reason(locked, "legal hold placed" if hold else "legal hold lifted")
+        locked = change_legal_hold(Referral, referral.pk, hold=hold, reason=reason)
         record_activity(locked, "legal_hold", locked.state, locked.state, actor, reason.strip())
         record_event(
             AuditAction.REFERRAL_LEGAL_HOLD,
