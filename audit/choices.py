@@ -62,6 +62,8 @@ class AuditAction(models.TextChoices):
     REFERRAL_WITHDRAWN = "referral.withdrawn", "Withdrawn"
     REFERRAL_REOPENED = "referral.reopened", "Reopened"
     REFERRAL_LEGAL_HOLD = "referral.legal_hold", "Legal hold on a concern placed or lifted"
+    REFERRAL_DISPOSAL_REQUESTED = "referral.disposal_requested", "Disposal of an ended concern asked for"
+    REFERRAL_DISPOSED = "referral.disposed", "Ended concern disposed of (content destroyed, files shredded)"
     INVESTIGATION_CREATED = "investigation.created", "Investigation created"
     INVESTIGATION_ORGANISATIONS_SET = "investigation.organisations_set", "Organisations concerned recorded"
     INVESTIGATION_LEGAL_HOLD = "investigation.legal_hold", "Legal hold on an investigation placed or lifted"

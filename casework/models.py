@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -545,13 +546,19 @@ class BreakGlassAccess(models.Model):
 
 
 class Disposal(models.Model):
-    """Two people's decision to destroy a closed case whose retention has ended, and its certificate.
+    """Two people's decision to destroy a closed record whose retention has ended, and its certificate.
 
-    The certificate is what is kept for good: what was destroyed, when, who asked and who approved,
-    and each evidence item's custody hash; the audit trail keeps its metadata as ever.
+    The record is an archived investigation or a concern that never became one: exactly one of the
+    two. The certificate is what is kept for good: what was destroyed, when, who asked and who
+    approved, and each file's custody hash; the audit trail keeps its metadata as ever.
     """
 
-    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="disposals")
+    investigation = models.ForeignKey(
+        Investigation, null=True, blank=True, on_delete=models.PROTECT, related_name="disposals"
+    )
+    referral = models.ForeignKey(
+        "referrals.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="disposals"
+    )
     state = models.CharField(max_length=20, choices=DisposalState.choices, default=DisposalState.REQUESTED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
@@ -565,12 +572,26 @@ class Disposal(models.Model):
         ordering = ["-requested_at"]
         default_permissions = ()
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(investigation__isnull=True) ^ models.Q(referral__isnull=True),
+                name="disposal_of_one_record",
+            ),
             models.UniqueConstraint(
                 fields=["investigation"],
                 condition=models.Q(state="requested"),
                 name="one_open_disposal_per_case",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=models.Q(state="requested"),
+                name="one_open_disposal_per_referral",
+            ),
         ]
 
     def __str__(self) -> str:
-        return "Disposal of %s" % self.investigation
+        return "Disposal of %s" % self.subject
+
+    @property
+    def subject(self) -> Any:
+        """The record this disposal destroys: the investigation or the referral."""
+        return self.investigation if self.investigation_id else self.referral

@@ -18,6 +18,8 @@ from audit.services import record_event
 from casework.choices import CLOSED_STATES, DisposalState, InvestigationState, TaskStatus
 from casework.models import BreakGlassAccess, Disposal, Investigation, SafetyRecommendation, Task
 from casework.permissions import content_access, may_see_portfolio
+from referrals.choices import ENDED_WITHOUT_INVESTIGATION
+from referrals.models import Referral
 
 
 def get_investigation_for(user, reference: str, action: str = "view") -> Investigation:
@@ -142,17 +144,31 @@ def evidence_register(investigation) -> list[dict]:
 
 
 def disposal_queue() -> dict[str, list]:
-    """Archived cases whose retention has ended and that no hold keeps, and the disposals that wait
-    for a second approval (cases, not content: directors and the chief see every summary)."""
+    """Archived cases and ended concerns whose retention has ended and that no hold keeps, and the
+    disposals that wait for a second approval (records, not content: directors and the chief see
+    every summary)."""
+    today = timezone.localdate()
     waiting = list(
-        Disposal.objects.filter(state=DisposalState.REQUESTED).select_related("investigation", "requested_by")
+        Disposal.objects.filter(state=DisposalState.REQUESTED).select_related(
+            "investigation", "referral", "requested_by"
+        )
     )
     due = list(
-        Investigation.objects.filter(
-            state=InvestigationState.ARCHIVED, legal_hold=False, retention_until__lte=timezone.localdate()
-        )
-        .exclude(pk__in=[disposal.investigation_id for disposal in waiting])
+        Investigation.objects.filter(state=InvestigationState.ARCHIVED, legal_hold=False, retention_until__lte=today)
+        .exclude(pk__in=[disposal.investigation_id for disposal in waiting if disposal.investigation_id])
         .order_by("retention_until", "reference")
     )
-    held = list(Investigation.objects.filter(state=InvestigationState.ARCHIVED, legal_hold=True).order_by("reference"))
-    return {"due": due, "waiting": waiting, "held": held}
+    due_concerns = list(
+        Referral.objects.filter(
+            state__in=ENDED_WITHOUT_INVESTIGATION, legal_hold=False, disposed_at=None, retention_until__lte=today
+        )
+        .exclude(pk__in=[disposal.referral_id for disposal in waiting if disposal.referral_id])
+        .order_by("retention_until", "reference")
+    )
+    held = [
+        *Investigation.objects.filter(state=InvestigationState.ARCHIVED, legal_hold=True).order_by("reference"),
+        *Referral.objects.filter(state__in=ENDED_WITHOUT_INVESTIGATION, legal_hold=True, disposed_at=None).order_by(
+            "reference"
+        ),
+    ]
+    return {"due": due, "due_concerns": due_concerns, "waiting": waiting, "held": held}

@@ -28,6 +28,11 @@ class Action:
     # Who may take the step at all (a rule of referrals.permissions); the state machine decides when.
     may: Callable[[Any], bool] = may_triage
     form_kwargs: tuple = ()
+    # When a step that is not a transition shows, beyond who may take it: (referral, user) -> bool.
+    shown: Callable[[Any, Any], bool] | None = None
+    # A consequential step asks for a fresh second-factor code first (what it is for); the API refuses
+    # it (403), so it is taken on the page only.
+    step_up: str = ""
 
     def form(self, name: str, data=None, *, prefixed: bool = True, **extra: Any):
         """The action's form; on a page, prefixed with its name so that several forms share it."""
@@ -139,6 +144,8 @@ def available_actions(referral, user) -> list[dict]:
             allowed = action.may(user) and referral.state not in (ReferralState.ACCEPTED,)
         elif name == "claim":
             allowed = action.may(user) and referral.assignee_id != user.pk
+        elif action.shown is not None:
+            allowed = action.may(user) and action.shown(referral, user)
         else:
             allowed = action.may(user)
         if allowed:

@@ -27,6 +27,13 @@ OPEN_STATES = [
 ]
 
 
+# Outcomes that end a concern's handling without an investigation to keep it with: each starts the
+# concern's own retention (REFERRAL_RETENTION_YEARS), after which it may be disposed of.
+ENDED_WITHOUT_INVESTIGATION = frozenset(
+    {ReferralState.LOGGED, ReferralState.SIGNPOSTED, ReferralState.DECLINED, ReferralState.WITHDRAWN}
+)
+
+
 # States with work waiting: what the intake queue shows unless a state is chosen.
 QUEUE_STATES = [ReferralState.RECEIVED, ReferralState.TRIAGE, ReferralState.AWAITING_INFO, ReferralState.PROPOSED]
 

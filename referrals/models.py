@@ -85,6 +85,8 @@ class Referral(FSMModelMixin, models.Model):
     # became or joined an investigation is kept with it.
     retention_until = models.DateField(null=True, blank=True)
     legal_hold = models.BooleanField(default=False)
+    # When its content was destroyed after retention (casework's Disposal keeps the certificate).
+    disposed_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB_FORM)
     recorded_by = models.ForeignKey(

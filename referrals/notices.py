@@ -20,15 +20,20 @@ def register_subjects() -> None:
     register_subject(REFERRAL, lambda user, ref: Referral.objects.visible_to(user).filter(reference=ref).exists())
 
 
-def notify_referral_waiting(referral: Referral, *, deciders, actor) -> None:
-    """A proposal waits for a director's decision: the deciders hear (never who proposed it)."""
+def notify_about_referral(recipients, kind: NotificationKind, referral: Referral, *, actor) -> None:
+    """Tell each recipient (never the person who acted) that `referral` waits for them."""
     notify(
-        [user for user in deciders if user.pk != actor.pk],
-        NotificationKind.PROPOSAL_WAITING,
+        [user for user in recipients if user.pk != actor.pk],
+        kind,
         subject_type=REFERRAL,
         subject_ref=referral.reference,
         link=referral.get_absolute_url(),
     )
+
+
+def notify_referral_waiting(referral: Referral, *, deciders, actor) -> None:
+    """A proposal waits for a director's decision: the deciders hear (never who proposed it)."""
+    notify_about_referral(deciders, NotificationKind.PROPOSAL_WAITING, referral, actor=actor)
 
 
 def send_overdue_reminders() -> int:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts import mfa
 from accounts.access import NotVisible, requires_object_permission, requires_permission
 from audit.choices import AuditAction
 from audit.services import record_event, shown_references
@@ -136,6 +137,9 @@ def referral_action(request, reference, action):
     referral = get_referral_for(request.user, reference)
     if not spec.may(request.user):
         raise PermissionDenied
+    shown = spec.shown is None or spec.shown(referral, request.user)
+    if spec.step_up and shown and (step_up := mfa.step_up(request, spec.step_up)) is not None:
+        return step_up
     extra: dict[str, Any] = {"assignees": services.triage_staff()} if action == "assign" else {}
     return run_page_action(
         request,

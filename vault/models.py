@@ -8,10 +8,12 @@ file belongs to; the vault reads, verifies, re-keys and backs up every such mode
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from kernel.fields import EncryptedTextField
@@ -59,6 +61,17 @@ class EncryptedFile(models.Model):
 
     # The foreign key to the case the file belongs to (set by each model that keeps files).
     case_field: str = ""
+
+    def shred(self) -> dict[str, Any]:
+        """Crypto-shred, inside the caller's transaction: the wrapped data key and the file's name are
+        destroyed now and the blob deleted after commit, so no copy of it (a backup) can be read again.
+
+        Returns the custody record a disposal certificate keeps: the id, plaintext digest and size.
+        """
+        self.wrapped_key, self.disposed_at, self.display_name = None, timezone.now(), ""
+        self.save(update_fields=["wrapped_key", "disposed_at", "display_name"])
+        transaction.on_commit(partial(evidence_storage().delete, self.blob_name))
+        return {"id": str(self.public_id), "sha256": self.sha256, "size": self.size}
 
     @property
     def case_reference(self) -> str:

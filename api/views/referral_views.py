@@ -106,6 +106,8 @@ class ReferralTransition(ApiView):
         spec = REFERRAL_ACTIONS[name]
         if not spec.may(request.user):
             raise PermissionDenied
+        if spec.step_up:
+            raise PermissionDenied("This step needs a fresh second-factor code: take it on the referral page.")
         extra = {"assignees": referral_services.triage_staff()} if name == "assign" else {}
         form = by_natural_keys(spec.form(name, form_data(request.data), prefixed=False, **extra))
         take(referral, name, form, lambda data: spec.perform(referral, request.user, data))

@@ -4,7 +4,6 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -82,15 +81,11 @@ def dispose(evidence: Evidence, *, actor: User) -> Evidence:
             raise WorkflowError("This evidence is under a legal hold and cannot be disposed of.")
         if locked.retention_until is None or locked.retention_until > timezone.localdate():
             raise WorkflowError("The retention period of this evidence has not ended.")
-        locked.wrapped_key = None
-        locked.disposed_at = timezone.now()
-        locked.save(update_fields=["wrapped_key", "disposed_at"])
+        locked.shred()
         record_event(
             AuditAction.EVIDENCE_DISPOSED,
             actor=actor,
             target=locked,
             detail={"case": locked.case_reference, "sha256": locked.sha256},
         )
-        blob_name = locked.blob_name
-        transaction.on_commit(lambda: blobs.evidence_storage().delete(blob_name))
     return locked

@@ -35,7 +35,7 @@ from referrals.permissions import (
     may_record_concerns,
     may_triage,
 )
-from referrals.services.triage import record_activity, transition
+from referrals.services.triage import record_activity, refuse_if_disposed, transition
 from vault.integrity import record_receipt
 from vault.models import recording
 from vault.upload import ReceivedFile
@@ -178,6 +178,7 @@ def add_follow_up(
         raise PermissionDenied("Only intake staff can record information for a referral.")
     with service_transaction():
         locked = Referral.objects.select_for_update(no_key=True).get(pk=referral.pk)
+        refuse_if_disposed(locked)
         follow_up = FollowUp.objects.create(
             referral=locked,
             source=FollowUpSource.REFERRER if actor is None else FollowUpSource.STAFF,

@@ -22,7 +22,7 @@ from kernel.dates import add_years
 from kernel.errors import WorkflowError
 from kernel.history import change_legal_hold, save_with_history_reason
 from kernel.transactions import service_transaction
-from referrals.choices import ReferralState
+from referrals.choices import ENDED_WITHOUT_INVESTIGATION, ReferralState
 from referrals.models import (
     Referral,
     ReferralActivity,
@@ -241,13 +241,12 @@ TRANSITION_LABELS = {
 }
 
 
-# Outcomes that end a concern's handling without an investigation to keep it with.
-ENDED_WITHOUT_INVESTIGATION = {
-    ReferralState.LOGGED,
-    ReferralState.SIGNPOSTED,
-    ReferralState.DECLINED,
-    ReferralState.WITHDRAWN,
-}
+def refuse_if_disposed(referral: Referral) -> None:
+    """A disposed-of concern is a certificate and its metadata: nothing more is recorded on it."""
+    if referral.disposed_at is not None:
+        raise WorkflowError(
+            "%s was disposed of after its retention period; nothing more can be recorded on it." % referral
+        )
 
 
 def transition(
@@ -263,10 +262,11 @@ def transition(
     """Run the referral's transition `name` (workflow.transitions), with its timeline entry and audit event.
 
     A concern that ends here without becoming an investigation starts its retention; one reopened
-    loses it again.
+    loses it again. A disposed-of concern moves no more.
     """
 
     def complete(locked: Referral) -> None:
+        refuse_if_disposed(locked)
         if before_save is not None:
             before_save(locked)
         ended = locked.state in ENDED_WITHOUT_INVESTIGATION

@@ -5,6 +5,7 @@ import os
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from audit.choices import AuditAction
@@ -14,6 +15,7 @@ from casework.choices import InvestigationState as S
 from casework.models import CaseNote, Disposal, Evidence, Investigation, Task
 from casework.services.disposal import approve_disposal, request_disposal
 from casework.services.work import add_note, create_task
+from kernel.dates import add_years
 from kernel.errors import WorkflowError
 from tests.casework.test_evidence_vault import blob_path
 from tests.helpers import assert_audited
@@ -159,3 +161,133 @@ def test_the_steps_on_the_case_page_ask_for_a_fresh_code_and_keep_two_people(
         assert as_chief.post(approve, {"step_up_code": current_code(chief)}).status_code == 302
     assert Disposal.objects.get().state == DisposalState.CARRIED_OUT
     assert Evidence.objects.get(pk=evidence.pk).wrapped_key is None
+
+
+# Concerns that never became investigations: their own retention, the same two-person disposal.
+
+
+def ended_and_due(intake, director, **details):
+    """A concern logged for intelligence whose retention has ended; returns it and its receipt code."""
+    from referrals import services as referral_services
+    from referrals.services import receive_referral
+    from tests.factories import referral_details
+
+    referral, receipt_code = receive_referral(referral_details(**details))
+    referral_services.start_triage(referral, actor=intake)
+    logged = referral_services.log_for_intelligence(referral, actor=intake, reason="Logged with the trust's theme")
+    assert logged.retention_until == add_years(date.today(), settings.REFERRAL_RETENTION_YEARS)
+    type(referral).objects.filter(pk=referral.pk).update(retention_until=date.today() - timedelta(days=1))
+    return type(referral).objects.get(pk=referral.pk), receipt_code
+
+
+def test_a_concern_is_erased_and_its_files_shredded_with_a_certificate(
+    intake, director, chief, evidence_storage, django_capture_on_commit_callbacks, capsys
+):
+    import uuid
+
+    from referrals.models import Attachment, FollowUp, Referral
+    from referrals.services import add_follow_up, attach_file, find_referral_by_receipt, reopen_referral
+    from vault import blobs
+    from vault.upload import EncryptedUpload, ReceivedFile
+
+    words = "Night staff on Beech ward missed observations for Mrs Quill"
+    referral, receipt_code = ended_and_due(intake, director, description=words, patient_details="Mrs Quill, 84")
+    add_follow_up(referral, "Her daughter complained twice", actor=intake)
+    file_id = uuid.uuid4()
+    blob = blobs.store_stream(file_id, [b"the daughter's letter"])
+    attachment = attach_file(referral, ReceivedFile(EncryptedUpload(blob, "quill.txt"), file_id), title="Letter")
+
+    disposal = request_disposal(referral, actor=director)
+    assert_audited(AuditAction.REFERRAL_DISPOSAL_REQUESTED, actor=director, target_ref=referral.reference)
+    with pytest.raises(WorkflowError, match="two-person rule"):
+        approve_disposal(disposal, actor=director)
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_disposal(disposal, actor=chief)
+
+    erased = Referral.objects.get(pk=referral.pk)
+    assert erased.disposed_at is not None
+    assert (erased.description, erased.reporter_name, erased.reporter_email, erased.patient_details) == ("",) * 4
+    assert erased.organisation_name == "Northshire Hospitals NHS Trust"  # kept for finding patterns
+    assert not Referral.history.filter(id=referral.pk, description__contains="Beech").exists()
+    assert all(row.patient_details == "" for row in Referral.history.filter(id=referral.pk))
+    assert not FollowUp.objects.filter(referral=referral).exists()
+    shredded = Attachment.objects.get(pk=attachment.pk)
+    assert (shredded.wrapped_key, shredded.title, shredded.display_name) == (None, "", "")
+    assert not os.path.exists(blob_path(evidence_storage, shredded))
+    certificate = Disposal.objects.get(pk=disposal.pk).certificate
+    assert certificate["case"] == referral.reference
+    assert certificate["files"] == [{"id": str(attachment.public_id), "sha256": attachment.sha256, "size": 21}]
+    assert certificate["removed"] == {"follow_ups": 1}
+    assert_audited(AuditAction.REFERRAL_DISPOSED, actor=chief, target_ref=referral.reference)
+    # The receipt code no longer opens it, and nothing more can be recorded on it.
+    assert find_referral_by_receipt(referral.reference, receipt_code) is None
+    with pytest.raises(WorkflowError, match="disposed of"):
+        add_follow_up(erased, "More", actor=intake)
+    with pytest.raises(WorkflowError, match="disposed of"):
+        reopen_referral(erased, actor=director, reason="Second thoughts")
+    call_command("verify_evidence")
+    assert "1 disposed of" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("why", ["open", "retention", "hold", "file_hold"])
+def test_a_concern_is_not_disposed_of_early_or_under_a_hold(intake, director, attachment, case_referral, why):
+    from referrals import services as referral_services
+    from referrals.models import Referral
+
+    expected = {
+        "open": "ended without an investigation",
+        "retention": "retention period",
+        "hold": "legal hold",
+        "file_hold": "under a legal hold",
+    }[why]
+    if why == "open":
+        referral = case_referral
+    else:
+        referral, _ = ended_and_due(intake, director)
+        if why == "retention":
+            Referral.objects.filter(pk=referral.pk).update(retention_until=date.today() + timedelta(days=1))
+        elif why == "hold":
+            referral_services.set_legal_hold(referral, actor=director, hold=True, reason="Claim notified")
+        else:
+            type(attachment).objects.filter(pk=attachment.pk).update(referral=referral, legal_hold=True)
+    with pytest.raises(WorkflowError, match=expected):
+        request_disposal(Referral.objects.get(pk=referral.pk), actor=director)
+    assert not Disposal.objects.exists()
+
+
+def test_the_concern_steps_ask_for_a_fresh_code_and_are_not_offered_through_the_api(
+    intake, director, chief, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from tests.casework.test_case_access import signed_in
+    from tests.factories import StaffClient, current_code
+
+    referral, _ = ended_and_due(intake, director)
+    queue = StaffClient()
+    queue.force_login(director)
+    due = queue.get(reverse("casework:disposals")).content.decode().split('data-testid="disposals-due-concerns"')[1]
+    assert referral.reference in due.split("</ul>")[0]
+
+    ask = reverse("referrals:action", args=[referral.reference, "request_disposal"])
+    approve = reverse("referrals:action", args=[referral.reference, "approve_disposal"])
+    as_director = signed_in(director, stale=True)
+    assert as_director.post(ask).status_code == 200  # asks for a fresh code first; nothing done
+    assert not Disposal.objects.exists()
+    assert as_director.post(ask, {"step_up_code": current_code(director)}).status_code == 302
+    assert Disposal.objects.get().referral == referral
+    assert "approve_disposal" not in as_director.get(referral.get_absolute_url()).content.decode()
+
+    as_chief = signed_in(chief, stale=True)
+    api = as_chief.post(
+        reverse("api:referral_transition", args=[referral.reference]),
+        {"action": "approve_disposal"},
+        content_type="application/json",
+    )
+    assert api.status_code == 403
+    assert "second-factor code" in api.json()["detail"]
+    assert "approve_disposal" in as_chief.get(referral.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert as_chief.post(approve, {"step_up_code": current_code(chief)}).status_code == 302
+    assert Disposal.objects.get().state == DisposalState.CARRIED_OUT
+    assert 'data-testid="disposed"' in as_chief.get(referral.get_absolute_url()).content.decode()
