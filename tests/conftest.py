@@ -208,6 +208,21 @@ def attachment(case_referral, evidence_storage):
 
 
 @pytest.fixture
+def matrix_report(case_investigation, lead_investigator, director):
+    """The matrix case's final report: two versions by the lead, and a director's open comment on the first."""
+    from reports import services
+    from reports.choices import ReportKind
+
+    report = services.create_report(
+        case_investigation, actor=lead_investigator, kind=ReportKind.FINAL, title="Matrix report"
+    )
+    first = services.save_version(report, actor=lead_investigator, sections={"summary": "Matrix draft."}, based_on=0)
+    services.save_version(report, actor=lead_investigator, sections={"summary": "Matrix draft, again."}, based_on=1)
+    services.add_comment(first, actor=director, anchor="summary", text="Matrix comment.")
+    return report
+
+
+@pytest.fixture
 def direction(db):
     """A direction registered by a director who is none of the personas, so either approver may approve."""
     from accounts.roles import Role
@@ -247,9 +262,12 @@ def disclosure(case_investigation, lead_investigator, evidence):
 
 
 @pytest.fixture
-def matrix_objects(case_referral, case_investigation, direction, evidence, attachment, released_disclosure):
+def matrix_objects(
+    case_referral, case_investigation, direction, evidence, attachment, released_disclosure, matrix_report
+):
     """Every object the access-matrix URLs name, by fixture name."""
     return {
+        "matrix_report": matrix_report,
         "case_referral": case_referral,
         "case_investigation": case_investigation,
         "direction": direction,

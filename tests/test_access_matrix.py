@@ -44,6 +44,7 @@ POST_DATA = {
     "casework:action": {"add_note-text": "Matrix note"},
     "casework:break_glass": {"break_glass-reason": "A serious incident report needs checking against this case."},
     "audit:subject_access": {"username": "intake_officer"},
+    "reports:comment": {"version": "1"},
 }
 INVESTIGATION_TEAM = {"lead_investigator"}
 SEES_INVESTIGATION = {"lead_investigator", "director", "chief"}
@@ -51,6 +52,8 @@ DISCLOSURE = {"reference": "__case_investigation__", "public_id": "__disclosure_
 # The matrix disclosure is already released: releasing it again is refused and explained.
 RELEASE_AGAIN = {**DISCLOSURE, "action": "release"}
 KEEPS_REGISTER = {"auditor", "director", "chief"}
+REPORT = {"reference": "__case_investigation__", "public_id": "__report__"}
+REPORT_COMMENT = {**REPORT, "comment_id": "__comment__"}
 
 
 # Read-only pages and action endpoints, with who passes the role permission checked before the view
@@ -74,6 +77,8 @@ READ_ONLY_PAGES = {
     "casework:disposals": ({"director", "chief"}, None),
     "disclosures:detail": (set(STAFF), DISCLOSURE),
     "disclosures:package": (set(STAFF), DISCLOSURE),
+    "reports:detail": (set(STAFF), REPORT),
+    "reports:compare": (set(STAFF), REPORT),
 }
 ACTION_ENDPOINTS = {
     "referrals:action": (set(STAFF), START_TRIAGE),
@@ -85,6 +90,8 @@ ACTION_ENDPOINTS = {
     "audit:subject_access": ({"auditor", "admin"}, None),
     "disclosures:export": (KEEPS_REGISTER, None),
     "disclosures:action": (set(STAFF), RELEASE_AGAIN),
+    "reports:comment": (set(STAFF), REPORT),
+    "reports:resolve": (set(STAFF), REPORT_COMMENT),
 }
 
 
@@ -186,6 +193,18 @@ MATRIX = [
     *object_rows(
         "disclosures:action", "post", SEES_INVESTIGATION, SEES_INVESTIGATION, RELEASE_AGAIN, allowed_status="disclosure"
     ),
+    # Reports are read by those who see the case (its team and approvers) and written by the team;
+    # anyone who reads may comment. Forms sent empty are explained (the comment's back on the report).
+    *object_rows("reports:list", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, CASE),
+    *object_rows("reports:list", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, CASE, allowed_status=400),
+    *object_rows("reports:detail", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, REPORT),
+    *object_rows("reports:compare", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, REPORT),
+    *object_rows("reports:edit", "get", INVESTIGATION_TEAM, SEES_INVESTIGATION, REPORT),
+    *object_rows("reports:edit", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, REPORT, allowed_status=400),
+    *object_rows("reports:comment", "post", SEES_INVESTIGATION, SEES_INVESTIGATION, REPORT, allowed_status="report"),
+    *object_rows(
+        "reports:resolve", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, REPORT_COMMENT, allowed_status="report"
+    ),
     # Every other method. Read-only pages refuse POST, action endpoints refuse GET (405, audited for
     # staff, before any object is looked up, so it tells nothing about what exists); forms sent empty
     # are explained and change nothing.
@@ -231,6 +250,8 @@ def resolve_placeholders(kwargs: dict, objects: dict) -> dict | None:
         "__attachment__": objects["attachment"].public_id,
         "__disclosure__": objects["released_disclosure"].public_id,
         "__notification__": objects["notification"].pk,
+        "__report__": objects["matrix_report"].public_id,
+        "__comment__": objects["matrix_report"].comments.earliest("created_at").public_id,
     }
     return {key: placeholders.get(value, value) for key, value in kwargs.items()} or None
 
@@ -273,12 +294,15 @@ def test_access_matrix(personas, matrix_objects, route, expectations):
 
         response = getattr(client, method)(url, POST_DATA.get(url_name, {}))
 
-        if expected in ("referral", "case", "disclosure"):
+        if expected in ("referral", "case", "disclosure", "report"):
             assert response.status_code == 302, "%s %s as %s: %s" % (method, url, persona, response.status_code)
             target = matrix_objects[
-                {"referral": "case_referral", "case": "case_investigation", "disclosure": "released_disclosure"}[
-                    expected
-                ]
+                {
+                    "referral": "case_referral",
+                    "case": "case_investigation",
+                    "disclosure": "released_disclosure",
+                    "report": "matrix_report",
+                }[expected]
             ]
             assert response.url == target.get_absolute_url(), "%s %s as %s" % (method, url, persona)
         elif isinstance(expected, str):

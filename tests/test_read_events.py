@@ -17,6 +17,7 @@ from accounts.tokens import create_token
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from casework import services as casework_services
+from reports import services as report_services
 from tests.api.test_api_matrix import API_MATRIX, POST_BODIES, call
 from tests.test_access_matrix import MATRIX, resolve_placeholders
 
@@ -39,7 +40,9 @@ class Canary:
 
 
 @pytest.fixture
-def canaries(case_referral, case_investigation, lead_investigator, evidence, attachment, released_disclosure):
+def canaries(
+    case_referral, case_investigation, lead_investigator, evidence, attachment, released_disclosure, matrix_report
+):
     """Markers in every kind of protected field, each with the read events that may show it."""
     referral_marker = "canary-referral-description-5c1f"
     identity_marker = "canary-reporter-name-8a2e"
@@ -57,8 +60,24 @@ def canaries(case_referral, case_investigation, lead_investigator, evidence, att
     necessity_marker = "canary-disclosure-necessity-0c6d"
     released_disclosure.necessity = necessity_marker
     released_disclosure.save(update_fields=["necessity"])
+    report_marker = "canary-report-draft-4d2b"
+    report_services.save_version(
+        matrix_report, actor=lead_investigator, sections={"findings": "Rota gaps. %s" % report_marker}, based_on=2
+    )
+    comment_marker = "canary-review-comment-e61a"
+    report_services.add_comment(
+        matrix_report.latest_version(), actor=lead_investigator, anchor="findings", text=comment_marker
+    )
     investigation_ref = case_investigation.reference
     disclosure_ref = released_disclosure.reference
+    report_ref = matrix_report.reference
+    # What a report page shows, and what its edit form (opened or refused) shows again.
+    report_reads = {
+        AuditAction.REPORT_VIEWED,
+        AuditAction.REPORT_VERSIONS_COMPARED,
+        AuditAction.FORM_OPENED,
+        AuditAction.ACTION_REFUSED,
+    }
     return [
         Canary(
             referral_marker,
@@ -76,10 +95,14 @@ def canaries(case_referral, case_investigation, lead_investigator, evidence, att
                     AuditAction.INVESTIGATION_LIST_VIEWED,
                     AuditAction.DASHBOARD_VIEWED,
                     AuditAction.DIRECTIONS_VIEWED,
+                    AuditAction.REPORT_LIST_VIEWED,
+                    *report_reads,
                 }
             ),
-            frozenset({investigation_ref}),
+            frozenset({investigation_ref, report_ref}),
         ),
+        Canary(report_marker, frozenset(report_reads), frozenset({report_ref})),
+        Canary(comment_marker, frozenset({AuditAction.REPORT_VIEWED}), frozenset({report_ref})),
         Canary(note_marker, frozenset({AuditAction.INVESTIGATION_CONTENT_VIEWED}), frozenset({investigation_ref})),
         # Evidence titles are metadata directors see to place legal holds: the case view names them.
         # A disclosure shows the titles of its items, and its package's manifest lists them.

@@ -59,6 +59,16 @@ APPROVAL_REQUESTS = {"approve_for_consultation": "submit_for_review", "publish":
 # Steps that end a case's work start its retention: the setting naming how many years it is kept.
 RETENTION_STARTS = {"close": "RETENTION_YEARS", "discontinue": "DISCONTINUED_RETENTION_YEARS"}
 
+# Checks that domains above casework add to a step (reports: the review settled before consultation).
+# Each takes the locked investigation and returns why the step cannot be taken now, or None.
+STEP_GUARDS: dict[str, list[Callable[[Investigation], str | None]]] = {}
+
+
+def guard_step(name: str, check: Callable[[Investigation], str | None]) -> None:
+    """Add `check` to step `name`; called at start-up (an AppConfig.ready) by the domain that owns it."""
+    STEP_GUARDS.setdefault(name, []).append(check)
+
+
 # Steps after which an approval waits, and the permission of those who may give it (they hear at once).
 GATES = {"submit_for_review": DIRECT_INVESTIGATION, "submit_final": PUBLISH_INVESTIGATION}
 
@@ -99,6 +109,9 @@ def transition(
         )
 
     def complete(locked: Investigation) -> None:
+        for check in STEP_GUARDS.get(name, ()):
+            if (problem := check(locked)) is not None:
+                raise WorkflowError(problem)
         if before_save is not None:
             before_save(locked)
         if name in RETENTION_STARTS:

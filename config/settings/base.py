@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "notify",
     "referrals",
     "casework",
+    "reports",
     "disclosures",
     "api",
     "dashboards",

@@ -11,6 +11,8 @@ from casework.choices import TeamRole
 from casework.models import Investigation
 from casework.services import evidence as evidence_services
 from kernel.models import ReferenceCounter
+from reports import services as report_services
+from reports.choices import ReportKind
 from vault import blobs
 
 TITLES = [
@@ -78,6 +80,25 @@ def create_demo_investigations(people: dict, accepted_referrals) -> list[Investi
     return investigations
 
 
+def write_demo_report(investigation, lead) -> None:
+    """The final report's draft in two versions, as a team writes it before the internal review."""
+    subject = investigation.title.lower()
+    report = report_services.create_report(investigation, actor=lead, kind=ReportKind.FINAL, title=investigation.title)
+    first = {
+        "summary": "This investigation looked at %s." % subject,
+        "approach": "We interviewed staff, reviewed rotas and incident reports, and observed two night shifts.",
+    }
+    report_services.save_version(report, actor=lead, sections=first, based_on=0)
+    second = {
+        **first,
+        "summary": "This investigation looked at %s, and found that the risks are shared across the system." % subject,
+        "findings": "## Staffing at night\n\nRotas left **one registered nurse** for two bays on most nights.\n\n"
+        "- Escalation relied on individuals' judgement.\n- Handover did not carry the early warning score.",
+        "references": "SEIPS: the Systems Engineering Initiative for Patient Safety.",
+    }
+    report_services.save_version(report, actor=lead, sections=second, based_on=1)
+
+
 def walk(investigation, stage, lead, people) -> None:
     director, chief = people["director"], people["chief"]
     if stage == S.PROPOSED:
@@ -116,6 +137,9 @@ def walk(investigation, stage, lead, people) -> None:
                 consent_given=True,
                 consent_notes="Written consent on file",
             )
+        elif step == "submit_for_review":
+            write_demo_report(investigation, lead)
+            services.transition(investigation, step, actor=lead)
         elif step == "publish":
             recommendation = services.draft_recommendation(
                 investigation,

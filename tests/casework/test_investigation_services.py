@@ -19,7 +19,7 @@ from casework.models import Investigation
 from kernel.dates import add_years
 from kernel.errors import WorkflowError
 from referrals.models import Referral
-from tests.factories import make_referral, make_user
+from tests.factories import draft_final_report, make_referral, make_user
 from tests.helpers import assert_audited
 
 
@@ -50,7 +50,7 @@ def walk(investigation, director, lead, chief, until):
         (S.EVIDENCE_GATHERING, lambda i: services.launch(i, actor=lead, start_statement="We are investigating.")),
         (S.ANALYSIS, lambda i: services.transition(i, "begin_analysis", actor=lead)),
         (S.DRAFTING, lambda i: services.transition(i, "start_drafting", actor=lead)),
-        (S.INTERNAL_REVIEW, lambda i: services.transition(i, "submit_for_review", actor=lead)),
+        (S.INTERNAL_REVIEW, lambda i: _submit_draft(i, lead)),
         (S.DRAFT_CONSULTATION, lambda i: services.transition(i, "approve_for_consultation", actor=director)),
         (S.REVISION, lambda i: services.transition(i, "begin_revision", actor=lead)),
         (S.FINAL_APPROVAL, lambda i: services.transition(i, "submit_final", actor=lead)),
@@ -62,6 +62,11 @@ def walk(investigation, director, lead, chief, until):
         step(investigation)
         assert fresh(investigation).state == state
     return fresh(investigation)
+
+
+def _submit_draft(investigation, lead):
+    draft_final_report(investigation, lead)
+    return services.transition(investigation, "submit_for_review", actor=lead)
 
 
 def _approve_terms(investigation, director, lead):

@@ -12,6 +12,7 @@ from casework import services
 from casework.choices import InvestigationState as S
 from casework.choices import TeamRole
 from casework.models import Direction, Investigation
+from tests.factories import draft_final_report
 from tests.helpers import assert_audited
 
 
@@ -128,8 +129,10 @@ def test_public_page_shows_only_published_material(client, director, lead_invest
     services.record_terms_of_reference(published, "ToR", actor=lead_investigator)
     services.transition(published, "approve_terms_of_reference", actor=director)
     services.launch(published, actor=lead_investigator, start_statement="We are looking at night-time falls.")
-    for step in ("begin_analysis", "start_drafting", "submit_for_review"):
+    for step in ("begin_analysis", "start_drafting"):
         services.transition(published, step, actor=lead_investigator)
+    draft_final_report(published, lead_investigator)
+    services.transition(published, "submit_for_review", actor=lead_investigator)
     services.transition(published, "approve_for_consultation", actor=director)
     services.transition(published, "begin_revision", actor=lead_investigator)
     services.transition(published, "submit_final", actor=lead_investigator)

@@ -23,6 +23,8 @@ EXPECTED_MODELS = {
     "casework.HistoricalInterview",
     "casework.Evidence",
     "casework.HistoricalEvidence",
+    "reports.ReportVersion",
+    "reports.ReviewComment",
 }
 
 

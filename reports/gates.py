@@ -1,0 +1,26 @@
+"""The report's rules on the investigation's stages: the internal review is approved (the draft goes
+to consultation) only when the final report has a version and no review comment is open."""
+
+from casework.models import Investigation
+from casework.services.lifecycle import guard_step
+from reports.choices import ReportKind
+
+
+def review_settled(investigation: Investigation) -> str | None:
+    final = investigation.reports.filter(kind=ReportKind.FINAL).first()
+    if final is None or not final.versions.exists():
+        return "%s has no final report draft yet: the team writes it before the review can be approved." % (
+            investigation
+        )
+    if open_count := final.comments.filter(resolved_at=None).count():
+        return "%d review comment%s on the draft %s still open: the team resolves %s first." % (
+            open_count,
+            "" if open_count == 1 else "s",
+            "is" if open_count == 1 else "are",
+            "it" if open_count == 1 else "them",
+        )
+    return None
+
+
+def guard_case_steps() -> None:
+    guard_step("approve_for_consultation", review_settled)

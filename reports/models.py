@@ -1,0 +1,112 @@
+"""Reports: versioned structured text written by an investigation's team, and its review comments.
+
+Every save is a new version: nothing written is ever overwritten. Text is encrypted at rest like the
+case journal (a draft leaked before publication is an offence route, s.124). Protected material:
+read only through `visible_to`.
+"""
+
+import json
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from casework.models import Investigation
+from kernel.fields import EncryptedTextField
+from reports.choices import WRITTEN_SECTIONS, CommentAnchor, ReportKind
+from reports.querysets import ReportQuerySet
+
+# Each section's text; a whole report is far shorter than its sections' sum.
+SECTION_MAX_LENGTH = 100_000
+COMMENT_MAX_LENGTH = 5_000
+
+
+class Report(models.Model):
+    investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="reports")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=ReportKind.choices)
+    title = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["investigation", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["investigation"], condition=models.Q(kind="final"), name="one_final_report_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:detail", args=[self.investigation.reference, self.public_id])
+
+    @property
+    def reference(self) -> str:
+        """How the audit trail names a report: its case and its id."""
+        return "%s/%s" % (self.investigation.reference, self.public_id)
+
+    def latest_version(self) -> "ReportVersion | None":
+        return self.versions.order_by("-number").first()
+
+
+class ReportVersion(models.Model):
+    """One save of the whole text: who, when, and every written section (encrypted as one document)."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    body = EncryptedTextField(help_text="The written sections as JSON: {section: Markdown text}.")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["report", "number"]
+        constraints = [models.UniqueConstraint(fields=["report", "number"], name="one_version_per_number")]
+
+    def __str__(self) -> str:
+        return "%s, version %s" % (self.report, self.number)
+
+    @property
+    def sections(self) -> dict[str, str]:
+        """Every written section's text ('' where none was written)."""
+        saved = json.loads(self.body or "{}")
+        return {section.value: saved.get(section.value, "") for section in WRITTEN_SECTIONS}
+
+    @staticmethod
+    def encode(sections: dict[str, str]) -> str:
+        return json.dumps({section.value: sections.get(section.value, "") for section in WRITTEN_SECTIONS})
+
+
+class ReviewComment(models.Model):
+    """A reviewer's comment on one section of one version (or the draft as a whole), open until the
+    team resolves it with an answer. The review cannot be approved while one is open."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="comments")
+    version = models.ForeignKey(ReportVersion, on_delete=models.PROTECT, related_name="comments")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    anchor = models.CharField(max_length=20, choices=CommentAnchor.choices)
+    text = EncryptedTextField(max_length=COMMENT_MAX_LENGTH, blank=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    resolution = EncryptedTextField(max_length=COMMENT_MAX_LENGTH, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["report"], condition=models.Q(resolved_at=None), name="open_comments")]
+
+    def __str__(self) -> str:
+        return "Comment on %s" % self.version
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -1,0 +1,14 @@
+"""Who may do what with reports. Reading follows the investigation: its team and its approvers
+(directors and the chief investigator) see its reports, everyone else gets a 404. The team writes
+and answers review comments; anyone who reads may comment."""
+
+from casework.permissions import is_on_team
+
+
+def may_write_report(user, investigation) -> bool:
+    return is_on_team(user, investigation)
+
+
+def may_resolve_comment(user, investigation) -> bool:
+    """The team settles review comments (the writer answers, the reviewer reads the answer)."""
+    return is_on_team(user, investigation)

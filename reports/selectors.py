@@ -1,0 +1,107 @@
+"""Reading reports: finding one the user may see, laying a version out by section, comparing two."""
+
+import re
+from difflib import SequenceMatcher
+
+from django.db.models import Count, Max, Q
+
+from accounts.access import NotVisible
+from casework.selectors import get_investigation_for
+from reports.choices import RECORD_SECTIONS, CommentAnchor, Section
+from reports.markup import render
+from reports.models import Report, ReportVersion
+
+# Words and the spaces between them, so a diff marks whole words and keeps the text's own spacing.
+WORDS = re.compile(r"\s+|[^\s]+")
+
+
+def get_report_for(user, reference: str, public_id) -> Report:
+    """A report of an investigation `user` may see: 404 otherwise, exactly as for a missing one."""
+    investigation = get_investigation_for(user, reference)
+    report = (
+        Report.objects.visible_to(user)
+        .filter(investigation=investigation, public_id=public_id)
+        .select_related("investigation")
+        .first()
+    )
+    if report is None:
+        raise NotVisible("reports.report", str(public_id), "view")
+    return report
+
+
+def get_version(report: Report, number: int) -> ReportVersion:
+    """Version `number` of `report`: 404 if there is none."""
+    version = report.versions.select_related("author").filter(number=number).first()
+    if version is None:
+        raise NotVisible("reports.reportversion", "%s/%s" % (report.public_id, number), "view")
+    return version
+
+
+def shown_version(report: Report, number: int | None) -> ReportVersion | None:
+    """The version a page shows: `number`, or the newest when none is asked for (None if none is written)."""
+    if number is None:
+        return report.versions.select_related("author").order_by("-number").first()
+    return get_version(report, number)
+
+
+def reports_of(investigation) -> list[Report]:
+    """The investigation's reports with their newest version number and open comments."""
+    return list(
+        investigation.reports.annotate(
+            newest=Max("versions__number"),
+            open_comments=Count("comments", filter=Q(comments__resolved_at=None), distinct=True),
+        ).order_by("created_at")
+    )
+
+
+def laid_out(report: Report, version: ReportVersion | None) -> list[dict]:
+    """Each section in reading order: its written text as safe HTML, or the case's records for it,
+    and the review comments anchored to it (on any version)."""
+    written = version.sections if version else {}
+    comments = list(report.comments.select_related("author", "resolved_by", "version"))
+    investigation = report.investigation
+    records = {
+        Section.RECOMMENDATIONS: list(investigation.recommendations.order_by("reference")),
+        Section.OBSERVATIONS: list(investigation.observations.order_by("created_at")),
+    }
+    sections = []
+    for section in Section:
+        sections.append(
+            {
+                "key": section.value,
+                "label": section.label,
+                "html": None if section in RECORD_SECTIONS else render(written.get(section.value, "")),
+                "records": records.get(section),
+                "comments": [comment for comment in comments if comment.anchor == section.value],
+            }
+        )
+    general = [comment for comment in comments if comment.anchor == CommentAnchor.GENERAL]
+    return [{"key": "general", "label": CommentAnchor.GENERAL.label, "comments": general}, *sections]
+
+
+def diff_words(old: str, new: str) -> list[tuple[str, str]]:
+    """(operation, text) runs turning `old` into `new`, word by word: 'equal', 'delete' or 'insert'."""
+    before, after = WORDS.findall(old), WORDS.findall(new)
+    runs = []
+    for operation, i1, i2, j1, j2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if operation == "equal":
+            runs.append(("equal", "".join(before[i1:i2])))
+            continue
+        if i2 > i1:
+            runs.append(("delete", "".join(before[i1:i2])))
+        if j2 > j1:
+            runs.append(("insert", "".join(after[j1:j2])))
+    return runs
+
+
+def compare(older: ReportVersion, newer: ReportVersion) -> list[dict]:
+    """Each written section's changes from `older` to `newer` (unchanged sections say so)."""
+    before, after = older.sections, newer.sections
+    return [
+        {
+            "label": Section(key).label,
+            "changed": before[key] != after[key],
+            "runs": diff_words(before[key], after[key]) if before[key] != after[key] else [],
+        }
+        for key in before
+    ]

@@ -1,0 +1,206 @@
+"""Report pages: the case's reports, one report (any version) with its review, writing a new
+version, and comparing two. Everything is case material: 404 for anyone who may not see the case."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts.access import ActionDenied, NotVisible, requires_object_permission
+from audit.choices import AuditAction, Outcome
+from audit.services import record_event
+from casework.permissions import VIEW_INVESTIGATION
+from casework.selectors import get_investigation_for
+from kernel.errors import WorkflowError
+from kernel.once import AlreadySent, do_once, form_token
+from reports import services
+from reports.forms import CommentForm, NewReportForm, ResolveForm, VersionForm
+from reports.permissions import may_resolve_comment, may_write_report
+from reports.selectors import compare, get_report_for, get_version, laid_out, reports_of, shown_version
+from workflow.steps import run_page_action, sent_again
+
+
+def _number(value) -> int | None:
+    """A version number from the query string; anything else is a version that does not exist."""
+    if value is None:
+        return None
+    return int(value) if str(value).isdigit() and len(str(value)) < 9 else 0
+
+
+def _refused_form(target, name: str, form) -> None:
+    record_event(
+        AuditAction.ACTION_REFUSED,
+        outcome=Outcome.DENIED,
+        target=target,
+        detail={"action": name, "errors": sorted(form.errors)},
+    )
+
+
+@requires_object_permission(VIEW_INVESTIGATION)
+def report_list(request, reference):
+    """The investigation's reports; the team starts one here (a refused form keeps what was typed)."""
+    investigation = get_investigation_for(request.user, reference)
+    writer = may_write_report(request.user, investigation)
+    form = NewReportForm(request.POST or None, prefix="report")
+    status = 200
+    if request.method == "POST":
+        if not writer:
+            raise ActionDenied("casework.investigation", reference, "start a report")
+        if form.is_valid():
+            try:
+                report = do_once(
+                    form_token(request.POST),
+                    "form",
+                    lambda: services.create_report(
+                        investigation,
+                        actor=request.user,
+                        kind=form.cleaned_data["kind"],
+                        title=form.cleaned_data["title"],
+                    ),
+                )
+            except AlreadySent:
+                return sent_again(request, investigation, name="create_report", label="Start a report")
+            except WorkflowError as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(request, "Report started: write its first version.")
+                return redirect("reports:edit", reference, report.public_id)
+        _refused_form(investigation, "create_report", form)
+        status = 400
+    else:
+        record_event(AuditAction.REPORT_LIST_VIEWED, target=investigation)
+    context = {"investigation": investigation, "reports": reports_of(investigation), "form": form, "writer": writer}
+    return render(request, "reports/list.html", context, status=status)
+
+
+@require_safe
+@requires_object_permission(VIEW_INVESTIGATION)
+def report_detail(request, reference, public_id):
+    """One version of a report (the newest unless `?version=`), section by section, with its review."""
+    report = get_report_for(request.user, reference, public_id)
+    version = shown_version(report, _number(request.GET.get("version")))
+    record_event(
+        AuditAction.REPORT_VIEWED,
+        target=report,
+        detail={"case": reference, "version": version.number if version else None},
+    )
+    newest = report.latest_version()
+    context = {
+        "report": report,
+        "investigation": report.investigation,
+        "version": version,
+        "is_newest": version is not None and newest is not None and version.number == newest.number,
+        "versions": report.versions.select_related("author").order_by("-number"),
+        "sections": laid_out(report, version),
+        "writer": may_write_report(request.user, report.investigation),
+        "resolver": may_resolve_comment(request.user, report.investigation),
+        "comment_form": CommentForm(prefix="comment"),
+        "resolve_form": ResolveForm(prefix="resolve"),
+    }
+    return render(request, "reports/detail.html", context)
+
+
+@requires_object_permission(VIEW_INVESTIGATION)
+def report_edit(request, reference, public_id):
+    """Write the next version. Saving on a version someone else has moved past is refused: the page
+    shows their newer text beside the writer's, which is kept in the form, nothing lost."""
+    report = get_report_for(request.user, reference, public_id)
+    if not may_write_report(request.user, report.investigation):
+        raise ActionDenied("reports.report", str(public_id), "write")
+    newest = report.latest_version()
+    initial = {"based_on": newest.number if newest else 0, **(newest.sections if newest else {})}
+    form = VersionForm(request.POST or None, initial=initial)
+    context = {"report": report, "investigation": report.investigation, "form": form, "newer": None}
+    if request.method != "POST":
+        record_event(AuditAction.FORM_OPENED, target=report, detail={"form": "report version"})
+        return render(request, "reports/edit.html", context)
+    if form.is_valid():
+        try:
+            version = do_once(
+                form_token(request.POST),
+                "form",
+                lambda: services.save_version(
+                    report, actor=request.user, sections=form.sections(), based_on=form.cleaned_data["based_on"]
+                ),
+            )
+        except AlreadySent:
+            return sent_again(request, report, name="save_version", label="Save")
+        except services.StaleVersion as stale:
+            # The writer's text stays; saving again, having seen theirs, is deliberate.
+            answers = request.POST.copy()
+            answers["based_on"] = str(stale.newest.number)
+            form = context["form"] = VersionForm(answers)
+            form.is_valid()
+            form.add_error(None, str(stale))
+            context["newer"] = {"version": stale.newest, "sections": laid_out(report, stale.newest)}
+        except WorkflowError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Version %s saved." % version.number)
+            return redirect(report)
+    _refused_form(report, "save_version", form)
+    return render(request, "reports/edit.html", context, status=400 if context["newer"] is None else 409)
+
+
+@require_safe
+@requires_object_permission(VIEW_INVESTIGATION)
+def report_compare(request, reference, public_id):
+    """What changed between two versions (`?from=` and `?to=`), word by word, section by section."""
+    report = get_report_for(request.user, reference, public_id)
+    newest = report.latest_version()
+    if newest is None:
+        raise NotVisible("reports.reportversion", str(public_id), "compare")
+    newer = get_version(report, _number(request.GET.get("to")) or newest.number)
+    older = get_version(report, _number(request.GET.get("from")) or max(newer.number - 1, 1))
+    if older.number > newer.number:
+        older, newer = newer, older
+    record_event(
+        AuditAction.REPORT_VERSIONS_COMPARED,
+        target=report,
+        detail={"case": reference, "from": older.number, "to": newer.number},
+    )
+    context = {
+        "report": report,
+        "investigation": report.investigation,
+        "older": older,
+        "newer": newer,
+        "changes": compare(older, newer),
+        "versions": report.versions.order_by("-number"),
+    }
+    return render(request, "reports/compare.html", context)
+
+
+@require_POST
+@requires_object_permission(VIEW_INVESTIGATION)
+def comment_add(request, reference, public_id):
+    """A review comment on a section of the version shown."""
+    report = get_report_for(request.user, reference, public_id)
+    version = get_version(report, _number(request.POST.get("version")) or 0)
+    return run_page_action(
+        request,
+        report,
+        name="add_comment",
+        label="Comment",
+        form=CommentForm(request.POST, prefix="comment"),
+        perform=lambda data: services.add_comment(
+            version, actor=request.user, anchor=data["anchor"], text=data["text"]
+        ),
+    )
+
+
+@require_POST
+@requires_object_permission(VIEW_INVESTIGATION)
+def comment_resolve(request, reference, public_id, comment_id):
+    report = get_report_for(request.user, reference, public_id)
+    comment = report.comments.filter(public_id=comment_id).first()
+    if comment is None:
+        raise NotVisible("reports.reviewcomment", str(comment_id), "resolve")
+    if not may_resolve_comment(request.user, report.investigation):
+        raise ActionDenied("reports.reviewcomment", str(comment_id), "resolve")
+    return run_page_action(
+        request,
+        report,
+        name="resolve_comment",
+        label="Resolve comment",
+        form=ResolveForm(request.POST, prefix="resolve"),
+        perform=lambda data: services.resolve_comment(comment, actor=request.user, resolution=data["resolution"]),
+    )
