@@ -42,6 +42,7 @@ from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from accounts.mfa import has_authenticator
 from accounts.models import User
+from accounts.outside import outside_person_of
 from accounts.permissions import holds
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
@@ -54,6 +55,13 @@ class PolicyKind(StrEnum):
     PERMISSION = "permission"
     OBJECT_PERMISSION = "object_permission"
     API = "api"
+    # People outside the body (accounts/outside.py): the sign-in pages, and the pages behind them.
+    OUTSIDE_SIGN_IN = "outside_sign_in"
+    OUTSIDE = "outside"
+
+
+# What a session holding an outside person may reach: their own pages and the public ones.
+OUTSIDE_REACHABLE = {PolicyKind.PUBLIC, PolicyKind.OUTSIDE_SIGN_IN, PolicyKind.OUTSIDE}
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,7 @@ type View = Callable[..., HttpResponseBase]
 def _declare[V: View](policy: AccessPolicy) -> Callable[[V], V]:
     def decorator(view: V) -> V:
         view.access_policy = policy  # type: ignore[attr-defined]  # the view carries its declared policy
-        if policy.kind is PolicyKind.PUBLIC:
+        if policy.kind in OUTSIDE_REACHABLE:
             view = login_not_required(view)
         return view
 
@@ -93,6 +101,16 @@ def api_endpoint[V: View](view: V, permission: str = "") -> V:
 def public[V: View](view: V) -> V:
     """No log-in needed (the log-in page, and later the public concern form)."""
     return _declare(AccessPolicy(PolicyKind.PUBLIC))(view)
+
+
+def outside_sign_in[V: View](view: V) -> V:
+    """A page for signing in from outside the body: anyone without a staff session (404 with one)."""
+    return _declare(AccessPolicy(PolicyKind.OUTSIDE_SIGN_IN))(view)
+
+
+def outside_person_page[V: View](view: V) -> V:
+    """A page for a signed-in outside person only (`request.outside_person`); staff sessions get 404."""
+    return _declare(AccessPolicy(PolicyKind.OUTSIDE))(view)
 
 
 def before_second_factor[V: View](view: V) -> V:
@@ -172,6 +190,8 @@ class AccessPolicyMiddleware:
             return HttpResponseNotAllowed(ALLOWED_METHODS)
         if policy.kind is PolicyKind.PUBLIC:
             return None
+        if policy.kind in (PolicyKind.OUTSIDE_SIGN_IN, PolicyKind.OUTSIDE):
+            return outside_page_check(request, policy)
         user = request.user
         if not user.is_active:
             # LoginRequiredMiddleware has already redirected anonymous users; this is defence in depth.
@@ -192,6 +212,42 @@ class AccessPolicyMiddleware:
         elif isinstance(exception, PermissionDenied):
             record_denial(request, "permission denied")
         return None
+
+
+def outside_page_check(request: HttpRequest, policy: AccessPolicy) -> HttpResponseBase | None:
+    """Outside pages are not there for staff sessions (404), and the signed-in ones need an outside person."""
+    if request.user.is_authenticated:
+        record_denial(request, "staff session on an outside page")
+        raise Http404
+    if policy.kind is PolicyKind.OUTSIDE and getattr(request, "outside_person", None) is None:
+        return redirect_to_login(request.get_full_path(), reverse("portal:sign_in"))
+    return None
+
+
+class OutsideSessionMiddleware:
+    """Finds the outside person a session holds (`request.outside_person`, named in every audit event
+    of the request) and keeps that session off every staff page: 404, as for anything not theirs.
+
+    Placed before LoginRequiredMiddleware, so an outside session is refused rather than sent to the
+    staff sign-in page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        person = outside_person_of(request)
+        request.outside_person = person  # type: ignore[attr-defined]  # this middleware's own attribute
+        request.outside_actor = person.reference if person is not None else ""  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: View, view_args: tuple[Any, ...], view_kwargs: dict[str, Any]
+    ) -> None:
+        policy = getattr(view_func, "access_policy", None)
+        outside = getattr(request, "outside_person", None) is not None
+        if outside and policy is not None and policy.kind not in OUTSIDE_REACHABLE:
+            record_denial(request, "outside session on a staff page")
+            raise Http404
 
 
 def redirect_to_second_factor(request: HttpRequest) -> HttpResponseRedirect:

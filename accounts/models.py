@@ -1,6 +1,7 @@
 """Staff identity. Roles are groups (accounts.roles); case access is per object (accounts.access)."""
 
 import hashlib
+import uuid
 from binascii import unhexlify
 
 from django.contrib.auth.models import AbstractUser
@@ -11,7 +12,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.roles import Role
-from kernel.fields import decrypt, encrypt, is_token
+from kernel.fields import EncryptedTextField, decrypt, encrypt, is_token
 
 
 class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp devices add reverse managers
@@ -210,3 +211,50 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class OutsidePerson(models.Model):
+    """Someone outside the body who has been sent something to answer (a draft report to comment on,
+    later a recommendation to respond to, a course booking). Never a staff user: they sign in by a
+    one-time code sent to their e-mail address and reach only the portal's pages.
+
+    The address is personal data: stored encrypted, found by a keyed digest of its normal form.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = EncryptedTextField()
+    email_digest = models.CharField(max_length=64, unique=True, editable=False)
+    name = EncryptedTextField()
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_signed_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.name or "Someone outside the body"
+
+    @property
+    def reference(self) -> str:
+        """How the audit trail names them: never their address or name."""
+        return "outside:%s" % self.public_id
+
+
+class SignInCode(models.Model):
+    """A one-time sign-in code for an outside person: kept only as a keyed hash, single use,
+    short-lived, and burned after a few wrong tries."""
+
+    person = models.ForeignKey(OutsidePerson, on_delete=models.CASCADE, related_name="sign_in_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        default_permissions = ()
+        indexes = [models.Index(fields=["person", "-created_at"], name="sign_in_code_newest")]
+
+    def __str__(self) -> str:
+        return "Sign-in code for %s" % self.person.reference

@@ -21,6 +21,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from accounts.models import StaffSession
+from accounts.outside import OUTSIDE_PERSON, OUTSIDE_SIGNED_IN_AT
 from audit.choices import AuditAction
 from audit.context import current_request_context
 from audit.services import record_event
@@ -50,6 +51,9 @@ class SessionStore(DatabaseSessionStore):
 @receiver(user_logged_in, dispatch_uid="session_signed_in_at")
 def remember_sign_in_time(sender, request, user, **kwargs):
     request.session[SIGNED_IN_AT] = time.time()
+    # A staff sign-in ends any outside person's session in the same browser: one identity at a time.
+    for key in (OUTSIDE_PERSON, OUTSIDE_SIGNED_IN_AT):
+        request.session.pop(key, None)
 
 
 class SessionLifetimeMiddleware:

@@ -55,6 +55,8 @@ def record_event(
     if actor is None and context is not None:
         user = getattr(context.request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
+    # Someone with no staff account acting through the portal: named by their reference, never their details.
+    outside_actor = getattr(context.request, "outside_actor", "") if context is not None and actor is None else ""
     if target is not None:
         target_type, target_ref = describe_target(target)
     if context is not None and context.api_token_id is not None:
@@ -65,7 +67,7 @@ def record_event(
     event = AuditEvent(  # type: ignore[misc]  # actor is AUTH_USER_MODEL, not imported here
         occurred_at=timezone.now(),
         actor=actor,
-        actor_username=fitted(actor.get_username() if actor is not None else "", "actor_username"),
+        actor_username=fitted(actor.get_username() if actor is not None else outside_actor, "actor_username"),
         action=action,
         target_type=fitted(target_type, "target_type"),
         target_ref=fitted(str(target_ref), "target_ref"),

@@ -24,6 +24,7 @@ urlpatterns = [
     path("published-investigations/", casework_views.published_reports, name="published_reports"),
     path("audit/", include("oversight.urls")),
     path("disclosures/", include("disclosures.urls")),
+    path("portal/", include("portal.urls")),
     path("", include("notify.urls")),
     path("api/", include("api.urls")),
 ]

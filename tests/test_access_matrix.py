@@ -205,6 +205,16 @@ MATRIX = [
     *object_rows(
         "reports:resolve", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, REPORT_COMMENT, allowed_status="report"
     ),
+    # The portal is for people outside the body: every staff session gets 404 (tests/portal has the
+    # outside person's own side); a stranger is sent to the portal's sign-in, never the staff one.
+    *rows_for("portal:sign_in", "get", every(404, anonymous=200)),
+    *rows_for("portal:sign_in", "post", every(404, anonymous=400)),
+    *rows_for("portal:code", "get", every(404, anonymous="portal:sign_in")),
+    *rows_for("portal:code", "post", every(404, anonymous="portal:sign_in")),
+    *rows_for("portal:home", "get", every(404, anonymous="portal:sign_in")),
+    *rows_for("portal:home", "post", every(404, anonymous="portal:sign_in")),
+    *rows_for("portal:sign_out", "post", every(404, anonymous="portal:sign_in")),
+    *rows_for("portal:sign_out", "get", every(404, anonymous="portal:sign_in")),
     # Every other method. Read-only pages refuse POST, action endpoints refuse GET (405, audited for
     # staff, before any object is looked up, so it tells nothing about what exists); forms sent empty
     # are explained and change nothing.

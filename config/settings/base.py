@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "casework",
     "reports",
     "disclosures",
+    "portal",
     "api",
     "dashboards",
     "oversight",
@@ -56,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accounts.access.OutsideSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.sessions.SessionLifetimeMiddleware",
@@ -120,6 +122,16 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ENGINE = "accounts.sessions"
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_HOURS", 10) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# People outside the body (accounts/outside.py): a code by e-mail, valid PORTAL_CODE_MINUTES, at most
+# PORTAL_CODE_TRIES guesses each; at most PORTAL_CODES_PER_HOUR codes per address and
+# PORTAL_SIGN_IN_ATTEMPTS_PER_15_MINUTES sign-in requests per client address. Their sessions are
+# short: PORTAL_IDLE_MINUTES without a request, PORTAL_ABSOLUTE_MINUTES at most.
+PORTAL_CODE_MINUTES = env_int("PORTAL_CODE_MINUTES", 10)
+PORTAL_CODE_TRIES = 5
+PORTAL_CODES_PER_HOUR = env_int("PORTAL_CODES_PER_HOUR", 5)
+PORTAL_SIGN_IN_ATTEMPTS_PER_15_MINUTES = env_int("PORTAL_SIGN_IN_ATTEMPTS_PER_15_MINUTES", 30)
+PORTAL_IDLE_MINUTES = env_int("PORTAL_IDLE_MINUTES", 15)
+PORTAL_ABSOLUTE_MINUTES = env_int("PORTAL_ABSOLUTE_MINUTES", 120)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -10,6 +10,7 @@ from tests.referrals.test_concurrency_and_encryption import NEW_KEY, OLD_KEY
 
 EXPECTED_MODELS = {
     "accounts.Authenticator",
+    "accounts.OutsidePerson",
     "referrals.Referral",
     "referrals.HistoricalReferral",
     "referrals.FollowUp",

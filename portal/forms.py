@@ -1,0 +1,28 @@
+from django import forms
+
+from kernel.forms import NHSFormMixin
+
+
+class EmailForm(NHSFormMixin, forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="The address we wrote to you at.",
+        error_messages={
+            "required": "Enter the email address we wrote to you at.",
+            "invalid": "Enter an email address in the right form, like name@example.org.",
+        },
+    )
+
+
+class CodeForm(NHSFormMixin, forms.Form):
+    code = forms.RegexField(
+        label="Sign-in code",
+        regex=r"^\s*\d{6}\s*$",
+        help_text="The six numbers in the email we have just sent you.",
+        error_messages={
+            "required": "Enter the six-number code from the email.",
+            "invalid": "The code is six numbers, like 492817.",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+    )
