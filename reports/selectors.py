@@ -11,8 +11,9 @@ from reports.choices import RECORD_SECTIONS, CommentAnchor, Section
 from reports.markup import render
 from reports.models import Report, ReportVersion
 
-# Words and the spaces between them, so a diff marks whole words and keeps the text's own spacing.
-WORDS = re.compile(r"\s+|[^\s]+")
+# Words, punctuation marks and the spaces between them: a diff marks whole words, a changed full
+# stop alone, and keeps the text's own spacing.
+WORDS = re.compile(r"\s+|\w+|[^\w\s]")
 
 
 def get_report_for(user, reference: str, public_id) -> Report:

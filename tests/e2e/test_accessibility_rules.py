@@ -12,6 +12,8 @@ from django.conf import settings
 
 from casework import services
 from casework.models import Investigation
+from reports import services as report_services
+from reports.choices import ReportKind
 from tests.e2e.browser import sign_in
 
 pytestmark = pytest.mark.usefixtures("migrated_data")
@@ -52,7 +54,11 @@ def check(page, live_server, paths) -> list[str]:
 
 
 def test_public_pages(axe_page, live_server):
-    problems = check(axe_page, live_server, ["/share-a-concern/", "/share-a-concern/follow-up/", "/accounts/login/"])
+    problems = check(
+        axe_page,
+        live_server,
+        ["/share-a-concern/", "/share-a-concern/follow-up/", "/accounts/login/", "/portal/sign-in/"],
+    )
     axe_page.goto(live_server.url + "/share-a-concern/")
     axe_page.click("button[type=submit]")  # the page that explains what is missing
     problems += ["error summary: %s" % v for v in serious_violations(axe_page)]
@@ -62,6 +68,18 @@ def test_public_pages(axe_page, live_server):
 def test_staff_pages_of_every_role(axe_page, live_server, intake, director, lead_investigator, auditor, case_referral):
     investigation = Investigation.objects.create(reference="INV-2026-0960", title="Accessible case")
     services.start_scoping(investigation, actor=director, lead=lead_investigator)
+    report = report_services.create_report(
+        investigation, actor=lead_investigator, kind=ReportKind.FINAL, title="Accessible report"
+    )
+    first = report_services.save_version(
+        report, actor=lead_investigator, sections={"summary": "Falls at night.", "findings": "## Rotas"}, based_on=0
+    )
+    report_services.save_version(
+        report, actor=lead_investigator, sections={"summary": "Falls at night on two wards."}, based_on=1
+    )
+    report_services.add_comment(first, actor=director, anchor="summary", text="Which wards?")
+    reports = "/investigations/%s/reports/" % investigation.reference
+    report_pages = [reports, report.get_absolute_url(), "%sedit/" % report.get_absolute_url()]
     pages = {
         intake: ["/", "/referrals/", case_referral.get_absolute_url(), "/referrals/new/"],
         lead_investigator: [
@@ -71,8 +89,16 @@ def test_staff_pages_of_every_role(axe_page, live_server, intake, director, lead
             "/accounts/api-tokens/",
             "/notifications/",
             "/notifications/settings/",
+            *report_pages,
+            "%scompare/" % report.get_absolute_url(),
         ],
-        director: ["/", investigation.get_absolute_url(), "/investigations/directions/", "/disclosures/"],
+        director: [
+            "/",
+            investigation.get_absolute_url(),
+            "/investigations/directions/",
+            "/disclosures/",
+            report.get_absolute_url(),
+        ],
         auditor: ["/", "/audit/", "/audit/review/"],
     }
     problems = []
