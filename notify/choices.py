@@ -22,6 +22,10 @@ class NotificationKind(models.TextChoices):
     BREAK_GLASS_OPENED = "security.break_glass", "Break-glass access was opened on"
     VERIFICATION_FAILED = "security.verification_failed", "A scheduled verification failed:"
     JOB_FAILED = "system.job_failed", "A scheduled job failed:"
+    # To people outside the body (their portal), and to the team about them.
+    CONSULTATION_SENT = "consultation.sent", "A draft report has been sent to you for your comments:"
+    CONSULTATION_DEADLINE_NEAR = "consultation.deadline_near", "Comments on the draft report are due within 7 days:"
+    CONSULTATION_ANSWERED = "consultation.answered", "Comments on the draft report have been sent in:"
 
 
 class EmailState(models.TextChoices):

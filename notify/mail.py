@@ -16,11 +16,12 @@ from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 from notify.choices import EmailState
 from notify.models import Notification
-from notify.subjects import may_see
+from notify.subjects import may_see, outside_may_see
 
 # The waits before each further try; after the last, the notification is left `failed`.
 RETRY_AFTER = [timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1)]
@@ -28,34 +29,50 @@ PREFERENCES_PATH = "/notifications/settings/"
 
 
 def message_for(notification: Notification) -> EmailMessage:
+    preferences = (
+        " You can change which e-mails you get at %s" % urljoin(settings.SITE_URL, PREFERENCES_PATH)
+        if notification.recipient_id
+        else ""
+    )
     return EmailMessage(
         subject="%s %s" % (notification.get_kind_display(), notification.subject_ref),
         body=(
             "%s %s.\n\nOpen it in the service (you will be asked to sign in): %s\n\n"
-            "This e-mail says only what happened and where. You can change which e-mails you get at %s\n"
+            "This e-mail says only what happened and where.%s\n"
             % (
                 notification.get_kind_display(),
                 notification.subject_ref,
                 urljoin(settings.SITE_URL, notification.link),
-                urljoin(settings.SITE_URL, PREFERENCES_PATH),
+                preferences,
             )
         ),
-        to=[notification.recipient.email],
+        to=[notification.address],
     )
+
+
+def may_still_see(notification: Notification) -> bool:
+    """Whether the recipient may see the subject now (they may have lost access since it was made)."""
+    subject_type, subject_ref = notification.subject_type, notification.subject_ref
+    if notification.recipient is not None:
+        return may_see(notification.recipient, subject_type, subject_ref)
+    person = notification.outside_recipient
+    return person is not None and outside_may_see(person, subject_type, subject_ref)
 
 
 def deliver(notification_id: int, attempt: int) -> str:
     """Try to e-mail one notification; return its e-mail state afterwards (a retry is enqueued if due)."""
     with transaction.atomic():
-        notification = Notification.objects.select_for_update().select_related("recipient").get(pk=notification_id)
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient", "outside_recipient")
+            .get(pk=notification_id)
+        )
         if notification.email == EmailState.CLAIMED:
             # A worker stopped between handing the mail over and recording it: it may have gone.
             return _settle(notification, EmailState.UNCERTAIN)
         if notification.email != EmailState.WAITING:
             return notification.email
-        if not notification.recipient.email or not may_see(
-            notification.recipient, notification.subject_type, notification.subject_ref
-        ):
+        if not notification.address or not may_still_see(notification):
             return _settle(notification, EmailState.WITHHELD)
     mailer = mailers.default
     try:
@@ -85,7 +102,12 @@ def deliver(notification_id: int, attempt: int) -> str:
         actor=notification.recipient,
         target_type="notify.notification",
         target_ref=str(notification.pk),
-        detail={"kind": notification.kind, "subject": notification.subject_ref, "attempt": attempt},
+        detail={
+            "kind": notification.kind,
+            "subject": notification.subject_ref,
+            "attempt": attempt,
+            **_outside(notification),
+        },
     )
     return EmailState.SENT
 
@@ -109,9 +131,20 @@ def _settle(notification: Notification, state: EmailState) -> str:
         target_type="notify.notification",
         target_ref=str(notification.pk),
         outcome=Outcome.DENIED if state == EmailState.WITHHELD else Outcome.ALLOWED,
-        detail={"kind": notification.kind, "subject": notification.subject_ref, "state": str(state)},
+        detail={
+            "kind": notification.kind,
+            "subject": notification.subject_ref,
+            "state": str(state),
+            **_outside(notification),
+        },
     )
     return state
+
+
+def _outside(notification: Notification) -> dict:
+    """An outside recipient is named in the mail's events by reference (staff are the event's actor)."""
+    person = notification.outside_recipient
+    return {"outside_recipient": person.reference} if person is not None else {}
 
 
 def digest_for(recipient, notifications: list[Notification]) -> EmailMessage:
@@ -135,16 +168,14 @@ def deliver_digests() -> int:
     that is away leaves them waiting for the next day's digest.
     """
     sent = 0
-    recipients = Notification.objects.filter(email=EmailState.DIGEST).values_list("recipient", flat=True).distinct()
-    for recipient_id in list(recipients):
-        waiting = list(
-            Notification.objects.filter(recipient_id=recipient_id, email=EmailState.DIGEST).select_related("recipient")
-        )
-        shown = [n for n in waiting if may_see(n.recipient, n.subject_type, n.subject_ref)]
+    waiting_for = Notification.objects.filter(email=EmailState.DIGEST).values("recipient")
+    for recipient in User.objects.filter(pk__in=waiting_for).order_by("pk"):
+        waiting = list(Notification.objects.filter(recipient=recipient, email=EmailState.DIGEST))
+        shown = [n for n in waiting if may_see(recipient, n.subject_type, n.subject_ref)]
         for notification in waiting:
             if notification not in shown:
                 _settle(notification, EmailState.WITHHELD)
-        if not shown or not shown[0].recipient.email:
+        if not shown or not recipient.email:
             continue
         mailer = mailers.default
         try:
@@ -156,7 +187,7 @@ def deliver_digests() -> int:
             if not Notification.objects.filter(pk__in=ids, email=EmailState.DIGEST).update(email=EmailState.CLAIMED):
                 continue  # another worker has them
             try:
-                mailer.send_messages([digest_for(shown[0].recipient, shown)])
+                mailer.send_messages([digest_for(recipient, shown)])
             except (OSError, smtplib.SMTPException):
                 Notification.objects.filter(pk__in=ids).update(email=EmailState.UNCERTAIN)
                 continue
@@ -165,7 +196,7 @@ def deliver_digests() -> int:
         Notification.objects.filter(pk__in=ids).update(email=EmailState.SENT, emailed_at=timezone.now())
         record_event(
             AuditAction.NOTIFICATION_DIGEST_EMAILED,
-            actor=shown[0].recipient,
+            actor=recipient,
             target_type="notify.notification",
             target_ref=",".join(str(pk) for pk in ids)[:100],
             detail={"notifications": len(ids)},

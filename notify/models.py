@@ -43,9 +43,16 @@ class Notification(models.Model):
 
     It says only its kind and the reference of what it is about, with a link: a notification is sent
     only if its recipient may see that subject then, and the page behind the link checks again.
+    The recipient is a member of staff (who also sees it in the service) or someone outside the body
+    (e-mail only, its link to their portal): exactly one of the two.
     """
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    outside_recipient = models.ForeignKey(
+        "accounts.OutsidePerson", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(max_length=40, choices=NotificationKind.choices)
     subject_type = models.CharField(max_length=100)  # notify.subjects: whose rule says who may see it
     subject_ref = models.CharField(max_length=100)
@@ -65,12 +72,28 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "occasion"], condition=~models.Q(occasion=""), name="notify_one_per_occasion"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["outside_recipient", "occasion"],
+                condition=~models.Q(occasion=""),
+                name="notify_one_per_outside_occasion",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=True) ^ models.Q(outside_recipient__isnull=True),
+                name="notify_one_recipient",
+            ),
         ]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notify_unread")]
 
     def __str__(self) -> str:
         return "%s %s" % (self.get_kind_display(), self.subject_ref)
+
+    @property
+    def address(self) -> str:
+        """Where its e-mail goes ('' when the recipient has no address)."""
+        if self.recipient is not None:
+            return self.recipient.email
+        return self.outside_recipient.email if self.outside_recipient is not None else ""
 
 
 class EmailPreference(models.Model):

@@ -5,13 +5,13 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import OutsidePerson, User
 from audit.choices import AuditAction
 from audit.services import record_event
 from kernel.transactions import service_transaction
 from notify.choices import EmailFrequency, EmailState, NotificationKind
 from notify.models import EmailPreference, Notification
-from notify.subjects import may_see
+from notify.subjects import may_see, outside_may_see
 from notify.tasks import send_notification_email
 
 EMAIL_STATE_FOR = {
@@ -62,6 +62,41 @@ def notify(
             continue
         if email == EmailState.WAITING:
             send_notification_email.enqueue(notification.pk)
+        created.append(notification)
+    return created
+
+
+def notify_outside(
+    people: Iterable[OutsidePerson],
+    kind: NotificationKind,
+    *,
+    subject_type: str,
+    subject_ref: str,
+    link: str,
+    occasion: str = "",
+) -> list[Notification]:
+    """E-mail each outside person who may see the subject now, in the caller's transaction, through the
+    same once-only delivery as staff e-mail. They have no notification centre: the mail is the notice."""
+    created = []
+    for person in {person.pk: person for person in people}.values():
+        if not outside_may_see(person, subject_type, subject_ref):
+            continue
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    outside_recipient=person,
+                    kind=kind,
+                    subject_type=subject_type,
+                    subject_ref=subject_ref,
+                    link=link,
+                    occasion=occasion,
+                    email=EmailState.WAITING,
+                )
+        except IntegrityError:
+            if not occasion:
+                raise
+            continue
+        send_notification_email.enqueue(notification.pk)
         created.append(notification)
     return created
 

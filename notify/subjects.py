@@ -6,14 +6,26 @@ tells it instead (in its AppConfig.ready), with the same `visible_to` its pages 
 
 from collections.abc import Callable
 
-from accounts.models import User
+from accounts.models import OutsidePerson, User
 
 SubjectRule = Callable[[User, str], bool]
+OutsideRule = Callable[[OutsidePerson, str], bool]
 _rules: dict[str, SubjectRule] = {}
+_outside_rules: dict[str, OutsideRule] = {}
 
 
 def register_subject(subject_type: str, may_see: SubjectRule) -> None:
     _rules[subject_type] = may_see
+
+
+def register_outside_subject(subject_type: str, may_see: OutsideRule) -> None:
+    """What someone outside the body may be told about: only what was addressed to them."""
+    _outside_rules[subject_type] = may_see
+
+
+def outside_may_see(person: OutsidePerson, subject_type: str, subject_ref: str) -> bool:
+    rule = _outside_rules.get(subject_type)
+    return person.is_active and rule is not None and rule(person, subject_ref)
 
 
 def may_see(user: User, subject_type: str, subject_ref: str) -> bool:

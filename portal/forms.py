@@ -1,6 +1,8 @@
 from django import forms
 
 from kernel.forms import NHSFormMixin
+from reports.choices import CommentAnchor
+from reports.models import COMMENT_MAX_LENGTH
 
 
 class EmailForm(NHSFormMixin, forms.Form):
@@ -25,4 +27,14 @@ class CodeForm(NHSFormMixin, forms.Form):
             "invalid": "The code is six numbers, like 492817.",
         },
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+    )
+
+
+class ConsultationCommentForm(NHSFormMixin, forms.Form):
+    anchor = forms.ChoiceField(label="Which part of the draft is your comment about?", choices=CommentAnchor.choices)
+    text = forms.CharField(
+        label="Your comment",
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Write your comment."},
     )

@@ -1,18 +1,18 @@
-"""The portal's own pages: signing in by a code sent by e-mail, the person's home, signing out.
-
-What they were sent (a draft report to comment on, ...) is listed on their home page by the domain
-that sent it; none of it reaches any other person (404)."""
+"""The portal's own pages: signing in by a code sent by e-mail, the person's home, what they were
+sent (a draft report to comment on), signing out. Nothing sent to one person reaches another (404)."""
 
 import logging
+from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.mail import send_mail
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from accounts.access import outside_person_page, outside_sign_in
+from accounts.access import NotVisible, outside_person_page, outside_sign_in
 from accounts.outside import (
     check_sign_in_code,
     end_outside_session,
@@ -24,7 +24,11 @@ from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 from kernel import throttle
 from kernel.client import client_ip
-from portal.forms import CodeForm, EmailForm
+from kernel.errors import WorkflowError
+from portal.forms import CodeForm, ConsultationCommentForm, EmailForm
+from reports.selectors import laid_out
+from reports.services import consultation as consultation_services
+from reports.services.consultation import consultee_for
 
 logger = logging.getLogger(__name__)
 FIFTEEN_MINUTES = 15 * 60
@@ -113,8 +117,69 @@ def code(request):
 def home(request):
     """What has been sent to the person signed in."""
     person = request.outside_person
-    record_event(AuditAction.PORTAL_HOME_VIEWED, target=person)
-    return render(request, "portal/home.html", {"person": person})
+    consultations = person.consultations.select_related("consultation").order_by("-consultation__sent_at")
+    record_event(
+        AuditAction.PORTAL_HOME_VIEWED,
+        target=person,
+        detail={"shown": [consultee.reference for consultee in consultations]},
+    )
+    return render(request, "portal/home.html", {"person": person, "consultations": consultations})
+
+
+@require_safe
+@outside_person_page
+def consultation(request, public_id):
+    """The draft sent to this person: first the confidentiality warning, then the draft and their comments."""
+    consultee = consultee_for(request.outside_person, public_id)
+    context: dict[str, Any] = {"consultee": consultee, "consultation": consultee.consultation}
+    if consultee.acknowledged_at is None:
+        record_event(AuditAction.FORM_OPENED, target=consultee, detail={"form": "confidentiality warning"})
+        return render(request, "portal/warning.html", context)
+    record_event(AuditAction.CONSULTATION_DRAFT_READ, target=consultee)
+    draft = consultee.consultation
+    context |= {
+        "sections": laid_out(draft.report, draft.version, review=False),
+        "comments": consultee.comments.all(),
+        "form": ConsultationCommentForm(prefix="comment"),
+    }
+    return render(request, "portal/consultation.html", context)
+
+
+@require_POST
+@outside_person_page
+def consultation_step(request, public_id, step):
+    """acknowledge the warning, comment, or submit; a refusal is explained and loses nothing typed."""
+    person = request.outside_person
+    consultee = consultee_for(person, public_id)
+    if step not in ("acknowledge", "comment", "submit"):
+        raise NotVisible("reports.consultee", str(public_id), step)
+    form = ConsultationCommentForm(request.POST, prefix="comment") if step == "comment" else None
+    try:
+        if step == "acknowledge":
+            consultation_services.acknowledge(consultee, person=person)
+        elif step == "submit":
+            consultation_services.submit(consultee, person=person)
+            messages.success(request, "Thank you: your comments have been sent to the investigation team.")
+        elif form is not None and form.is_valid():
+            consultation_services.add_comment(
+                consultee, person=person, anchor=form.cleaned_data["anchor"], text=form.cleaned_data["text"]
+            )
+            messages.success(request, "Your comment is saved. Add more, or send them all in when you are ready.")
+        else:
+            raise WorkflowError("Choose the part of the draft and write your comment.")
+    except WorkflowError as refusal:
+        record_event(AuditAction.ACTION_REFUSED, outcome=Outcome.DENIED, target=consultee, detail={"action": step})
+        draft = consultee.consultation
+        context: dict[str, Any] = {
+            "consultee": consultee,
+            "consultation": draft,
+            "sections": laid_out(draft.report, draft.version, review=False),
+            "comments": consultee.comments.all(),
+            "form": form or ConsultationCommentForm(prefix="comment"),
+            "refusal": str(refusal),
+        }
+        return render(request, "portal/consultation.html", context, status=400)
+    return redirect("portal:consultation", public_id)
 
 
 @require_POST

@@ -37,3 +37,20 @@ class CommentAnchor(models.TextChoices):
     OBSERVATIONS = Section.OBSERVATIONS.value, Section.OBSERVATIONS.label
     ACTIONS = Section.ACTIONS.value, Section.ACTIONS.label
     REFERENCES = Section.REFERENCES.value, Section.REFERENCES.label
+
+
+class ConsulteePurpose(models.TextChoices):
+    """Why someone is sent the draft (s.115): what they are asked to look at."""
+
+    FACTUAL_ACCURACY = "factual_accuracy", "To check its facts"
+    CRITICISED = "criticised", "A person or organisation it criticises"
+    FAMILY = "family", "The patient or their family"
+    OTHER = "other", "Another reason"
+
+
+class Handling(models.TextChoices):
+    """What the team did with a comment from the consultation."""
+
+    ACCEPTED = "accepted", "Accepted"
+    PARTLY_ACCEPTED = "partly_accepted", "Partly accepted"
+    NOT_ACCEPTED = "not_accepted", "Not accepted"

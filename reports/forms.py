@@ -1,7 +1,7 @@
 from django import forms
 
 from kernel.forms import NHSFormMixin
-from reports.choices import WRITTEN_SECTIONS, CommentAnchor, ReportKind
+from reports.choices import WRITTEN_SECTIONS, CommentAnchor, ConsulteePurpose, Handling, ReportKind
 from reports.models import COMMENT_MAX_LENGTH, SECTION_MAX_LENGTH
 
 MARKUP_HELP = (
@@ -44,4 +44,36 @@ class CommentForm(NHSFormMixin, forms.Form):
 class ResolveForm(NHSFormMixin, forms.Form):
     resolution = forms.CharField(
         label="How it was dealt with", max_length=COMMENT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ConsulteeForm(NHSFormMixin, forms.Form):
+    """One person to send the draft to; a row left empty is skipped."""
+
+    name = forms.CharField(label="Name", max_length=200, required=False)
+    email = forms.EmailField(label="Email address", max_length=254, required=False)
+    organisation = forms.CharField(label="Organisation (if any)", max_length=200, required=False)
+    purpose = forms.ChoiceField(label="Why they are consulted", choices=ConsulteePurpose.choices)
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("name") and not data.get("email"):
+            self.add_error("email", "Enter the email address to send the draft to.")
+        if data.get("email") and not data.get("name"):
+            self.add_error("name", "Enter the name of the person (or role) it is addressed to.")
+        return data
+
+
+ConsulteeFormSet = forms.formset_factory(ConsulteeForm, extra=4, max_num=20, validate_max=True)
+
+
+class ExtendForm(NHSFormMixin, forms.Form):
+    deadline = forms.DateField(label="New deadline", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="Why", max_length=500)
+
+
+class HandleForm(NHSFormMixin, forms.Form):
+    handling = forms.ChoiceField(label="Outcome", choices=Handling.choices, widget=forms.RadioSelect)
+    response = forms.CharField(
+        label="Response", max_length=COMMENT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -1,9 +1,11 @@
 """The report's rules on the investigation's stages: the internal review is approved (the draft goes
-to consultation) only when the final report has a version and no review comment is open."""
+to consultation) only when the final report has a version and no review comment is open; the
+report goes to final approval only once the consultation was held and every comment in it handled."""
 
 from casework.models import Investigation
 from casework.services.lifecycle import guard_step
 from reports.choices import ReportKind
+from reports.services.consultation import unhandled_comments
 
 
 def review_settled(investigation: Investigation) -> str | None:
@@ -22,5 +24,19 @@ def review_settled(investigation: Investigation) -> str | None:
     return None
 
 
+def consultation_settled(investigation: Investigation) -> str | None:
+    final = investigation.reports.filter(kind=ReportKind.FINAL).first()
+    if final is None or not final.consultations.exists():
+        return "The draft of %s has not been sent for consultation yet (s.115)." % investigation
+    if waiting := unhandled_comments(investigation):
+        return "%d comment%s from the consultation still need%s handling: accepted or not, and the response." % (
+            waiting,
+            "" if waiting == 1 else "s",
+            "s" if waiting == 1 else "",
+        )
+    return None
+
+
 def guard_case_steps() -> None:
     guard_step("approve_for_consultation", review_settled)
+    guard_step("submit_final", consultation_settled)

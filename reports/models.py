@@ -13,9 +13,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import OutsidePerson
 from casework.models import Investigation
 from kernel.fields import EncryptedTextField
-from reports.choices import WRITTEN_SECTIONS, CommentAnchor, ReportKind
+from reports.choices import WRITTEN_SECTIONS, CommentAnchor, ConsulteePurpose, Handling, ReportKind
 from reports.querysets import ReportQuerySet
 
 # Each section's text; a whole report is far shorter than its sections' sum.
@@ -110,3 +111,88 @@ class ReviewComment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class Consultation(models.Model):
+    """The statutory consultation on a draft (s.115): one frozen version sent to named people, each
+    with a purpose and a deadline. What they write stays with the report as its consultation log."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="consultations")
+    version = models.ForeignKey(ReportVersion, on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:consultation", args=[self.report.investigation.reference, self.public_id])
+
+    @property
+    def investigation(self) -> Investigation:
+        return self.report.investigation
+
+
+class Consultee(models.Model):
+    """One person sent the draft: their purpose, their deadline (the team may extend it), whether they
+    have acknowledged the confidentiality warning and sent their comments in."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="consultees")
+    person = models.ForeignKey(OutsidePerson, on_delete=models.PROTECT, related_name="consultations")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    purpose = models.CharField(max_length=20, choices=ConsulteePurpose.choices)
+    organisation = models.CharField(max_length=200, blank=True)
+    deadline = models.DateField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["consultation", "pk"]
+        constraints = [models.UniqueConstraint(fields=["consultation", "person"], name="consulted_once_each")]
+
+    def __str__(self) -> str:
+        return "%s on %s" % (self.person, self.consultation)
+
+    @property
+    def reference(self) -> str:
+        """How the audit trail and the person's portal name this copy: the consultation and the person."""
+        return "%s/%s" % (self.consultation.reference, self.person.public_id)
+
+    @property
+    def deadline_passed(self) -> bool:
+        return timezone.localdate() > self.deadline
+
+    @property
+    def may_still_comment(self) -> bool:
+        return self.submitted_at is None and not self.deadline_passed
+
+
+class ConsultationComment(models.Model):
+    """A consulted person's comment on a section of the draft (or on the whole), and how the team
+    handled it: accepted, partly or not, with its response. Every comment is handled before the
+    report goes to final approval."""
+
+    consultee = models.ForeignKey(Consultee, on_delete=models.PROTECT, related_name="comments")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    anchor = models.CharField(max_length=20, choices=CommentAnchor.choices)
+    text = EncryptedTextField(max_length=COMMENT_MAX_LENGTH, blank=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    handling = models.CharField(max_length=20, choices=Handling.choices, blank=True)
+    response = EncryptedTextField(max_length=COMMENT_MAX_LENGTH, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return "Comment from %s" % self.consultee

@@ -2,7 +2,8 @@
 (directors and the chief investigator) see its reports, everyone else gets a 404. The team writes
 and answers review comments; anyone who reads may comment."""
 
-from casework.permissions import is_on_team
+from accounts.permissions import holds
+from casework.permissions import LEAD_INVESTIGATION, is_on_team
 
 
 def may_write_report(user, investigation) -> bool:
@@ -12,3 +13,8 @@ def may_write_report(user, investigation) -> bool:
 def may_resolve_comment(user, investigation) -> bool:
     """The team settles review comments (the writer answers, the reviewer reads the answer)."""
     return is_on_team(user, investigation)
+
+
+def may_send_for_consultation(user, investigation) -> bool:
+    """The investigation's lead sends the approved draft to the people it concerns."""
+    return holds(user, LEAD_INVESTIGATION, investigation)

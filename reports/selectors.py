@@ -9,7 +9,7 @@ from accounts.access import NotVisible
 from casework.selectors import get_investigation_for
 from reports.choices import RECORD_SECTIONS, CommentAnchor, Section
 from reports.markup import render
-from reports.models import Report, ReportVersion
+from reports.models import Consultation, Report, ReportVersion
 
 # Words, punctuation marks and the spaces between them: a diff marks whole words, a changed full
 # stop alone, and keeps the text's own spacing.
@@ -55,11 +55,11 @@ def reports_of(investigation) -> list[Report]:
     )
 
 
-def laid_out(report: Report, version: ReportVersion | None) -> list[dict]:
+def laid_out(report: Report, version: ReportVersion | None, *, review: bool = True) -> list[dict]:
     """Each section in reading order: its written text as safe HTML, or the case's records for it,
-    and the review comments anchored to it (on any version)."""
+    and (for staff, `review`) the review comments anchored to it on any version."""
     written = version.sections if version else {}
-    comments = list(report.comments.select_related("author", "resolved_by", "version"))
+    comments = list(report.comments.select_related("author", "resolved_by", "version")) if review else []
     investigation = report.investigation
     records = {
         Section.RECOMMENDATIONS: list(investigation.recommendations.order_by("reference")),
@@ -106,3 +106,27 @@ def compare(older: ReportVersion, newer: ReportVersion) -> list[dict]:
         }
         for key in before
     ]
+
+
+def consultations_of(report: Report) -> list[Consultation]:
+    return list(report.consultations.select_related("version", "sent_by").order_by("-sent_at"))
+
+
+def get_consultation_for(user, reference: str, public_id) -> Consultation:
+    """A consultation on a report of a case `user` may see: 404 otherwise."""
+    investigation = get_investigation_for(user, reference)
+    consultation = (
+        Consultation.objects.visible_to(user)
+        .filter(report__investigation=investigation, public_id=public_id)
+        .select_related("report__investigation", "version", "sent_by")
+        .first()
+    )
+    if consultation is None:
+        raise NotVisible("reports.consultation", str(public_id), "view")
+    return consultation
+
+
+def consultation_log(consultation: Consultation) -> list[dict]:
+    """Each person consulted with their comments and how each was handled, in the order sent."""
+    consultees = consultation.consultees.select_related("person").prefetch_related("comments__handled_by")
+    return [{"consultee": consultee, "comments": list(consultee.comments.all())} for consultee in consultees]

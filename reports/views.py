@@ -1,6 +1,9 @@
 """Report pages: the case's reports, one report (any version) with its review, writing a new
 version, and comparing two. Everything is case material: 404 for anyone who may not see the case."""
 
+import uuid
+from typing import Any
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
@@ -10,12 +13,25 @@ from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 from casework.permissions import VIEW_INVESTIGATION
 from casework.selectors import get_investigation_for
+from kernel.downloads import csv_response
 from kernel.errors import WorkflowError
 from kernel.once import AlreadySent, do_once, form_token
 from reports import services
-from reports.forms import CommentForm, NewReportForm, ResolveForm, VersionForm
-from reports.permissions import may_resolve_comment, may_write_report
-from reports.selectors import compare, get_report_for, get_version, laid_out, reports_of, shown_version
+from reports.forms import CommentForm, ConsulteeFormSet, ExtendForm, HandleForm, NewReportForm, ResolveForm, VersionForm
+from reports.models import ConsultationComment
+from reports.permissions import may_resolve_comment, may_send_for_consultation, may_write_report
+from reports.selectors import (
+    compare,
+    consultation_log,
+    consultations_of,
+    get_consultation_for,
+    get_report_for,
+    get_version,
+    laid_out,
+    reports_of,
+    shown_version,
+)
+from reports.services import consultation as consultation_services
 from workflow.steps import run_page_action, sent_again
 
 
@@ -95,6 +111,8 @@ def report_detail(request, reference, public_id):
         "resolver": may_resolve_comment(request.user, report.investigation),
         "comment_form": CommentForm(prefix="comment"),
         "resolve_form": ResolveForm(prefix="resolve"),
+        "consultations": consultations_of(report),
+        "may_consult": may_send_for_consultation(request.user, report.investigation),
     }
     return render(request, "reports/detail.html", context)
 
@@ -204,3 +222,129 @@ def comment_resolve(request, reference, public_id, comment_id):
         form=ResolveForm(request.POST, prefix="resolve"),
         perform=lambda data: services.resolve_comment(comment, actor=request.user, resolution=data["resolution"]),
     )
+
+
+@requires_object_permission(VIEW_INVESTIGATION)
+def consult(request, reference, public_id):
+    """The lead sends the newest version to the people it concerns, each with why (s.115)."""
+    report = get_report_for(request.user, reference, public_id)
+    if not may_send_for_consultation(request.user, report.investigation):
+        raise ActionDenied("reports.report", str(public_id), "send for consultation")
+    formset = ConsulteeFormSet(request.POST or None, prefix="consultee")
+    context: dict[str, Any] = {"report": report, "investigation": report.investigation, "formset": formset}
+    if request.method != "POST":
+        record_event(AuditAction.FORM_OPENED, target=report, detail={"form": "consultation"})
+        return render(request, "reports/consult.html", context)
+    if formset.is_valid():
+        named = [form.cleaned_data for form in formset if form.cleaned_data.get("email")]
+        try:
+            consultation = do_once(
+                form_token(request.POST),
+                "form",
+                lambda: consultation_services.send_for_consultation(report, actor=request.user, consultees=named),
+            )
+        except AlreadySent:
+            return sent_again(request, report, name="send_for_consultation", label="Send for consultation")
+        except WorkflowError as refusal:
+            context["refusal"] = str(refusal)
+        else:
+            messages.success(request, "Draft sent for consultation as %s." % consultation.reference)
+            return redirect(consultation)
+    record_event(
+        AuditAction.ACTION_REFUSED,
+        outcome=Outcome.DENIED,
+        target=report,
+        detail={"action": "send_for_consultation", "refusal": context.get("refusal", "form")[:300]},
+    )
+    return render(request, "reports/consult.html", context, status=400)
+
+
+@require_safe
+@requires_object_permission(VIEW_INVESTIGATION)
+def consultation_detail(request, reference, public_id):
+    """Who was consulted, what they said, and how the team handled each comment."""
+    consultation = get_consultation_for(request.user, reference, public_id)
+    record_event(AuditAction.CONSULTATION_VIEWED, target=consultation, detail={"case": reference})
+    context = {
+        "consultation": consultation,
+        "report": consultation.report,
+        "investigation": consultation.investigation,
+        "log": consultation_log(consultation),
+        "writer": may_write_report(request.user, consultation.investigation),
+        "handle_form": HandleForm(prefix="handle"),
+        "extend_form": ExtendForm(prefix="extend"),
+    }
+    return render(request, "reports/consultation.html", context)
+
+
+@require_POST
+@requires_object_permission(VIEW_INVESTIGATION)
+def consultation_action(request, reference, public_id, action):
+    """extend a consultee's deadline, or handle a comment (the target named in the form)."""
+    consultation = get_consultation_for(request.user, reference, public_id)
+    if action not in ("extend", "handle"):
+        raise NotVisible("reports.consultation", str(public_id), action)
+    if not may_write_report(request.user, consultation.investigation):
+        raise ActionDenied("reports.consultation", str(public_id), action)
+    target_id = request.POST.get("target", "")
+    if action == "extend":
+        consultee = consultation.consultees.filter(public_id=_uuid(target_id)).first()
+        if consultee is None:
+            raise NotVisible("reports.consultee", target_id[:40], "extend")
+        return run_page_action(
+            request,
+            consultation,
+            name="extend_deadline",
+            label="Extend the deadline",
+            form=ExtendForm(request.POST, prefix="extend"),
+            perform=lambda data: consultation_services.extend_deadline(
+                consultee, actor=request.user, deadline=data["deadline"], reason=data["reason"]
+            ),
+        )
+    comment = ConsultationComment.objects.filter(
+        consultee__consultation=consultation, public_id=_uuid(target_id)
+    ).first()
+    if comment is None:
+        raise NotVisible("reports.consultationcomment", target_id[:40], "handle")
+    return run_page_action(
+        request,
+        consultation,
+        name="handle_comment",
+        label="Comment handled",
+        form=HandleForm(request.POST, prefix="handle"),
+        perform=lambda data: consultation_services.handle_comment(
+            comment, actor=request.user, handling=data["handling"], response=data["response"]
+        ),
+    )
+
+
+@require_POST
+@requires_object_permission(VIEW_INVESTIGATION)
+def consultation_export(request, reference, public_id):
+    """The consultation log as CSV: each comment, whose (by role, not name), and how it was handled."""
+    consultation = get_consultation_for(request.user, reference, public_id)
+    log = consultation_log(consultation)
+    record_event(AuditAction.CONSULTATION_LOG_EXPORTED, target=consultation, detail={"case": reference})
+    rows = [
+        [
+            entry["consultee"].get_purpose_display(),
+            entry["consultee"].organisation,
+            comment.get_anchor_display(),
+            comment.text,
+            comment.created_at.isoformat(),
+            comment.get_handling_display() if comment.handling else "Not yet handled",
+            comment.response,
+        ]
+        for entry in log
+        for comment in entry["comments"]
+    ]
+    header = ["Consulted as", "Organisation", "Part of the draft", "Comment", "Sent", "Outcome", "Response"]
+    return csv_response(header, rows, "consultation-%s" % consultation.reference)
+
+
+def _uuid(value: str):
+    """A UUID from a form field, or None for anything else (which then matches nothing)."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

@@ -223,6 +223,30 @@ def matrix_report(case_investigation, lead_investigator, director):
 
 
 @pytest.fixture
+def matrix_consultation(matrix_report, lead_investigator):
+    """A consultation on the matrix report's newest version, with one person's comment. Made directly:
+    the matrix case is in scoping, and the sending rules are tested in tests/reports."""
+    from accounts.outside import outside_person_for
+    from reports.models import Consultation, ConsultationComment, Consultee
+
+    consultation = Consultation.objects.create(
+        report=matrix_report,
+        version=matrix_report.latest_version(),
+        reference="CON-2026-0900",
+        sent_by=lead_investigator,
+    )
+    consultee = Consultee.objects.create(
+        consultation=consultation,
+        person=outside_person_for("consulted@example.org", "Matrix Consultee"),
+        purpose="factual_accuracy",
+        deadline=timezone.localdate(),
+        acknowledged_at=timezone.now(),
+    )
+    ConsultationComment.objects.create(consultee=consultee, anchor="summary", text="Matrix consultation comment.")
+    return consultation
+
+
+@pytest.fixture
 def direction(db):
     """A direction registered by a director who is none of the personas, so either approver may approve."""
     from accounts.roles import Role
@@ -263,11 +287,19 @@ def disclosure(case_investigation, lead_investigator, evidence):
 
 @pytest.fixture
 def matrix_objects(
-    case_referral, case_investigation, direction, evidence, attachment, released_disclosure, matrix_report
+    case_referral,
+    case_investigation,
+    direction,
+    evidence,
+    attachment,
+    released_disclosure,
+    matrix_report,
+    matrix_consultation,
 ):
     """Every object the access-matrix URLs name, by fixture name."""
     return {
         "matrix_report": matrix_report,
+        "matrix_consultation": matrix_consultation,
         "case_referral": case_referral,
         "case_investigation": case_investigation,
         "direction": direction,

@@ -103,3 +103,13 @@ def draft_final_report(investigation, author):
     report = services.create_report(investigation, actor=author, kind=ReportKind.FINAL, title="Final report")
     services.save_version(report, actor=author, sections={"summary": "What we found."}, based_on=0)
     return report
+
+
+def consult_on_draft(investigation, lead, *, email="reviewer@trust.example"):
+    """Send the final report's draft (approved for consultation) to one person, as its lead."""
+    from reports.choices import ConsulteePurpose, ReportKind
+    from reports.services.consultation import send_for_consultation
+
+    report = investigation.reports.get(kind=ReportKind.FINAL)
+    consultee = {"name": "Dr Ada Reviewer", "email": email, "purpose": ConsulteePurpose.FACTUAL_ACCURACY}
+    return send_for_consultation(report, actor=lead, consultees=[consultee])

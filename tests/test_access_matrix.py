@@ -45,6 +45,7 @@ POST_DATA = {
     "casework:break_glass": {"break_glass-reason": "A serious incident report needs checking against this case."},
     "audit:subject_access": {"username": "intake_officer"},
     "reports:comment": {"version": "1"},
+    "reports:consultation_action": {"target": "__consultation_comment__"},
 }
 INVESTIGATION_TEAM = {"lead_investigator"}
 SEES_INVESTIGATION = {"lead_investigator", "director", "chief"}
@@ -54,6 +55,9 @@ RELEASE_AGAIN = {**DISCLOSURE, "action": "release"}
 KEEPS_REGISTER = {"auditor", "director", "chief"}
 REPORT = {"reference": "__case_investigation__", "public_id": "__report__"}
 REPORT_COMMENT = {**REPORT, "comment_id": "__comment__"}
+CONSULTATION = {"reference": "__case_investigation__", "public_id": "__consultation__"}
+HANDLE = {**CONSULTATION, "action": "handle"}
+CONSULTEE_COPY = {"public_id": "__consultee__"}
 
 
 # Read-only pages and action endpoints, with who passes the role permission checked before the view
@@ -79,6 +83,7 @@ READ_ONLY_PAGES = {
     "disclosures:package": (set(STAFF), DISCLOSURE),
     "reports:detail": (set(STAFF), REPORT),
     "reports:compare": (set(STAFF), REPORT),
+    "reports:consultation": (set(STAFF), CONSULTATION),
 }
 ACTION_ENDPOINTS = {
     "referrals:action": (set(STAFF), START_TRIAGE),
@@ -92,6 +97,8 @@ ACTION_ENDPOINTS = {
     "disclosures:action": (set(STAFF), RELEASE_AGAIN),
     "reports:comment": (set(STAFF), REPORT),
     "reports:resolve": (set(STAFF), REPORT_COMMENT),
+    "reports:consultation_action": (set(STAFF), HANDLE),
+    "reports:consultation_export": (set(STAFF), CONSULTATION),
 }
 
 
@@ -205,6 +212,34 @@ MATRIX = [
     *object_rows(
         "reports:resolve", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, REPORT_COMMENT, allowed_status="report"
     ),
+    # Consultations: the lead sends (a form sent empty names nobody: explained, nothing sent); those
+    # who see the case read the log; the team handles comments (sent empty: back to the page).
+    *object_rows("reports:consult", "get", INVESTIGATION_TEAM, SEES_INVESTIGATION, REPORT),
+    *object_rows("reports:consult", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, REPORT, allowed_status=400),
+    *object_rows("reports:consultation", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, CONSULTATION),
+    *object_rows(
+        "reports:consultation_action",
+        "post",
+        INVESTIGATION_TEAM,
+        SEES_INVESTIGATION,
+        HANDLE,
+        allowed_status="consultation",
+    ),
+    *object_rows("reports:consultation_export", "post", SEES_INVESTIGATION, SEES_INVESTIGATION, CONSULTATION),
+    *rows_for("portal:consultation", "get", every(404, anonymous="portal:sign_in"), CONSULTEE_COPY),
+    *rows_for("portal:consultation", "post", every(404, anonymous="portal:sign_in"), CONSULTEE_COPY),
+    *rows_for(
+        "portal:consultation_step",
+        "post",
+        every(404, anonymous="portal:sign_in"),
+        {**CONSULTEE_COPY, "step": "acknowledge"},
+    ),
+    *rows_for(
+        "portal:consultation_step",
+        "get",
+        every(404, anonymous="portal:sign_in"),
+        {**CONSULTEE_COPY, "step": "acknowledge"},
+    ),
     # The portal is for people outside the body: every staff session gets 404 (tests/portal has the
     # outside person's own side); a stranger is sent to the portal's sign-in, never the staff one.
     *rows_for("portal:sign_in", "get", every(404, anonymous=200)),
@@ -262,8 +297,20 @@ def resolve_placeholders(kwargs: dict, objects: dict) -> dict | None:
         "__notification__": objects["notification"].pk,
         "__report__": objects["matrix_report"].public_id,
         "__comment__": objects["matrix_report"].comments.earliest("created_at").public_id,
+        "__consultation__": objects["matrix_consultation"].public_id,
+        "__consultee__": objects["matrix_consultation"].consultees.get().public_id,
     }
     return {key: placeholders.get(value, value) for key, value in kwargs.items()} or None
+
+
+def resolve_post_data(data: dict, objects: dict) -> dict:
+    """Posted fields that name a matrix object by placeholder (a consultation comment's id)."""
+    placeholders = {
+        "__consultation_comment__": lambda: str(
+            objects["matrix_consultation"].consultees.get().comments.get().public_id
+        ),
+    }
+    return {key: placeholders[value]() if value in placeholders else value for key, value in data.items()}
 
 
 def grouped(matrix) -> list[tuple[tuple, list[tuple[str, object]]]]:
@@ -302,9 +349,9 @@ def test_access_matrix(personas, matrix_objects, route, expectations):
             client.force_login(user)
         events_before = newest_event_id()
 
-        response = getattr(client, method)(url, POST_DATA.get(url_name, {}))
+        response = getattr(client, method)(url, resolve_post_data(POST_DATA.get(url_name, {}), matrix_objects))
 
-        if expected in ("referral", "case", "disclosure", "report"):
+        if expected in ("referral", "case", "disclosure", "report", "consultation"):
             assert response.status_code == 302, "%s %s as %s: %s" % (method, url, persona, response.status_code)
             target = matrix_objects[
                 {
@@ -312,6 +359,7 @@ def test_access_matrix(personas, matrix_objects, route, expectations):
                     "case": "case_investigation",
                     "disclosure": "released_disclosure",
                     "report": "matrix_report",
+                    "consultation": "matrix_consultation",
                 }[expected]
             ]
             assert response.url == target.get_absolute_url(), "%s %s as %s" % (method, url, persona)

@@ -41,7 +41,14 @@ class Canary:
 
 @pytest.fixture
 def canaries(
-    case_referral, case_investigation, lead_investigator, evidence, attachment, released_disclosure, matrix_report
+    case_referral,
+    case_investigation,
+    lead_investigator,
+    evidence,
+    attachment,
+    released_disclosure,
+    matrix_report,
+    matrix_consultation,
 ):
     """Markers in every kind of protected field, each with the read events that may show it."""
     referral_marker = "canary-referral-description-5c1f"
@@ -68,6 +75,10 @@ def canaries(
     report_services.add_comment(
         matrix_report.latest_version(), actor=lead_investigator, anchor="findings", text=comment_marker
     )
+    consultation_marker = "canary-consultation-comment-7f30"
+    matrix_consultation.consultees.get().comments.update(text=consultation_marker)
+    consultation_ref = matrix_consultation.reference
+    consultation_reads = {AuditAction.CONSULTATION_VIEWED, AuditAction.CONSULTATION_LOG_EXPORTED}
     investigation_ref = case_investigation.reference
     disclosure_ref = released_disclosure.reference
     report_ref = matrix_report.reference
@@ -97,10 +108,12 @@ def canaries(
                     AuditAction.DIRECTIONS_VIEWED,
                     AuditAction.REPORT_LIST_VIEWED,
                     *report_reads,
+                    *consultation_reads,
                 }
             ),
-            frozenset({investigation_ref, report_ref}),
+            frozenset({investigation_ref, report_ref, consultation_ref}),
         ),
+        Canary(consultation_marker, frozenset(consultation_reads), frozenset({consultation_ref})),
         Canary(report_marker, frozenset(report_reads), frozenset({report_ref})),
         Canary(comment_marker, frozenset({AuditAction.REPORT_VIEWED}), frozenset({report_ref})),
         Canary(note_marker, frozenset({AuditAction.INVESTIGATION_CONTENT_VIEWED}), frozenset({investigation_ref})),

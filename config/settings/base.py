@@ -261,6 +261,8 @@ REVIEW_WINDOW_DAYS = env_int("REVIEW_WINDOW_DAYS", 90)
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
 BREAK_GLASS_REASON_MIN_LENGTH = 20
 RECOMMENDATION_RESPONSE_DAYS = env_int("RECOMMENDATION_RESPONSE_DAYS", 90)
+# How long the people consulted on a draft report have to comment (s.115); the team may extend it.
+CONSULTATION_DAYS = env_int("CONSULTATION_DAYS", 28)
 # How long material is kept before it may be disposed of: a published investigation's from its
 # closure, a discontinued one's from its discontinuation, and a concern that never became an
 # investigation's from its last decision (logged, signposted, declined, withdrawn).
@@ -332,6 +334,11 @@ SCHEDULE = {
     "case-reminders": {"task": "casework.tasks.send_case_reminders", "every": timedelta(days=1), "at": "06:00"},
     "referral-reminders": {
         "task": "referrals.tasks.send_referral_reminders",
+        "every": timedelta(days=1),
+        "at": "06:00",
+    },
+    "consultation-reminders": {
+        "task": "reports.tasks.send_consultation_reminders",
         "every": timedelta(days=1),
         "at": "06:00",
     },

@@ -12,7 +12,8 @@ from casework.models import Investigation
 from casework.services import evidence as evidence_services
 from kernel.models import ReferenceCounter
 from reports import services as report_services
-from reports.choices import ReportKind
+from reports.choices import ConsulteePurpose, ReportKind
+from reports.services.consultation import send_for_consultation
 from vault import blobs
 
 TITLES = [
@@ -99,6 +100,24 @@ def write_demo_report(investigation, lead) -> None:
     report_services.save_version(report, actor=lead, sections=second, based_on=1)
 
 
+def consult_on_the_draft(investigation, lead) -> None:
+    """The draft goes to the trust to check its facts and to the family (s.115)."""
+    report = investigation.reports.get(kind=ReportKind.FINAL)
+    send_for_consultation(
+        report,
+        actor=lead,
+        consultees=[
+            {
+                "name": "Patient safety lead",
+                "email": "patient.safety@northshire-trust.example",
+                "purpose": ConsulteePurpose.FACTUAL_ACCURACY,
+                "organisation": "Northshire Hospitals NHS Foundation Trust",
+            },
+            {"name": "Mary Whitfield", "email": "m.whitfield@example.org", "purpose": ConsulteePurpose.FAMILY},
+        ],
+    )
+
+
 def walk(investigation, stage, lead, people) -> None:
     director, chief = people["director"], people["chief"]
     if stage == S.PROPOSED:
@@ -137,6 +156,9 @@ def walk(investigation, stage, lead, people) -> None:
                 consent_given=True,
                 consent_notes="Written consent on file",
             )
+        elif step == "begin_revision":
+            consult_on_the_draft(investigation, lead)
+            services.transition(investigation, step, actor=lead)
         elif step == "submit_for_review":
             write_demo_report(investigation, lead)
             services.transition(investigation, step, actor=lead)

@@ -19,7 +19,7 @@ from casework.models import Investigation
 from kernel.dates import add_years
 from kernel.errors import WorkflowError
 from referrals.models import Referral
-from tests.factories import draft_final_report, make_referral, make_user
+from tests.factories import consult_on_draft, draft_final_report, make_referral, make_user
 from tests.helpers import assert_audited
 
 
@@ -52,7 +52,7 @@ def walk(investigation, director, lead, chief, until):
         (S.DRAFTING, lambda i: services.transition(i, "start_drafting", actor=lead)),
         (S.INTERNAL_REVIEW, lambda i: _submit_draft(i, lead)),
         (S.DRAFT_CONSULTATION, lambda i: services.transition(i, "approve_for_consultation", actor=director)),
-        (S.REVISION, lambda i: services.transition(i, "begin_revision", actor=lead)),
+        (S.REVISION, lambda i: _consult_and_revise(i, lead)),
         (S.FINAL_APPROVAL, lambda i: services.transition(i, "submit_final", actor=lead)),
         (S.PUBLISHED, lambda i: services.publish(i, actor=chief, report_summary="What we found.")),
     ]
@@ -62,6 +62,11 @@ def walk(investigation, director, lead, chief, until):
         step(investigation)
         assert fresh(investigation).state == state
     return fresh(investigation)
+
+
+def _consult_and_revise(investigation, lead):
+    consult_on_draft(investigation, lead)
+    return services.transition(investigation, "begin_revision", actor=lead)
 
 
 def _submit_draft(investigation, lead):

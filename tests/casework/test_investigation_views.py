@@ -12,7 +12,7 @@ from casework import services
 from casework.choices import InvestigationState as S
 from casework.choices import TeamRole
 from casework.models import Direction, Investigation
-from tests.factories import draft_final_report
+from tests.factories import consult_on_draft, draft_final_report
 from tests.helpers import assert_audited
 
 
@@ -134,6 +134,7 @@ def test_public_page_shows_only_published_material(client, director, lead_invest
     draft_final_report(published, lead_investigator)
     services.transition(published, "submit_for_review", actor=lead_investigator)
     services.transition(published, "approve_for_consultation", actor=director)
+    consult_on_draft(published, lead_investigator)
     services.transition(published, "begin_revision", actor=lead_investigator)
     services.transition(published, "submit_final", actor=lead_investigator)
     draft = services.draft_recommendation(

@@ -43,7 +43,7 @@ def test_a_journey_mails_every_hand_off_once_with_no_protected_content(people, s
         ("director2@body.example", NotificationKind.DIRECTION_WAITING),
         ("chief@body.example", NotificationKind.DIRECTION_WAITING),
     }
-    stored = {(n.recipient.email, n.kind) for n in Notification.objects.select_related("recipient")}
+    stored = {(n.address, n.kind) for n in Notification.objects.select_related("recipient")}
     assert stored == expected
     assert set(Notification.objects.values_list("email", flat=True)) == {EmailState.SENT}
     assert len(mailbox.messages) == len(expected)

@@ -26,6 +26,7 @@ EXPECTED_MODELS = {
     "casework.HistoricalEvidence",
     "reports.ReportVersion",
     "reports.ReviewComment",
+    "reports.ConsultationComment",
 }
 
 
