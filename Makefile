@@ -14,7 +14,7 @@ DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.prod \
 	EVIDENCE_KEYS=deploy:ZGVwbG95LWNoZWNrLW9ubHktbm90LWEtcmVhbC1rZXk= \
 	ALLOWED_HOSTS=cases.example.org DATABASE_URL=postgres://deploy-check@127.0.0.1:1/none
 
-.PHONY: run test lint check chromium axe bench load backup restore clean
+.PHONY: run test lint check chromium axe pdf-libs bench load backup restore clean
 
 $(PY):
 	@interpreter="$$(PYTHON="$(PYTHON)" scripts/find-python)" || exit 1; \
@@ -30,7 +30,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime-installed
 
-run: $(VENV)/.runtime-installed
+run: $(VENV)/.runtime-installed pdf-libs
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo --if-empty
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile.dev
@@ -53,7 +53,10 @@ chromium:
 axe:
 	@scripts/ensure-axe
 
-test: lint check chromium axe
+pdf-libs:
+	@scripts/ensure-pdf-libs
+
+test: lint check chromium axe pdf-libs
 	$(BIN)/pytest
 
 bench: $(VENV)/.dev-installed

@@ -109,6 +109,12 @@ class AuditAction(models.TextChoices):
     REPORT_CREATED = "report.created", "Report started"
     REPORT_VIEWED = "report.viewed", "Report draft read"
     REPORT_VERSION_SAVED = "report.version_saved", "Report version saved"
+    REPORT_PDF_DOWNLOADED = "report.pdf_downloaded", "Report version downloaded as a watermarked PDF"
+    REPORT_IDENTIFIERS_CHECKED = "report.identifiers_checked", "Report text checked for identifiers"
+    REPORT_IDENTIFIER_INTENDED = (
+        "report.identifier_intended",
+        "Identifier in a report marked as intended",
+    )
     REPORT_VERSIONS_COMPARED = "report.versions_compared", "Two report versions compared"
     REPORT_COMMENT_ADDED = "report.comment_added", "Review comment added to a report"
     CONSULTATION_SENT = "consultation.sent", "Draft report sent for consultation (s.115)"
@@ -116,6 +122,7 @@ class AuditAction(models.TextChoices):
     CONSULTATION_DEADLINE_EXTENDED = "consultation.deadline_extended", "Consultation deadline extended"
     CONSULTATION_ACKNOWLEDGED = "consultation.acknowledged", "Confidentiality warning acknowledged by a consultee"
     CONSULTATION_DRAFT_READ = "consultation.draft_read", "Draft read by a consultee"
+    CONSULTATION_DRAFT_DOWNLOADED = "consultation.draft_downloaded", "Watermarked draft PDF downloaded by a consultee"
     CONSULTATION_COMMENT_ADDED = "consultation.comment_added", "Consultee's comment on the draft"
     CONSULTATION_SUBMITTED = "consultation.submitted", "Consultee's comments sent in"
     CONSULTATION_COMMENT_HANDLED = "consultation.comment_handled", "Consultation comment handled by the team"

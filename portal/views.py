@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.mail import send_mail
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
@@ -26,6 +27,7 @@ from kernel import throttle
 from kernel.client import client_ip
 from kernel.errors import WorkflowError
 from portal.forms import CodeForm, ConsultationCommentForm, EmailForm
+from reports.pdf import pdf_response
 from reports.selectors import laid_out
 from reports.services import consultation as consultation_services
 from reports.services.consultation import consultee_for
@@ -143,6 +145,23 @@ def consultation(request, public_id):
         "form": ConsultationCommentForm(prefix="comment"),
     }
     return render(request, "portal/consultation.html", context)
+
+
+@require_safe
+@outside_person_page
+def consultation_pdf(request, public_id):
+    """The draft as a PDF, marked on every page with the person's name, the consultation and the date."""
+    consultee = consultee_for(request.outside_person, public_id)
+    if consultee.acknowledged_at is None:
+        return redirect("portal:consultation", public_id)
+    record_event(AuditAction.CONSULTATION_DRAFT_DOWNLOADED, target=consultee)
+    draft = consultee.consultation
+    watermark = "Confidential draft for %s · %s · %s" % (
+        consultee.person.name,
+        draft.reference,
+        timezone.localdate().strftime("%-d %B %Y"),
+    )
+    return pdf_response(draft.report, draft.version, watermark=watermark)
 
 
 @require_POST

@@ -1,11 +1,13 @@
 """The report's rules on the investigation's stages: the internal review is approved (the draft goes
 to consultation) only when the final report has a version and no review comment is open; the
-report goes to final approval only once the consultation was held and every comment in it handled."""
+report goes to final approval only once the consultation was held and every comment in it handled;
+it is published only when the anonymisation check finds nothing that is not marked as intended."""
 
 from casework.models import Investigation
 from casework.services.lifecycle import guard_step
 from reports.choices import ReportKind
 from reports.services.consultation import unhandled_comments
+from reports.services.drafting import findings_to_settle
 
 
 def review_settled(investigation: Investigation) -> str | None:
@@ -37,6 +39,20 @@ def consultation_settled(investigation: Investigation) -> str | None:
     return None
 
 
+def anonymisation_settled(investigation: Investigation) -> str | None:
+    final = investigation.reports.filter(kind=ReportKind.FINAL).first()
+    if final is None:
+        return "%s has no final report to publish." % investigation
+    if waiting := len(findings_to_settle(final)):
+        return (
+            "The anonymisation check finds %d possible identifier%s in the final report: the lead edits the "
+            "text or marks each as intended, with a reason, before publication."
+            % (waiting, "" if waiting == 1 else "s")
+        )
+    return None
+
+
 def guard_case_steps() -> None:
     guard_step("approve_for_consultation", review_settled)
     guard_step("submit_final", consultation_settled)
+    guard_step("publish", anonymisation_settled)

@@ -196,3 +196,22 @@ class ConsultationComment(models.Model):
 
     def __str__(self) -> str:
         return "Comment from %s" % self.consultee
+
+
+class IntendedIdentifier(models.Model):
+    """The lead's decision that something the anonymisation check found is meant to be published
+    (a trust's name, a public figure), with the reason. Kept by the finding's keyed digest."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="intended_identifiers")
+    key = models.CharField(max_length=64)
+    kind = models.CharField(max_length=100)
+    reason = EncryptedTextField(max_length=COMMENT_MAX_LENGTH, blank=False)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["marked_at"]
+        constraints = [models.UniqueConstraint(fields=["report", "key"], name="one_mark_per_finding")]
+
+    def __str__(self) -> str:
+        return "%s marked as intended in %s" % (self.kind, self.report)

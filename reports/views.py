@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import ActionDenied, NotVisible, requires_object_permission
@@ -18,7 +19,9 @@ from kernel.errors import WorkflowError
 from kernel.once import AlreadySent, do_once, form_token
 from reports import services
 from reports.forms import CommentForm, ConsulteeFormSet, ExtendForm, HandleForm, NewReportForm, ResolveForm, VersionForm
+from reports.identifiers import scan
 from reports.models import ConsultationComment
+from reports.pdf import pdf_response
 from reports.permissions import may_resolve_comment, may_send_for_consultation, may_write_report
 from reports.selectors import (
     compare,
@@ -32,6 +35,7 @@ from reports.selectors import (
     shown_version,
 )
 from reports.services import consultation as consultation_services
+from reports.services import drafting as drafting_services
 from workflow.steps import run_page_action, sent_again
 
 
@@ -115,6 +119,25 @@ def report_detail(request, reference, public_id):
         "may_consult": may_send_for_consultation(request.user, report.investigation),
     }
     return render(request, "reports/detail.html", context)
+
+
+@require_safe
+@requires_object_permission(VIEW_INVESTIGATION)
+def report_pdf(request, reference, public_id):
+    """A version as a PDF for those who read the report, marked with who took it and when."""
+    report = get_report_for(request.user, reference, public_id)
+    version = shown_version(report, _number(request.GET.get("version")))
+    if version is None:
+        raise NotVisible("reports.reportversion", str(public_id), "download")
+    user = request.user
+    record_event(
+        AuditAction.REPORT_PDF_DOWNLOADED, target=report, detail={"case": reference, "version": version.number}
+    )
+    watermark = "Draft for internal use only · %s · %s" % (
+        user.get_full_name() or user.get_username(),
+        timezone.localdate().strftime("%-d %B %Y"),
+    )
+    return pdf_response(report, version, watermark=watermark)
 
 
 @requires_object_permission(VIEW_INVESTIGATION)
@@ -348,3 +371,56 @@ def _uuid(value: str):
         return uuid.UUID(value)
     except ValueError:
         return None
+
+
+@requires_object_permission(VIEW_INVESTIGATION)
+def identifiers(request, reference, public_id):
+    """The anonymisation check on the newest version; the lead marks a finding as intended, with a reason."""
+    report = get_report_for(request.user, reference, public_id)
+    version = report.latest_version()
+    findings = scan(report.investigation, version.sections) if version else []
+    intended = {mark.key: mark for mark in report.intended_identifiers.select_related("marked_by")}
+    status = 200
+    if request.method == "POST":
+        if not may_send_for_consultation(request.user, report.investigation):
+            raise ActionDenied("reports.report", str(public_id), "mark an identifier as intended")
+        finding = next((each for each in findings if each.key == request.POST.get("key")), None)
+        try:
+            if finding is None:
+                raise WorkflowError("That finding is no longer in the newest version. Nothing was changed.")
+            do_once(
+                form_token(request.POST),
+                "form",
+                lambda: drafting_services.mark_identifier_intended(
+                    report, actor=request.user, finding=finding, reason=request.POST.get("reason", "")
+                ),
+            )
+        except AlreadySent:
+            return sent_again(request, report, name="mark_identifier", label="Mark as intended")
+        except WorkflowError as refusal:
+            messages.error(request, str(refusal))
+            record_event(
+                AuditAction.ACTION_REFUSED,
+                outcome=Outcome.DENIED,
+                target=report,
+                detail={"action": "mark_identifier", "refusal": str(refusal)[:300]},
+            )
+            status = 400
+        else:
+            messages.success(request, "Marked as intended.")
+            return redirect("reports:identifiers", reference, public_id)
+    else:
+        record_event(
+            AuditAction.REPORT_IDENTIFIERS_CHECKED,
+            target=report,
+            detail={"case": reference, "version": version.number if version else None, "findings": len(findings)},
+        )
+    context = {
+        "report": report,
+        "investigation": report.investigation,
+        "version": version,
+        "findings": [{"finding": each, "intended": intended.get(each.key)} for each in findings],
+        "lead": may_send_for_consultation(request.user, report.investigation),
+        "typed": request.POST if status == 400 else {},
+    }
+    return render(request, "reports/identifiers.html", context, status=status)

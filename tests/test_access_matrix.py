@@ -84,6 +84,7 @@ READ_ONLY_PAGES = {
     "reports:detail": (set(STAFF), REPORT),
     "reports:compare": (set(STAFF), REPORT),
     "reports:consultation": (set(STAFF), CONSULTATION),
+    "reports:pdf": (set(STAFF), REPORT),
 }
 ACTION_ENDPOINTS = {
     "referrals:action": (set(STAFF), START_TRIAGE),
@@ -206,6 +207,10 @@ MATRIX = [
     *object_rows("reports:list", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, CASE, allowed_status=400),
     *object_rows("reports:detail", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, REPORT),
     *object_rows("reports:compare", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, REPORT),
+    *object_rows("reports:pdf", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, REPORT),
+    *object_rows("reports:identifiers", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, REPORT),
+    # Sent empty: no such finding, explained (400); only the lead marks findings as intended.
+    *object_rows("reports:identifiers", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, REPORT, allowed_status=400),
     *object_rows("reports:edit", "get", INVESTIGATION_TEAM, SEES_INVESTIGATION, REPORT),
     *object_rows("reports:edit", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, REPORT, allowed_status=400),
     *object_rows("reports:comment", "post", SEES_INVESTIGATION, SEES_INVESTIGATION, REPORT, allowed_status="report"),
@@ -228,6 +233,8 @@ MATRIX = [
     *object_rows("reports:consultation_export", "post", SEES_INVESTIGATION, SEES_INVESTIGATION, CONSULTATION),
     *rows_for("portal:consultation", "get", every(404, anonymous="portal:sign_in"), CONSULTEE_COPY),
     *rows_for("portal:consultation", "post", every(404, anonymous="portal:sign_in"), CONSULTEE_COPY),
+    *rows_for("portal:consultation_pdf", "get", every(404, anonymous="portal:sign_in"), CONSULTEE_COPY),
+    *rows_for("portal:consultation_pdf", "post", every(404, anonymous="portal:sign_in"), CONSULTEE_COPY),
     *rows_for(
         "portal:consultation_step",
         "post",

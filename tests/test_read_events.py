@@ -85,6 +85,8 @@ def canaries(
     # What a report page shows, and what its edit form (opened or refused) shows again.
     report_reads = {
         AuditAction.REPORT_VIEWED,
+        AuditAction.REPORT_PDF_DOWNLOADED,
+        AuditAction.REPORT_IDENTIFIERS_CHECKED,
         AuditAction.REPORT_VERSIONS_COMPARED,
         AuditAction.FORM_OPENED,
         AuditAction.ACTION_REFUSED,

@@ -11,8 +11,9 @@ from casework.models import Investigation
 from kernel.errors import WorkflowError
 from kernel.transactions import service_transaction
 from reports.choices import CommentAnchor, ReportKind
-from reports.models import Report, ReportVersion, ReviewComment
-from reports.permissions import may_resolve_comment, may_write_report
+from reports.identifiers import Finding, scan
+from reports.models import IntendedIdentifier, Report, ReportVersion, ReviewComment
+from reports.permissions import may_resolve_comment, may_send_for_consultation, may_write_report
 
 # A report is written while its case is at work; once published or closed its text stays as it was.
 FROZEN_STATES = {InvestigationState.PUBLISHED, *CLOSED_STATES}
@@ -116,3 +117,35 @@ def resolve_comment(comment: ReviewComment, *, actor: User, resolution: str) -> 
             detail={"case": report.investigation.reference, "comment": str(locked.public_id)},
         )
     return locked
+
+
+def mark_identifier_intended(report: Report, *, actor: User, finding: Finding, reason: str) -> IntendedIdentifier:
+    """The lead keeps a finding of the anonymisation check in the published text, saying why."""
+    if not may_send_for_consultation(actor, report.investigation):
+        raise PermissionDenied("Only the investigation's lead decides what identifying detail is published.")
+    if len(reason.strip()) < 10:
+        raise WorkflowError("Say why this should be published as it is (at least 10 characters).")
+    with service_transaction():
+        intended, created = IntendedIdentifier.objects.get_or_create(
+            report=report,
+            key=finding.key,
+            defaults={"kind": finding.kind, "reason": reason.strip(), "marked_by": actor},
+        )
+        if not created:
+            raise WorkflowError("This was already marked as intended. Nothing was changed.")
+        record_event(
+            AuditAction.REPORT_IDENTIFIER_INTENDED,
+            actor=actor,
+            target=report,
+            detail={"case": report.investigation.reference, "kind": finding.kind, "section": finding.section},
+        )
+    return intended
+
+
+def findings_to_settle(report: Report) -> list[Finding]:
+    """What the anonymisation check finds in the newest version that nobody has marked as intended."""
+    version = report.latest_version()
+    if version is None:
+        return []
+    intended = set(report.intended_identifiers.values_list("key", flat=True))
+    return [finding for finding in scan(report.investigation, version.sections) if finding.key not in intended]

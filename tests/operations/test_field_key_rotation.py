@@ -27,6 +27,7 @@ EXPECTED_MODELS = {
     "reports.ReportVersion",
     "reports.ReviewComment",
     "reports.ConsultationComment",
+    "reports.IntendedIdentifier",
 }
 
 

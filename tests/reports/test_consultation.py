@@ -220,3 +220,37 @@ def test_a_week_before_the_deadline_those_who_have_not_answered_are_reminded_onc
     assert send_consultation_reminders.call() == 0  # the scheduler running twice still reminds once
     reminder = Notification.objects.get(kind="consultation.deadline_near")
     assert reminder.outside_recipient == family.person
+
+
+def pdf_pages(response) -> list[str]:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    assert response["Content-Type"] == "application/pdf"
+    return [page.extract_text() for page in PdfReader(BytesIO(response.content)).pages]
+
+
+def test_the_consulted_persons_pdf_names_them_on_every_page(consultation):
+    consultee = consultation.consultees.get(purpose=ConsulteePurpose.FAMILY)
+    page = portal_session("mary@example.org")
+    pdf_url = reverse("portal:consultation_pdf", args=[consultee.public_id])
+    assert page.get(pdf_url)["Location"] == reverse("portal:consultation", args=[consultee.public_id])
+    page.post(reverse("portal:consultation_step", args=[consultee.public_id, "acknowledge"]))
+    pages = pdf_pages(page.get(pdf_url))
+    assert len(pages) >= 3
+    for text in pages:
+        assert "Mary Whitfield" in text
+        assert consultation.reference in text
+    assert any("What we found." in text for text in pages)
+    assert_audited(AuditAction.CONSULTATION_DRAFT_DOWNLOADED, target_ref=consultee.reference)
+
+
+def test_a_reader_of_the_report_gets_a_pdf_marked_with_their_name(final_report, director):
+    response = signed_in(director).get(
+        reverse("reports:pdf", args=[final_report.investigation.reference, final_report.public_id])
+    )
+    pages = pdf_pages(response)
+    assert all("Helen Marsh" in text for text in pages)
+    assert any("Contents" in text for text in pages)
+    assert_audited(AuditAction.REPORT_PDF_DOWNLOADED, actor=director)
