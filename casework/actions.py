@@ -55,7 +55,8 @@ class CaseAction:
         return self.form_class(data, prefix=name if prefixed else None, **kwargs)
 
 
-def _can(name):
+def transition_allowed(name: str) -> Callable:
+    """When a workflow step shows: the state machine says the user may take it from here."""
     return lambda inv, user: has_transition_perm(getattr(inv, name), user)
 
 
@@ -86,7 +87,7 @@ def _simple(name, step_up: str = ""):
         name.replace("_", " ").capitalize(),
         None,
         lambda inv, user, data: services.transition(inv, name, actor=user),
-        _can(name),
+        transition_allowed(name),
         step_up=step_up,
     )
 
@@ -122,7 +123,7 @@ ACTIONS: dict[str, CaseAction] = {
             lead=data["lead"],
             override_reasons={data["lead"]: data["override_reason"]} if data["override_reason"] else {},
         ),
-        _can("start_scoping"),
+        transition_allowed("start_scoping"),
         _team_people,
     ),
     "add_member": CaseAction(
@@ -156,7 +157,7 @@ ACTIONS: dict[str, CaseAction] = {
         "Launch (publishes the start statement)",
         forms.LaunchForm,
         lambda inv, user, data: services.launch(inv, actor=user, start_statement=data["start_statement"]),
-        _can("launch"),
+        transition_allowed("launch"),
     ),
     **{
         name: _simple(name)
@@ -197,30 +198,23 @@ ACTIONS: dict[str, CaseAction] = {
         allowed=lambda inv, user: may_approve_disposal(user),
         step_up="destroy this case's evidence and working record",
     ),
-    "publish": CaseAction(
-        "Publish the report",
-        forms.PublishForm,
-        lambda inv, user, data: services.publish(inv, actor=user, report_summary=data["report_summary"]),
-        _can("publish"),
-        step_up="publish the report",
-    ),
     "pause": CaseAction(
         "Pause",
         forms.ReasonForm,
         lambda inv, user, data: services.pause(inv, actor=user, reason=data["reason"]),
-        _can("pause"),
+        transition_allowed("pause"),
     ),
     "resume": CaseAction(
         "Resume",
         forms.ReasonForm,
         lambda inv, user, data: services.resume(inv, actor=user, reason=data["reason"]),
-        _can("resume"),
+        transition_allowed("resume"),
     ),
     "discontinue": CaseAction(
         "Discontinue (publishes a statement)",
         forms.DiscontinueForm,
         lambda inv, user, data: services.discontinue(inv, actor=user, reasons=data["reasons"]),
-        _can("discontinue"),
+        transition_allowed("discontinue"),
     ),
     "add_task": CaseAction(
         "Add a task",
@@ -311,6 +305,17 @@ ACTIONS: dict[str, CaseAction] = {
         allowed=_on_team,
     ),
 }
+
+
+def offer_case_step(name: str, action: CaseAction, *, before: str) -> None:
+    """Offer a step whose effect belongs to a domain above casework (reports publishes the frozen
+    final report in the "publish" step), in its place on the page; called from that domain's
+    AppConfig.ready, so casework never imports it."""
+    steps = list(ACTIONS.items())
+    position = next(index for index, (existing, _) in enumerate(steps) if existing == before)
+    steps.insert(position, (name, action))
+    ACTIONS.clear()
+    ACTIONS.update(steps)
 
 
 def available_actions(investigation, user) -> list[dict]:

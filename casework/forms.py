@@ -62,10 +62,6 @@ class LaunchForm(NHSFormMixin, forms.Form):
     start_statement = _text("Start statement (published)", rows=5)
 
 
-class PublishForm(NHSFormMixin, forms.Form):
-    report_summary = _text("Summary of the published report", rows=5)
-
-
 class BreakGlassForm(NHSFormMixin, forms.Form):
     reason = _text("Why you need to open this case's record now (recorded and reviewed by the auditors)", rows=3)
 

@@ -7,9 +7,11 @@ from accounts.access import before_second_factor, public
 from accounts.login import StaffLoginView
 from casework import views as casework_views
 from dashboards.views import dashboard
+from reports import public_views as reports_public_views
 
 urlpatterns = [
-    path("", dashboard, name="dashboard"),
+    path("", reports_public_views.home, name="home"),
+    path("dashboard/", dashboard, name="dashboard"),
     path(
         "accounts/login/",
         public(StaffLoginView.as_view()),
@@ -25,6 +27,7 @@ urlpatterns = [
     path("audit/", include("oversight.urls")),
     path("disclosures/", include("disclosures.urls")),
     path("portal/", include("portal.urls")),
+    path("", include("reports.public_urls")),
     path("", include("notify.urls")),
     path("api/", include("api.urls")),
 ]

@@ -7,11 +7,12 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from notify.subjects import register_outside_subject
-        from reports.gates import guard_case_steps
+        from reports.gates import guard_case_steps, offer_publication_step
         from reports.models import Consultee
         from reports.services.consultation import CONSULTEE
 
         guard_case_steps()
+        offer_publication_step()
         # A consulted person hears only of the consultation sent to them.
         register_outside_subject(
             CONSULTEE,

@@ -1,8 +1,10 @@
+from typing import cast
+
 from django import forms
 
 from kernel.forms import NHSFormMixin
 from reports.choices import WRITTEN_SECTIONS, CommentAnchor, ConsulteePurpose, Handling, ReportKind
-from reports.models import COMMENT_MAX_LENGTH, SECTION_MAX_LENGTH
+from reports.models import COMMENT_MAX_LENGTH, SECTION_MAX_LENGTH, Publication
 
 MARKUP_HELP = (
     "Plain text with simple formatting: a blank line starts a paragraph, **bold**, *italic*, "
@@ -77,3 +79,18 @@ class HandleForm(NHSFormMixin, forms.Form):
     response = forms.CharField(
         label="Response", max_length=COMMENT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class PublicReportFilterForm(NHSFormMixin, forms.Form):
+    """The public list's search and filters (all optional; a bad value is ignored, never an error)."""
+
+    q = forms.CharField(label="Search the reports", max_length=200, required=False)
+    kind = forms.ChoiceField(label="Kind", choices=[("", "Interim and final"), *ReportKind.choices], required=False)
+    care_setting = forms.ChoiceField(label="Care setting", choices=[("", "Any")], required=False)
+    directed = forms.BooleanField(label="Only investigations directed by the Secretary of State", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        places = Publication.objects.exclude(care_setting="").values_list("care_setting", flat=True).distinct()
+        field = cast(forms.ChoiceField, self.fields["care_setting"])
+        field.choices = [("", "Any"), *((name, name) for name in sorted(places))]

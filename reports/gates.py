@@ -3,11 +3,13 @@ to consultation) only when the final report has a version and no review comment 
 report goes to final approval only once the consultation was held and every comment in it handled;
 it is published only when the anonymisation check finds nothing that is not marked as intended."""
 
+from casework.actions import CaseAction, offer_case_step, transition_allowed
 from casework.models import Investigation
 from casework.services.lifecycle import guard_step
 from reports.choices import ReportKind
 from reports.services.consultation import unhandled_comments
 from reports.services.drafting import findings_to_settle
+from reports.services.publication import publish_final
 
 
 def review_settled(investigation: Investigation) -> str | None:
@@ -50,6 +52,21 @@ def anonymisation_settled(investigation: Investigation) -> str | None:
             % (waiting, "" if waiting == 1 else "s")
         )
     return None
+
+
+def offer_publication_step() -> None:
+    """The case page's "publish" step publishes the frozen final report (reports.services.publication)."""
+    offer_case_step(
+        "publish",
+        CaseAction(
+            "Publish the final report",
+            None,
+            lambda investigation, user, data: publish_final(investigation, actor=user),
+            transition_allowed("publish"),
+            step_up="publish the report",
+        ),
+        before="pause",
+    )
 
 
 def guard_case_steps() -> None:

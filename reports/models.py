@@ -9,6 +9,8 @@ import json
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -215,3 +217,49 @@ class IntendedIdentifier(models.Model):
 
     def __str__(self) -> str:
         return "%s marked as intended in %s" % (self.kind, self.report)
+
+
+# Published text is searched in English; the GIN index is on this same expression.
+PUBLICATION_SEARCH = SearchVector("title", "search_text", config="english")
+
+
+class Publication(models.Model):
+    """A report as published by the chief investigator: a frozen public copy of one version.
+
+    From here on the text is public material, kept in clear (searchable) and apart from the drafts,
+    which stay protected; the recommendations are the case's records, shown as they stand.
+    """
+
+    report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="publication")
+    version = models.ForeignKey(ReportVersion, on_delete=models.PROTECT, related_name="+")
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=ReportKind.choices)
+    summary = models.TextField()
+    sections = models.JSONField(help_text="The published text: {section: Markdown}.")
+    search_text = models.TextField(editable=False)
+    care_setting = models.CharField(max_length=100, blank=True)
+    direction_title = models.CharField(max_length=200, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [
+            GinIndex(PUBLICATION_SEARCH, name="publication_search"),
+            models.Index(fields=["-published_at", "-id"], name="publication_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("public_reports:report", args=[self.slug])
+
+    @property
+    def investigation(self) -> Investigation:
+        return self.report.investigation
+
+    @property
+    def is_interim(self) -> bool:
+        return self.kind == ReportKind.INTERIM

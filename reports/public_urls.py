@@ -1,0 +1,13 @@
+from django.urls import path
+
+from reports import public_views
+
+app_name = "public_reports"
+urlpatterns = [
+    path("reports/", public_views.report_list, name="list"),
+    path("reports/feed/", public_views.new_reports_feed, name="feed"),
+    path("reports/<slug:slug>/", public_views.report_page, name="report"),
+    path("reports/<slug:slug>/pdf/", public_views.report_pdf, name="pdf"),
+    path("recommendations/", public_views.recommendation_list, name="recommendations"),
+    path("recommendations/<ref:reference>/", public_views.recommendation_page, name="recommendation"),
+]
