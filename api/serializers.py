@@ -11,6 +11,7 @@ from audit.models import AuditEvent
 from casework.models import CaseNote, Evidence, Investigation, SafetyRecommendation, Task, TeamMembership
 from referrals.forms import ConcernForm
 from referrals.models import Referral
+from reports.models import Consultation, ConsultationComment, Consultee, Publication, Report, ReportVersion
 
 IDENTITY_FIELDS = ("reporter_name", "reporter_email", "reporter_phone", "patient_details")
 
@@ -206,3 +207,96 @@ class AuditEventSerializer(serializers.ModelSerializer):
         model = AuditEvent
         fields = [*CSV_COLUMNS, "hash"]  # what the auditors' CSV export holds, and the chain link
         read_only_fields = fields
+
+
+class PublicationSummarySerializer(serializers.ModelSerializer):
+    """A published report in the public list."""
+
+    investigation = serializers.CharField(source="report.investigation.reference")
+    directed_by = serializers.CharField(source="direction_title", help_text="The direction's title, or empty.")
+
+    class Meta:
+        model = Publication
+        fields = ["slug", "title", "kind", "investigation", "care_setting", "directed_by", "published_at", "summary"]
+
+
+class PublicationSerializer(PublicationSummarySerializer):
+    """A published report: its text by section (Markdown) and its public recommendations."""
+
+    recommendations = serializers.SerializerMethodField()
+
+    class Meta(PublicationSummarySerializer.Meta):
+        fields = [*PublicationSummarySerializer.Meta.fields, "sections", "recommendations"]
+
+    def get_recommendations(self, publication) -> list[str]:
+        return [recommendation.reference for recommendation in self.context["recommendations"]]
+
+
+class PublicRecommendationSerializer(serializers.ModelSerializer):
+    """An issued safety recommendation as the public log shows it."""
+
+    investigation = serializers.CharField(source="investigation.reference")
+
+    class Meta:
+        model = SafetyRecommendation
+        fields = [
+            "reference",
+            "investigation",
+            "text",
+            "addressee",
+            "state",
+            "issued_on",
+            "response_due",
+            "response_text",
+            "response_received_on",
+            "assessment",
+            "assessment_notes",
+        ]
+
+
+class ReportSummarySerializer(serializers.ModelSerializer):
+    """One of an investigation's reports (drafts included): for the team and its approvers."""
+
+    newest_version = serializers.IntegerField(source="newest", allow_null=True)
+    open_comments = serializers.IntegerField()
+
+    class Meta:
+        model = Report
+        fields = ["public_id", "kind", "title", "created_at", "newest_version", "open_comments"]
+
+
+class ReportVersionSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    sections = serializers.DictField(child=serializers.CharField(allow_blank=True))
+
+    class Meta:
+        model = ReportVersion
+        fields = ["number", "author", "saved_at", "sections"]
+
+
+class ConsultationCommentSerializer(serializers.ModelSerializer):
+    handled_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ConsultationComment
+        fields = ["public_id", "anchor", "text", "created_at", "handling", "response", "handled_by", "handled_at"]
+
+
+class ConsulteeSerializer(serializers.ModelSerializer):
+    """A person consulted, named by role and organisation (their address is theirs, not the API's)."""
+
+    comments = ConsultationCommentSerializer(many=True)
+
+    class Meta:
+        model = Consultee
+        fields = ["public_id", "purpose", "organisation", "deadline", "acknowledged_at", "submitted_at", "comments"]
+
+
+class ConsultationSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="version.number")
+    sent_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    consultees = ConsulteeSerializer(many=True)
+
+    class Meta:
+        model = Consultation
+        fields = ["reference", "public_id", "version", "sent_by", "sent_at", "consultees"]

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from api.views import audit_views, base, case_views, referral_views
+from api.views import audit_views, base, case_views, referral_views, report_views
 
 app_name = "api"
 
@@ -29,6 +29,21 @@ urlpatterns = [
     ),
     path(CASE + "evidence/", case_views.InvestigationEvidence.as_view(), name="investigation_evidence"),
     path(CASE + "evidence/<uuid:public_id>/content/", case_views.EvidenceContent.as_view(), name="evidence_content"),
+    path(CASE + "reports/", report_views.InvestigationReports.as_view(), name="investigation_reports"),
+    path(CASE + "reports/<uuid:public_id>/", report_views.ReportDetail.as_view(), name="report_detail"),
+    path(
+        CASE + "reports/<uuid:public_id>/consultations/",
+        report_views.ReportConsultations.as_view(),
+        name="report_consultations",
+    ),
+    path("v1/public/reports/", report_views.PublicReportList.as_view(), name="public_reports"),
+    path("v1/public/reports/<slug:slug>/", report_views.PublicReportDetail.as_view(), name="public_report"),
+    path("v1/public/recommendations/", report_views.PublicRecommendationList.as_view(), name="public_recommendations"),
+    path(
+        "v1/public/recommendations/<ref:reference>/",
+        report_views.PublicRecommendationDetail.as_view(),
+        name="public_recommendation",
+    ),
     path("v1/audit/events/", audit_views.AuditEventList.as_view(), name="audit_events"),
     path("schema/", base.SchemaView.as_view(), name="schema"),
     path("docs/", base.DocsView.as_view(url_name="api:schema"), name="docs"),

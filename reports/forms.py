@@ -91,6 +91,11 @@ class PublicReportFilterForm(NHSFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        places = Publication.objects.exclude(care_setting="").values_list("care_setting", flat=True).distinct()
+        places = (
+            Publication.objects.exclude(care_setting="")
+            .order_by("care_setting")
+            .values_list("care_setting", flat=True)
+            .distinct()
+        )
         field = cast(forms.ChoiceField, self.fields["care_setting"])
-        field.choices = [("", "Any"), *((name, name) for name in sorted(places))]
+        field.choices = [("", "Any"), *((name, name) for name in places)]

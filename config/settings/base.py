@@ -292,6 +292,8 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 600)
+# The public, unauthenticated endpoints (published reports and recommendations), per client address.
+API_PUBLIC_REQUESTS_PER_MINUTE = env_int("API_PUBLIC_REQUESTS_PER_MINUTE", 120)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Patient-safety investigations API",
@@ -309,6 +311,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReferralStateEnum": "referrals.choices.ReferralState",
         "InvestigationStateEnum": "casework.choices.InvestigationState",
+        "RecommendationStateEnum": "casework.choices.RecommendationState",
     },
 }
 

@@ -25,6 +25,14 @@ EVIDENCE = {"reference": "__case_investigation__", "public_id": "__evidence__"}
 SEES_REFERRAL = {"intake", "lead_investigator", "director", "chief"}
 SEES_CASE = {"lead_investigator", "director", "chief"}
 TEAM = {"lead_investigator"}
+REPORT = {"reference": "__case_investigation__", "public_id": "__report__"}
+# Published material: the same for every caller, signed in or not; not audited (as the public pages).
+PUBLIC_ROUTES = {
+    "api:public_reports",
+    "api:public_report",
+    "api:public_recommendations",
+    "api:public_recommendation",
+}
 # Sent with each POST: a real step where one is cheap to take, otherwise an empty body (explained, 400).
 POST_BODIES = {"api:referral_transition": {"action": "start_triage"}}
 
@@ -45,6 +53,16 @@ def on_object(allowed, visible, status=200):
 
 def wrong_method(url_name, method, kwargs=None, *, service=403):
     return api_rows(url_name, method, only(set(STAFF), status=405), kwargs, service=service, anonymous=405)
+
+
+def public_rows(url_name, get_status, kwargs=None):
+    """Read by anyone without a token; written by nobody. A token sent along still counts: a service
+    account's intake-only token is refused, as everywhere but intake."""
+    everyone = dict.fromkeys(STAFF, get_status)
+    return [
+        *api_rows(url_name, "get", everyone, kwargs, anonymous=get_status),
+        *api_rows(url_name, "post", dict.fromkeys(STAFF, 405), kwargs, anonymous=405),
+    ]
 
 
 API_MATRIX = [
@@ -77,6 +95,17 @@ API_MATRIX = [
     *wrong_method("api:investigation_evidence", "post", CASE),
     *api_rows("api:evidence_content", "get", on_object(TEAM, SEES_CASE), EVIDENCE),
     *wrong_method("api:evidence_content", "post", EVIDENCE),
+    # An investigation's reports (drafts included) and consultations: its team and approvers.
+    *api_rows("api:investigation_reports", "get", on_object(SEES_CASE, SEES_CASE), CASE),
+    *wrong_method("api:investigation_reports", "post", CASE),
+    *api_rows("api:report_detail", "get", on_object(SEES_CASE, SEES_CASE), REPORT),
+    *wrong_method("api:report_detail", "post", REPORT),
+    *api_rows("api:report_consultations", "get", on_object(SEES_CASE, SEES_CASE), REPORT),
+    *wrong_method("api:report_consultations", "post", REPORT),
+    *public_rows("api:public_reports", 200),
+    *public_rows("api:public_report", 404, {"slug": "not-published"}),
+    *public_rows("api:public_recommendations", 200),
+    *public_rows("api:public_recommendation", 404, {"reference": "R-2026-999"}),
     *api_rows("api:audit_events", "get", only({"auditor"})),
     *wrong_method("api:audit_events", "post"),
     *api_rows("api:schema", "get", only(set(STAFF))),
@@ -129,7 +158,7 @@ def test_api_access_matrix(api_client, api_callers, matrix_objects, route, expec
         if response.status_code >= 400:
             assert response["Content-Type"] == "application/json", "%s %s as %s" % (method, url, persona)
             assert json.loads(response.content)["detail"]
-        if user is None:
+        if user is None or url_name in PUBLIC_ROUTES:
             return
         recorded = AuditEvent.objects.filter(id__gt=events_before, actor=user)
         if response.status_code >= 400:

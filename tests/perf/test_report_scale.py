@@ -1,7 +1,8 @@
 """The public reports at 50 and at 5,000 published reports, and the PDF of a 40-page report.
 
-Targets (issue 18): the public list (plain and searched) and one report's page take the same number of
-queries at both sizes, and the larger median is within 1.5x of the smaller. The PDF's time and the
+Targets (issue 18): the public list (plain, and searched for a term that 20 reports use at either size)
+and one report's page take the same number of queries at both sizes, and the larger median is within
+1.5x of the smaller. The PDF's time and the
 engine's peak memory are measured and printed (figures in the README).
 """
 
@@ -39,7 +40,12 @@ SECTIONS = {
 }
 
 
+RARE_TERM = "dialysis"
+WITH_RARE_TERM = 20
+
+
 def publish_many(count: int, start: int, author) -> None:
+    """`count` published reports; the first WITH_RARE_TERM ever made also mention RARE_TERM."""
     investigations = Investigation.objects.bulk_create(
         Investigation(reference="INV-2027-%05d" % (start + n), title="Published case %s" % (start + n))
         for n in range(count)
@@ -61,7 +67,7 @@ def publish_many(count: int, start: int, author) -> None:
             kind=ReportKind.FINAL,
             summary=SECTIONS["summary"],
             sections=SECTIONS,
-            search_text="\n\n".join(SECTIONS.values()),
+            search_text="\n\n".join(SECTIONS.values()) + (" %s" % RARE_TERM if start + n <= WITH_RARE_TERM else ""),
             care_setting="Hospital" if n % 2 else "Mental health",
             published_by=author,
         )
@@ -84,7 +90,7 @@ def test_the_public_reports_do_not_slow_with_their_number():
         assert page is not None
         for name, url, query in (
             ("list", reverse("public_reports:list"), {}),
-            ("search", reverse("public_reports:list"), {"q": "escalation rota"}),
+            ("search", reverse("public_reports:list"), {"q": RARE_TERM}),
             ("page", page.get_absolute_url(), {}),
         ):
             rows.setdefault(name, []).append(
@@ -104,7 +110,7 @@ def test_a_forty_page_report_as_pdf():
     long_report = Report.objects.create(
         investigation=case, kind=ReportKind.FINAL, title="A long report", created_by=chief
     )
-    sections = {**SECTIONS, "findings": ("## Finding\n\n" + PARAGRAPH * 10 + "\n\n") * 36}
+    sections = {**SECTIONS, "findings": ("## Finding\n\n" + PARAGRAPH * 10 + "\n\n") * 60}
     version = ReportVersion.objects.create(
         report=long_report, number=1, body=ReportVersion.encode(sections), author=chief
     )
