@@ -39,20 +39,21 @@ class RequestContextMiddleware:
 
 
 def record_unrecorded_request(request: HttpRequest, response: HttpResponseBase, context: RequestContext) -> None:
-    """Every request by a signed-in user leaves at least one event.
+    """Every request by a signed-in user, or a signed-in person outside the body, leaves an event.
 
     Views record what they show or change in specific events; a request that recorded none (a
     redirect, a refused method, a page that records nothing of its own) is recorded here, so that
-    nothing a member of staff asks for is missing from the trail. Anonymous requests are left out:
-    anyone on the internet could otherwise flood the chain.
+    nothing a member of staff or an outside person asks for is missing from the trail. Anonymous
+    requests are left out: anyone on the internet could otherwise flood the chain.
     """
     user = getattr(request, "user", None)
-    if context.events_recorded or user is None or not user.is_authenticated:
+    staff = user is not None and user.is_authenticated
+    if context.events_recorded or not (staff or getattr(request, "outside_actor", "")):
         return
     match = request.resolver_match
     record_event(
         AuditAction.REQUEST_RECORDED,
-        actor=user,
+        actor=user if staff else None,
         outcome=Outcome.ALLOWED if response.status_code < 400 else Outcome.DENIED,
         detail={
             "method": request.method,

@@ -1,6 +1,7 @@
 from django import forms
 
 from kernel.forms import NHSFormMixin
+from referrals.forms import AttachmentFieldMixin
 from reports.choices import CommentAnchor
 from reports.models import COMMENT_MAX_LENGTH
 
@@ -30,7 +31,7 @@ class CodeForm(NHSFormMixin, forms.Form):
     )
 
 
-class ConsultationCommentForm(NHSFormMixin, forms.Form):
+class ConsultationCommentForm(AttachmentFieldMixin, NHSFormMixin, forms.Form):
     anchor = forms.ChoiceField(label="Which part of the draft is your comment about?", choices=CommentAnchor.choices)
     text = forms.CharField(
         label="Your comment",

@@ -10,5 +10,6 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign_out"),
     path("consultations/<uuid:public_id>/", views.consultation, name="consultation"),
     path("consultations/<uuid:public_id>/pdf/", views.consultation_pdf, name="consultation_pdf"),
+    path("consultations/<uuid:public_id>/comment/", views.consultation_comment, name="consultation_comment"),
     path("consultations/<uuid:public_id>/<slug:step>/", views.consultation_step, name="consultation_step"),
 ]

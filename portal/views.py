@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import NotVisible, outside_person_page, outside_sign_in
@@ -31,6 +32,7 @@ from reports.pdf import pdf_response
 from reports.selectors import laid_out
 from reports.services import consultation as consultation_services
 from reports.services.consultation import consultee_for
+from vault.upload import received_file, too_large_message, with_encrypted_upload
 
 logger = logging.getLogger(__name__)
 FIFTEEN_MINUTES = 15 * 60
@@ -115,6 +117,7 @@ def code(request):
     return render(request, "portal/code.html", {"form": form})
 
 
+@require_safe
 @outside_person_page
 def home(request):
     """What has been sent to the person signed in."""
@@ -138,13 +141,7 @@ def consultation(request, public_id):
         record_event(AuditAction.FORM_OPENED, target=consultee, detail={"form": "confidentiality warning"})
         return render(request, "portal/warning.html", context)
     record_event(AuditAction.CONSULTATION_DRAFT_READ, target=consultee)
-    draft = consultee.consultation
-    context |= {
-        "sections": laid_out(draft.report, draft.version, review=False),
-        "comments": consultee.comments.all(),
-        "form": ConsultationCommentForm(prefix="comment"),
-    }
-    return render(request, "portal/consultation.html", context)
+    return _draft_page(request, consultee)
 
 
 @require_safe
@@ -164,40 +161,75 @@ def consultation_pdf(request, public_id):
     return pdf_response(draft.report, draft.version, watermark=watermark)
 
 
+def _draft_page(request, consultee, *, form=None, refusal: str = "", status: int = 200):
+    """The consultation page: the draft, the person's comments, and the comment form (kept as typed)."""
+    draft = consultee.consultation
+    context: dict[str, Any] = {
+        "consultee": consultee,
+        "consultation": draft,
+        "sections": laid_out(draft.report, draft.version, review=False),
+        "comments": consultee.comments.prefetch_related("attachments"),
+        "form": form or ConsultationCommentForm(prefix="comment"),
+        "refusal": refusal,
+    }
+    return render(request, "portal/consultation.html", context, status=status)
+
+
+def _refused(request, consultee, step: str, refusal: str, *, form=None, status: int = 400):
+    record_event(AuditAction.ACTION_REFUSED, outcome=Outcome.DENIED, target=consultee, detail={"action": step})
+    return _draft_page(request, consultee, form=form, refusal=refusal, status=status)
+
+
 @require_POST
 @outside_person_page
 def consultation_step(request, public_id, step):
-    """acknowledge the warning, comment, or submit; a refusal is explained and loses nothing typed."""
+    """acknowledge the warning, or send the comments in; a refusal is explained."""
     person = request.outside_person
     consultee = consultee_for(person, public_id)
-    if step not in ("acknowledge", "comment", "submit"):
+    if step not in ("acknowledge", "submit"):
         raise NotVisible("reports.consultee", str(public_id), step)
-    form = ConsultationCommentForm(request.POST, prefix="comment") if step == "comment" else None
     try:
         if step == "acknowledge":
             consultation_services.acknowledge(consultee, person=person)
-        elif step == "submit":
+        else:
             consultation_services.submit(consultee, person=person)
             messages.success(request, "Thank you: your comments have been sent to the investigation team.")
-        elif form is not None and form.is_valid():
-            consultation_services.add_comment(
-                consultee, person=person, anchor=form.cleaned_data["anchor"], text=form.cleaned_data["text"]
-            )
-            messages.success(request, "Your comment is saved. Add more, or send them all in when you are ready.")
-        else:
-            raise WorkflowError("Choose the part of the draft and write your comment.")
     except WorkflowError as refusal:
-        record_event(AuditAction.ACTION_REFUSED, outcome=Outcome.DENIED, target=consultee, detail={"action": step})
-        draft = consultee.consultation
-        context: dict[str, Any] = {
-            "consultee": consultee,
-            "consultation": draft,
-            "sections": laid_out(draft.report, draft.version, review=False),
-            "comments": consultee.comments.all(),
-            "form": form or ConsultationCommentForm(prefix="comment"),
-            "refusal": str(refusal),
-        }
-        return render(request, "portal/consultation.html", context, status=400)
+        return _refused(request, consultee, step, str(refusal))
+    return redirect("portal:consultation", public_id)
+
+
+@outside_person_page
+@csrf_exempt  # the token is checked once the encrypting upload handler is in place (vault.upload)
+def consultation_comment(request, public_id):
+    """A comment on a part of the draft, with a file if wanted (encrypted as it arrives, size-limited)."""
+    if request.method != "POST":
+        return redirect(consultee_for(request.outside_person, public_id))
+    return _comment(request, public_id)
+
+
+@with_encrypted_upload(max_bytes_setting="PUBLIC_ATTACHMENT_MAX_BYTES")
+def _comment(request, public_id):
+    person = request.outside_person
+    consultee = consultee_for(person, public_id)
+    form = ConsultationCommentForm(request.POST, request.FILES, prefix="comment")
+    if request.encrypted_upload.too_large:
+        return _refused(
+            request, consultee, "comment", too_large_message(request.encrypted_upload), form=form, status=413
+        )
+    if not form.is_valid():
+        return _refused(request, consultee, "comment", "Check the comment below.", form=form)
+    try:
+        consultation_services.add_comment(
+            consultee,
+            person=person,
+            anchor=form.cleaned_data["anchor"],
+            text=form.cleaned_data["text"],
+            attachment=received_file(request, form.cleaned_data.get("attachment")),
+        )
+    except WorkflowError as refusal:
+        return _refused(request, consultee, "comment", str(refusal), form=form)
+    messages.success(request, "Your comment is saved. Add more, or send them all in when you are ready.")
     return redirect("portal:consultation", public_id)
 
 

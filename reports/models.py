@@ -20,6 +20,7 @@ from casework.models import Investigation
 from kernel.fields import EncryptedTextField
 from reports.choices import WRITTEN_SECTIONS, CommentAnchor, ConsulteePurpose, Handling, ReportKind
 from reports.querysets import ReportQuerySet
+from vault.models import EncryptedFile
 
 # Each section's text; a whole report is far shorter than its sections' sum.
 SECTION_MAX_LENGTH = 100_000
@@ -162,6 +163,10 @@ class Consultee(models.Model):
     def __str__(self) -> str:
         return "%s on %s" % (self.person, self.consultation)
 
+    def get_absolute_url(self) -> str:
+        """The consulted person's own page for it (in the portal)."""
+        return reverse("portal:consultation", args=[self.public_id])
+
     @property
     def reference(self) -> str:
         """How the audit trail and the person's portal name this copy: the consultation and the person."""
@@ -198,6 +203,23 @@ class ConsultationComment(models.Model):
 
     def __str__(self) -> str:
         return "Comment from %s" % self.consultee
+
+
+class ConsultationAttachment(EncryptedFile):
+    """A file a consulted person sent with a comment: encrypted as it arrived, like evidence."""
+
+    comment = models.ForeignKey(ConsultationComment, on_delete=models.PROTECT, related_name="attachments")
+    case_field = "consultee"
+
+    class Meta:
+        ordering = ["added_at"]
+
+    def __str__(self) -> str:
+        return self.display_name or "Attachment"
+
+    @property
+    def consultee(self) -> Consultee:
+        return self.comment.consultee
 
 
 class IntendedIdentifier(models.Model):

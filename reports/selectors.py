@@ -128,7 +128,9 @@ def get_consultation_for(user, reference: str, public_id) -> Consultation:
 
 def consultation_log(consultation: Consultation) -> list[dict]:
     """Each person consulted with their comments and how each was handled, in the order sent."""
-    consultees = consultation.consultees.select_related("person").prefetch_related("comments__handled_by")
+    consultees = consultation.consultees.select_related("person").prefetch_related(
+        "comments__handled_by", "comments__attachments"
+    )
     return [{"consultee": consultee, "comments": list(consultee.comments.all())} for consultee in consultees]
 
 

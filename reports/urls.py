@@ -15,5 +15,10 @@ urlpatterns = [
     path("<uuid:public_id>/consult/", views.consult, name="consult"),
     path("consultations/<uuid:public_id>/", views.consultation_detail, name="consultation"),
     path("consultations/<uuid:public_id>/export/", views.consultation_export, name="consultation_export"),
+    path(
+        "consultations/<uuid:public_id>/attachments/<uuid:file_id>/",
+        views.consultation_attachment,
+        name="consultation_attachment",
+    ),
     path("consultations/<uuid:public_id>/<slug:action>/", views.consultation_action, name="consultation_action"),
 ]

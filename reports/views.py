@@ -20,7 +20,7 @@ from kernel.once import AlreadySent, do_once, form_token
 from reports import services
 from reports.forms import CommentForm, ConsulteeFormSet, ExtendForm, HandleForm, NewReportForm, ResolveForm, VersionForm
 from reports.identifiers import scan
-from reports.models import ConsultationComment
+from reports.models import ConsultationAttachment, ConsultationComment
 from reports.pdf import pdf_response
 from reports.permissions import may_resolve_comment, may_send_for_consultation, may_write_report
 from reports.selectors import (
@@ -36,6 +36,7 @@ from reports.selectors import (
 )
 from reports.services import consultation as consultation_services
 from reports.services import drafting as drafting_services
+from vault.http import evidence_response
 from workflow.steps import run_page_action, sent_again
 
 
@@ -424,3 +425,16 @@ def identifiers(request, reference, public_id):
         "typed": request.POST if status == 400 else {},
     }
     return render(request, "reports/identifiers.html", context, status=status)
+
+
+@require_safe
+@requires_object_permission(VIEW_INVESTIGATION)
+def consultation_attachment(request, reference, public_id, file_id):
+    """A file a consulted person sent, for those who see the consultation (the download is audited)."""
+    consultation = get_consultation_for(request.user, reference, public_id)
+    kept = ConsultationAttachment.objects.filter(
+        comment__consultee__consultation=consultation, public_id=file_id, disposed_at__isnull=True
+    ).first()
+    if kept is None:
+        raise NotVisible("reports.consultationattachment", str(file_id), "download")
+    return evidence_response(request, kept)

@@ -223,11 +223,14 @@ def matrix_report(case_investigation, lead_investigator, director):
 
 
 @pytest.fixture
-def matrix_consultation(matrix_report, lead_investigator):
+def matrix_consultation(matrix_report, lead_investigator, evidence_storage):
     """A consultation on the matrix report's newest version, with one person's comment. Made directly:
     the matrix case is in scoping, and the sending rules are tested in tests/reports."""
+    import uuid
+
     from accounts.outside import outside_person_for
-    from reports.models import Consultation, ConsultationComment, Consultee
+    from reports.models import Consultation, ConsultationAttachment, ConsultationComment, Consultee
+    from vault import blobs
 
     consultation = Consultation.objects.create(
         report=matrix_report,
@@ -242,7 +245,12 @@ def matrix_consultation(matrix_report, lead_investigator):
         deadline=timezone.localdate(),
         acknowledged_at=timezone.now(),
     )
-    ConsultationComment.objects.create(consultee=consultee, anchor="summary", text="Matrix consultation comment.")
+    comment = ConsultationComment.objects.create(
+        consultee=consultee, anchor="summary", text="Matrix consultation comment."
+    )
+    file_id = uuid.uuid4()
+    blob = blobs.store_stream(file_id, [b"matrix consultation file"])
+    ConsultationAttachment.objects.create(comment=comment, **ConsultationAttachment.blob_fields(blob, file_id, "c.txt"))
     return consultation
 
 
@@ -300,6 +308,7 @@ def matrix_objects(
     return {
         "matrix_report": matrix_report,
         "matrix_consultation": matrix_consultation,
+        "matrix_consultee": matrix_consultation.consultees.get(),
         "case_referral": case_referral,
         "case_investigation": case_investigation,
         "direction": direction,

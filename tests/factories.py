@@ -40,8 +40,10 @@ def current_code(user) -> str:
     django-otp refuses a code at or before the last one accepted, and accepts one step ahead.
     """
     device = give_authenticator(user)
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    step = max(totp.t(), device.last_t + 1)
+    # The device accepts the steps around now + its drift (django-otp moves the drift when a code one
+    # step ahead is used); the code is made for an absolute step, so with no drift of its own.
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, 0)
+    step = max(totp.t() + device.drift, device.last_t + 1)
     totp.time = device.t0 + step * device.step
     return "%0*d" % (device.digits, totp.token())
 

@@ -4,26 +4,51 @@ Each later feature adds rows here; `test_every_named_url_has_matrix_rows` fails 
 Every allowed staff request must leave an allowed audit event, and every refusal a denied one.
 """
 
+import time
+
 import pytest
 from django.urls import get_resolver, reverse
 
 from accounts.checks import iter_url_patterns
+from accounts.outside import OUTSIDE_PERSON, OUTSIDE_SIGNED_IN_AT
 from audit.choices import Outcome
 from audit.models import AuditEvent
 from tests.factories import StaffClient, sign_in
 from tests.helpers import newest_event_id, rolled_back
 
 STAFF = ["intake", "lead_investigator", "other_investigator", "director", "chief", "auditor", "admin"]
-ALL_PERSONAS = [*STAFF, "anonymous"]
+# `consulted` is a person outside the body signed in to the portal: the matrix consultation's consultee.
+ALL_PERSONAS = [*STAFF, "consulted", "anonymous"]
 LOGIN_REDIRECT = "login"
 
 
 def rows_for(url_name, method, statuses, kwargs=None):
+    """The rows of one route and method. Unless a row says otherwise, the consulted person meets a
+    staff page (where a stranger is sent to sign in) as a 404, and a public page as anyone does."""
+    anonymous = statuses["anonymous"]
+    consulted = statuses.get("consulted", 404 if anonymous == LOGIN_REDIRECT else anonymous)
+    statuses = {**statuses, "consulted": consulted}
     return [(url_name, method, persona, statuses[persona], kwargs) for persona in ALL_PERSONAS]
 
 
 def every(status, anonymous=LOGIN_REDIRECT):
     return {**dict.fromkeys(STAFF, status), "anonymous": anonymous}
+
+
+# The portal's pages for a signed-in outside person (its sign-in pages are public, like the form).
+BEHIND_PORTAL_SIGN_IN = {
+    "portal:home",
+    "portal:sign_out",
+    "portal:consultation",
+    "portal:consultation_pdf",
+    "portal:consultation_step",
+    "portal:consultation_comment",
+}
+
+
+def portal(consulted):
+    """A portal page behind sign-in: the consulted person gets `consulted`; staff 404; strangers sign in."""
+    return {**every(404, anonymous="portal:sign_in"), "consulted": consulted}
 
 
 def only(allowed_personas, status=200, otherwise=403):
@@ -70,6 +95,7 @@ REPORT_COMMENT = {**REPORT, "comment_id": "__comment__"}
 CONSULTATION = {"reference": "__case_investigation__", "public_id": "__consultation__"}
 HANDLE = {**CONSULTATION, "action": "handle"}
 CONSULTEE_COPY = {"public_id": "__consultee__"}
+CONSULTATION_FILE = {**CONSULTATION, "file_id": "__consultation_file__"}
 
 
 # Read-only pages and action endpoints, with who passes the role permission checked before the view
@@ -97,6 +123,7 @@ READ_ONLY_PAGES = {
     "reports:compare": (set(STAFF), REPORT),
     "reports:consultation": (set(STAFF), CONSULTATION),
     "reports:pdf": (set(STAFF), REPORT),
+    "reports:consultation_attachment": (set(STAFF), CONSULTATION_FILE),
 }
 ACTION_ENDPOINTS = {
     "referrals:action": (set(STAFF), START_TRIAGE),
@@ -251,32 +278,26 @@ MATRIX = [
         allowed_status="consultation",
     ),
     *object_rows("reports:consultation_export", "post", SEES_INVESTIGATION, SEES_INVESTIGATION, CONSULTATION),
-    *rows_for("portal:consultation", "get", every(404, anonymous="portal:sign_in"), CONSULTEE_COPY),
-    *rows_for("portal:consultation", "post", every(404, anonymous="portal:sign_in"), CONSULTEE_COPY),
-    *rows_for("portal:consultation_pdf", "get", every(404, anonymous="portal:sign_in"), CONSULTEE_COPY),
-    *rows_for("portal:consultation_pdf", "post", every(404, anonymous="portal:sign_in"), CONSULTEE_COPY),
-    *rows_for(
-        "portal:consultation_step",
-        "post",
-        every(404, anonymous="portal:sign_in"),
-        {**CONSULTEE_COPY, "step": "acknowledge"},
-    ),
-    *rows_for(
-        "portal:consultation_step",
-        "get",
-        every(404, anonymous="portal:sign_in"),
-        {**CONSULTEE_COPY, "step": "acknowledge"},
-    ),
+    *object_rows("reports:consultation_attachment", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, CONSULTATION_FILE),
+    # The consulted person's own copy: a comment sent empty is explained (400), nothing kept.
+    *rows_for("portal:consultation_comment", "get", portal("consultee"), CONSULTEE_COPY),
+    *rows_for("portal:consultation_comment", "post", portal(400), CONSULTEE_COPY),
+    *rows_for("portal:consultation", "get", portal(200), CONSULTEE_COPY),
+    *rows_for("portal:consultation", "post", portal(405), CONSULTEE_COPY),
+    *rows_for("portal:consultation_pdf", "get", portal(200), CONSULTEE_COPY),
+    *rows_for("portal:consultation_pdf", "post", portal(405), CONSULTEE_COPY),
+    *rows_for("portal:consultation_step", "post", portal("consultee"), {**CONSULTEE_COPY, "step": "acknowledge"}),
+    *rows_for("portal:consultation_step", "get", portal(405), {**CONSULTEE_COPY, "step": "acknowledge"}),
     # The portal is for people outside the body: every staff session gets 404 (tests/portal has the
     # outside person's own side); a stranger is sent to the portal's sign-in, never the staff one.
     *rows_for("portal:sign_in", "get", every(404, anonymous=200)),
     *rows_for("portal:sign_in", "post", every(404, anonymous=400)),
     *rows_for("portal:code", "get", every(404, anonymous="portal:sign_in")),
     *rows_for("portal:code", "post", every(404, anonymous="portal:sign_in")),
-    *rows_for("portal:home", "get", every(404, anonymous="portal:sign_in")),
-    *rows_for("portal:home", "post", every(404, anonymous="portal:sign_in")),
-    *rows_for("portal:sign_out", "post", every(404, anonymous="portal:sign_in")),
-    *rows_for("portal:sign_out", "get", every(404, anonymous="portal:sign_in")),
+    *rows_for("portal:home", "get", portal(200)),
+    *rows_for("portal:home", "post", portal(405)),
+    *rows_for("portal:sign_out", "post", portal("portal:sign_in")),
+    *rows_for("portal:sign_out", "get", portal(405)),
     # Every other method. Read-only pages refuse POST, action endpoints refuse GET (405, audited for
     # staff, before any object is looked up, so it tells nothing about what exists); forms sent empty
     # are explained and change nothing.
@@ -333,8 +354,21 @@ def resolve_placeholders(kwargs: dict, objects: dict) -> dict | None:
         "__comment__": objects["matrix_report"].comments.earliest("created_at").public_id,
         "__consultation__": objects["matrix_consultation"].public_id,
         "__consultee__": objects["matrix_consultation"].consultees.get().public_id,
+        "__consultation_file__": objects["matrix_consultation"]
+        .consultees.get()
+        .comments.get()
+        .attachments.get()
+        .public_id,
     }
     return {key: placeholders.get(value, value) for key, value in kwargs.items()} or None
+
+
+def sign_in_outside(client, person) -> None:
+    """A portal session for `person`, as the code sign-in leaves it."""
+    session = client.session
+    session[OUTSIDE_PERSON] = person.pk
+    session[OUTSIDE_SIGNED_IN_AT] = time.time()
+    session.save()
 
 
 def resolve_post_data(data: dict, objects: dict) -> dict:
@@ -378,14 +412,17 @@ def test_access_matrix(personas, matrix_objects, route, expectations):
 
     def check(persona, expected):
         client = StaffClient()
-        user = personas[persona]
+        user = personas.get(persona)
         if user is not None:
             client.force_login(user)
+        consulted = matrix_objects["matrix_consultee"].person if persona == "consulted" else None
+        if consulted is not None:
+            sign_in_outside(client, consulted)
         events_before = newest_event_id()
 
         response = getattr(client, method)(url, resolve_post_data(POST_DATA.get(url_name, {}), matrix_objects))
 
-        if expected in ("referral", "case", "disclosure", "report", "consultation"):
+        if expected in ("referral", "case", "disclosure", "report", "consultation", "consultee"):
             assert response.status_code == 302, "%s %s as %s: %s" % (method, url, persona, response.status_code)
             target = matrix_objects[
                 {
@@ -394,6 +431,7 @@ def test_access_matrix(personas, matrix_objects, route, expectations):
                     "disclosure": "released_disclosure",
                     "report": "matrix_report",
                     "consultation": "matrix_consultation",
+                    "consultee": "matrix_consultee",
                 }[expected]
             ]
             assert response.url == target.get_absolute_url(), "%s %s as %s" % (method, url, persona)
@@ -409,6 +447,15 @@ def test_access_matrix(personas, matrix_objects, route, expectations):
                 expected,
             )
 
+        staff_page = dict(expectations)["anonymous"] == LOGIN_REDIRECT
+        if consulted is not None and (staff_page or url_name in BEHIND_PORTAL_SIGN_IN):
+            # Every request of a signed-in outside person beyond the public pages is in the trail,
+            # named by their reference.
+            recorded = AuditEvent.objects.filter(
+                id__gt=events_before, request_id=response["X-Request-ID"], actor_username=consulted.reference
+            )
+            assert recorded.exists(), "no audit event for %s %s as %s" % (method, url, persona)
+            return
         if user is None:
             # Anonymous requests are audited only when they submit something (tests/referrals).
             return

@@ -116,6 +116,11 @@ def canaries(
             frozenset({investigation_ref, report_ref, consultation_ref}),
         ),
         Canary(consultation_marker, frozenset(consultation_reads), frozenset({consultation_ref})),
+        Canary(
+            "matrix consultation file",
+            frozenset({AuditAction.EVIDENCE_DOWNLOADED}),
+            frozenset({str(matrix_consultation.consultees.get().comments.get().attachments.get().public_id)}),
+        ),
         Canary(report_marker, frozenset(report_reads), frozenset({report_ref})),
         Canary(comment_marker, frozenset({AuditAction.REPORT_VIEWED}), frozenset({report_ref})),
         Canary(note_marker, frozenset({AuditAction.INVESTIGATION_CONTENT_VIEWED}), frozenset({investigation_ref})),

@@ -6,6 +6,7 @@ Staff verbs take `actor=`; the consulted person's take `person=` (an outside per
 staff) and refuse a consultee that is not theirs exactly as if it did not exist.
 """
 
+from contextlib import nullcontext
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -26,8 +27,11 @@ from kernel.transactions import service_transaction
 from notify.choices import NotificationKind
 from notify.services import notify_outside
 from reports.choices import CommentAnchor, Handling, ReportKind
-from reports.models import Consultation, ConsultationComment, Consultee, Report
+from reports.models import Consultation, ConsultationAttachment, ConsultationComment, Consultee, Report
 from reports.permissions import may_send_for_consultation, may_write_report
+from vault.integrity import record_receipt
+from vault.models import recording
+from vault.upload import ReceivedFile
 
 CONSULTEE = "reports.consultee"
 
@@ -150,13 +154,29 @@ def _open_for_comments(consultee: Consultee, person: OutsidePerson) -> Consultee
     return locked
 
 
-def add_comment(consultee: Consultee, *, person: OutsidePerson, anchor: str, text: str) -> ConsultationComment:
+def add_comment(
+    consultee: Consultee,
+    *,
+    person: OutsidePerson,
+    anchor: str,
+    text: str,
+    attachment: ReceivedFile | None = None,
+) -> ConsultationComment:
+    """A comment on a part of the draft, with a file if one was sent (already encrypted as it arrived;
+    no blob is kept if the comment is refused)."""
     if anchor not in CommentAnchor.values:
         raise WorkflowError("Choose the part of the draft your comment is about.")
-    with service_transaction():
+    blob = attachment.upload.blob if attachment is not None else None
+    with recording(blob) if blob is not None else nullcontext(), service_transaction():
         locked = _open_for_comments(consultee, person)
         comment = ConsultationComment.objects.create(consultee=locked, anchor=anchor, text=text.strip())
         record_event(AuditAction.CONSULTATION_COMMENT_ADDED, target=locked, detail={"anchor": anchor})
+        if attachment is not None and blob is not None:
+            kept = ConsultationAttachment.objects.create(
+                comment=comment,
+                **ConsultationAttachment.blob_fields(blob, attachment.evidence_id, attachment.upload.name or ""),
+            )
+            record_receipt(kept, actor=None)
     return comment
 
 

@@ -28,6 +28,7 @@ EXPECTED_MODELS = {
     "reports.ReviewComment",
     "reports.ConsultationComment",
     "reports.IntendedIdentifier",
+    "reports.ConsultationAttachment",
 }
 
 

@@ -99,7 +99,7 @@ def test_a_consulted_person_reads_after_the_warning_comments_and_sends_in(
     assert "What we found" in draft
     assert "Internal only" not in draft  # the team's own review never reaches them
     assert_audited(AuditAction.CONSULTATION_DRAFT_READ, target_ref=consultee.reference)
-    step = reverse("portal:consultation_step", args=[consultee.public_id, "comment"])
+    step = reverse("portal:consultation_comment", args=[consultee.public_id])
     page.post(step, {"comment-anchor": "summary", "comment-text": "<script>x</script>Mum fell twice, not once."})
     page.post(reverse("portal:consultation_step", args=[consultee.public_id, "submit"]))
     consultee.refresh_from_db()
@@ -155,7 +155,7 @@ def test_after_the_deadline_a_comment_is_refused_and_nothing_typed_is_lost(consu
     page.post(reverse("portal:consultation_step", args=[consultee.public_id, "acknowledge"]))
     Consultee.objects.filter(pk=consultee.pk).update(deadline=timezone.localdate() - timedelta(days=1))
     response = page.post(
-        reverse("portal:consultation_step", args=[consultee.public_id, "comment"]),
+        reverse("portal:consultation_comment", args=[consultee.public_id]),
         {"comment-anchor": "general", "comment-text": "A late but careful thought."},
     )
     html = response.content.decode()
@@ -254,3 +254,43 @@ def test_a_reader_of_the_report_gets_a_pdf_marked_with_their_name(final_report, 
     assert all("Helen Marsh" in text for text in pages)
     assert any("Contents" in text for text in pages)
     assert_audited(AuditAction.REPORT_PDF_DOWNLOADED, actor=director)
+
+
+def test_a_file_sent_with_a_comment_is_kept_encrypted_and_one_over_the_limit_is_refused(
+    consultation, lead_investigator, evidence_storage, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reports.models import ConsultationAttachment
+
+    consultee = consultation.consultees.get(purpose=ConsulteePurpose.FAMILY)
+    page = portal_session("mary@example.org")
+    page.post(reverse("portal:consultation_step", args=[consultee.public_id, "acknowledge"]))
+    url = reverse("portal:consultation_comment", args=[consultee.public_id])
+    letter = b"Mum's discharge letter says she fell twice."
+    page.post(
+        url,
+        {
+            "comment-anchor": "findings",
+            "comment-text": "See her discharge letter.",
+            "comment-attachment": SimpleUploadedFile("letter.txt", letter, content_type="text/plain"),
+        },
+    )
+    kept = ConsultationAttachment.objects.get()
+    assert kept.comment.consultee == consultee
+    stored = b"".join(path.read_bytes() for path in evidence_storage.rglob("*") if path.is_file())
+    assert letter not in stored  # encrypted at rest
+    assert_audited(AuditAction.EVIDENCE_RECEIVED, target_ref=str(kept.public_id))
+    settings.PUBLIC_ATTACHMENT_MAX_BYTES = 10
+    refused = page.post(
+        url,
+        {
+            "comment-anchor": "general",
+            "comment-text": "And the ward's reply.",
+            "comment-attachment": SimpleUploadedFile("reply.txt", b"x" * 100, content_type="text/plain"),
+        },
+    )
+    assert refused.status_code == 413
+    assert "And the ward&#x27;s reply." in refused.content.decode()  # what was typed is kept
+    assert consultee.comments.count() == 1
+    assert ConsultationAttachment.objects.count() == 1
