@@ -53,8 +53,9 @@ def test_a_code_from_a_real_mail_server_signs_in_once(person, settings):
     assert "Ruth" not in message.get_content()  # a code and how long it lasts, nothing else
     assert SignInCode.objects.get().code_hash != code  # kept only as a keyed hash
     assert give(page, code)["Location"] == reverse("portal:home")
-    home = page.get(reverse("portal:home"))
-    assert "Ruth Ellis" in home.content.decode()
+    home = page.get(reverse("portal:home")).content.decode()
+    assert 'data-testid="outside-person">Ruth Ellis<' in home  # named in the header, with a way out
+    assert reverse("portal:sign_out") in home.split("</header>")[0]
     assert_audited(AuditAction.PORTAL_SIGNED_IN, target_ref=person.reference)
     viewed = assert_audited(AuditAction.PORTAL_HOME_VIEWED, target_ref=person.reference)
     assert viewed.actor is None
