@@ -33,6 +33,7 @@ from reports.selectors import laid_out
 from reports.services import consultation as consultation_services
 from reports.services.consultation import consultee_for
 from vault.upload import received_file, too_large_message, with_encrypted_upload
+from workflow.steps import record_refusal
 
 logger = logging.getLogger(__name__)
 FIFTEEN_MINUTES = 15 * 60
@@ -176,7 +177,7 @@ def _draft_page(request, consultee, *, form=None, refusal: str = "", status: int
 
 
 def _refused(request, consultee, step: str, refusal: str, *, form=None, status: int = 400):
-    record_event(AuditAction.ACTION_REFUSED, outcome=Outcome.DENIED, target=consultee, detail={"action": step})
+    record_refusal(consultee, step, {})
     return _draft_page(request, consultee, form=form, refusal=refusal, status=status)
 
 

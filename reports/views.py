@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import ActionDenied, NotVisible, requires_object_permission
-from audit.choices import AuditAction, Outcome
+from audit.choices import AuditAction
 from audit.services import record_event
 from casework.permissions import VIEW_INVESTIGATION
 from casework.selectors import get_investigation_for
@@ -37,7 +37,7 @@ from reports.selectors import (
 from reports.services import consultation as consultation_services
 from reports.services import drafting as drafting_services
 from vault.http import evidence_response
-from workflow.steps import run_page_action, sent_again
+from workflow.steps import record_refusal, run_page_action, sent_again
 
 
 def _number(value) -> int | None:
@@ -45,15 +45,6 @@ def _number(value) -> int | None:
     if value is None:
         return None
     return int(value) if str(value).isdigit() and len(str(value)) < 9 else 0
-
-
-def _refused_form(target, name: str, form) -> None:
-    record_event(
-        AuditAction.ACTION_REFUSED,
-        outcome=Outcome.DENIED,
-        target=target,
-        detail={"action": name, "errors": sorted(form.errors)},
-    )
 
 
 @requires_object_permission(VIEW_INVESTIGATION)
@@ -85,7 +76,7 @@ def report_list(request, reference):
             else:
                 messages.success(request, "Report started: write its first version.")
                 return redirect("reports:edit", reference, report.public_id)
-        _refused_form(investigation, "create_report", form)
+        record_refusal(investigation, "create_report", {"errors": sorted(form.errors)})
         status = 400
     else:
         record_event(AuditAction.REPORT_LIST_VIEWED, target=investigation)
@@ -179,7 +170,7 @@ def report_edit(request, reference, public_id):
         else:
             messages.success(request, "Version %s saved." % version.number)
             return redirect(report)
-    _refused_form(report, "save_version", form)
+    record_refusal(report, "save_version", {"errors": sorted(form.errors)})
     return render(request, "reports/edit.html", context, status=400 if context["newer"] is None else 409)
 
 
@@ -274,12 +265,7 @@ def consult(request, reference, public_id):
         else:
             messages.success(request, "Draft sent for consultation as %s." % consultation.reference)
             return redirect(consultation)
-    record_event(
-        AuditAction.ACTION_REFUSED,
-        outcome=Outcome.DENIED,
-        target=report,
-        detail={"action": "send_for_consultation", "refusal": context.get("refusal", "form")[:300]},
-    )
+    record_refusal(report, "send_for_consultation", {"refusal": context.get("refusal", "form")[:300]})
     return render(request, "reports/consult.html", context, status=400)
 
 
@@ -400,12 +386,7 @@ def identifiers(request, reference, public_id):
             return sent_again(request, report, name="mark_identifier", label="Mark as intended")
         except WorkflowError as refusal:
             messages.error(request, str(refusal))
-            record_event(
-                AuditAction.ACTION_REFUSED,
-                outcome=Outcome.DENIED,
-                target=report,
-                detail={"action": "mark_identifier", "refusal": str(refusal)[:300]},
-            )
+            record_refusal(report, "mark_identifier", {"refusal": str(refusal)[:300]})
             status = 400
         else:
             messages.success(request, "Marked as intended.")
