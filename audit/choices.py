@@ -115,6 +115,7 @@ class AuditAction(models.TextChoices):
         "report.identifier_intended",
         "Identifier in a report marked as intended",
     )
+    REPORT_INTERIM_APPROVED = "report.interim_approved", "Interim report version approved for publication"
     REPORT_PUBLISHED = "report.published", "Report published (a frozen public copy)"
     REPORT_VERSIONS_COMPARED = "report.versions_compared", "Two report versions compared"
     REPORT_COMMENT_ADDED = "report.comment_added", "Review comment added to a report"

@@ -8,24 +8,17 @@ from casework.models import Investigation
 from casework.services.lifecycle import guard_step
 from reports.choices import ReportKind
 from reports.services.consultation import unhandled_comments
-from reports.services.drafting import findings_to_settle
+from reports.services.drafting import findings_to_settle, review_refusal
 from reports.services.publication import publish_final
 
 
 def review_settled(investigation: Investigation) -> str | None:
     final = investigation.reports.filter(kind=ReportKind.FINAL).first()
-    if final is None or not final.versions.exists():
+    if final is None:
         return "%s has no final report draft yet: the team writes it before the review can be approved." % (
             investigation
         )
-    if open_count := final.comments.filter(resolved_at=None).count():
-        return "%d review comment%s on the draft %s still open: the team resolves %s first." % (
-            open_count,
-            "" if open_count == 1 else "s",
-            "is" if open_count == 1 else "are",
-            "it" if open_count == 1 else "them",
-        )
-    return None
+    return review_refusal(final)
 
 
 def consultation_settled(investigation: Investigation) -> str | None:

@@ -34,6 +34,15 @@ class Report(models.Model):
     title = models.CharField(max_length=200)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # An interim report's review ends with a director approving one version for publication; a
+    # newer version needs approving again. (The final report's review is the case's own step.)
+    approved_version = models.ForeignKey(
+        "ReportVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
 
     objects = ReportQuerySet.as_manager()
 

@@ -3,7 +3,7 @@
 and answers review comments; anyone who reads may comment."""
 
 from accounts.permissions import holds
-from casework.permissions import LEAD_INVESTIGATION, is_on_team
+from casework.permissions import LEAD_INVESTIGATION, PUBLISH_INVESTIGATION, is_on_team, may_direct
 
 
 def may_write_report(user, investigation) -> bool:
@@ -18,3 +18,13 @@ def may_resolve_comment(user, investigation) -> bool:
 def may_send_for_consultation(user, investigation) -> bool:
     """The investigation's lead sends the approved draft to the people it concerns."""
     return holds(user, LEAD_INVESTIGATION, investigation)
+
+
+def may_approve_interim(user) -> bool:
+    """Directors approve an interim report's version for publication, as they approve the final draft."""
+    return may_direct(user)
+
+
+def may_publish_report(user) -> bool:
+    """The chief investigator publishes, interim and final alike."""
+    return user.has_perm(PUBLISH_INVESTIGATION)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<uuid:public_id>/compare/", views.report_compare, name="compare"),
     path("<uuid:public_id>/comments/", views.comment_add, name="comment"),
     path("<uuid:public_id>/comments/<uuid:comment_id>/resolve/", views.comment_resolve, name="resolve"),
+    path("<uuid:public_id>/interim/<slug:action>/", views.interim_step, name="interim_step"),
     path("<uuid:public_id>/consult/", views.consult, name="consult"),
     path("consultations/<uuid:public_id>/", views.consultation_detail, name="consultation"),
     path("consultations/<uuid:public_id>/export/", views.consultation_export, name="consultation_export"),

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts import mfa
 from accounts.access import ActionDenied, NotVisible, requires_object_permission
 from audit.choices import AuditAction
 from audit.services import record_event
@@ -22,7 +23,13 @@ from reports.forms import CommentForm, ConsulteeFormSet, ExtendForm, HandleForm,
 from reports.identifiers import scan
 from reports.models import ConsultationAttachment, ConsultationComment
 from reports.pdf import pdf_response
-from reports.permissions import may_resolve_comment, may_send_for_consultation, may_write_report
+from reports.permissions import (
+    may_approve_interim,
+    may_publish_report,
+    may_resolve_comment,
+    may_send_for_consultation,
+    may_write_report,
+)
 from reports.selectors import (
     compare,
     consultation_log,
@@ -36,6 +43,7 @@ from reports.selectors import (
 )
 from reports.services import consultation as consultation_services
 from reports.services import drafting as drafting_services
+from reports.services import publication as publication_services
 from vault.http import evidence_response
 from workflow.steps import record_refusal, run_page_action, sent_again
 
@@ -109,6 +117,9 @@ def report_detail(request, reference, public_id):
         "resolve_form": ResolveForm(prefix="resolve"),
         "consultations": consultations_of(report),
         "may_consult": may_send_for_consultation(request.user, report.investigation),
+        "may_approve": may_approve_interim(request.user),
+        "may_publish": may_publish_report(request.user),
+        "publication": getattr(report, "publication", None),
     }
     return render(request, "reports/detail.html", context)
 
@@ -200,6 +211,40 @@ def report_compare(request, reference, public_id):
         "versions": report.versions.order_by("-number"),
     }
     return render(request, "reports/compare.html", context)
+
+
+# An interim report's steps: who may take each, its label, the service, and the step-up it asks for.
+INTERIM_STEPS = {
+    "approve": (may_approve_interim, "Approve for publication", publication_services.approve_interim, ""),
+    "publish": (
+        may_publish_report,
+        "Publish the interim report",
+        publication_services.publish_report,
+        "publish the report",
+    ),
+}
+
+
+@require_POST
+@requires_object_permission(VIEW_INVESTIGATION)
+def interim_step(request, reference, public_id, action):
+    """A director approves an interim report's newest version; the chief publishes it (s.116)."""
+    report = get_report_for(request.user, reference, public_id)
+    if action not in INTERIM_STEPS:
+        raise NotVisible("reports.report", str(public_id), action)
+    allowed, label, perform, step_up = INTERIM_STEPS[action]
+    if not allowed(request.user):
+        raise ActionDenied("reports.report", str(public_id), action)
+    if step_up and (asked := mfa.step_up(request, step_up)) is not None:
+        return asked
+    return run_page_action(
+        request,
+        report,
+        name="%s_interim" % action,
+        label=label,
+        form=None,
+        perform=lambda data: perform(report, actor=request.user),
+    )
 
 
 @require_POST

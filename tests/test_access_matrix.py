@@ -93,6 +93,9 @@ KEEPS_REGISTER = {"auditor", "director", "chief"}
 REPORT = {"reference": "__case_investigation__", "public_id": "__report__"}
 REPORT_COMMENT = {**REPORT, "comment_id": "__comment__"}
 CONSULTATION = {"reference": "__case_investigation__", "public_id": "__consultation__"}
+# The matrix report is the final one: its interim steps are refused and explained on the report.
+APPROVE_INTERIM = {**REPORT, "action": "approve"}
+PUBLISH_INTERIM = {**REPORT, "action": "publish"}
 HANDLE = {**CONSULTATION, "action": "handle"}
 CONSULTEE_COPY = {"public_id": "__consultee__"}
 CONSULTATION_FILE = {**CONSULTATION, "file_id": "__consultation_file__"}
@@ -137,6 +140,7 @@ ACTION_ENDPOINTS = {
     "disclosures:action": (set(STAFF), RELEASE_AGAIN),
     "reports:comment": (set(STAFF), REPORT),
     "reports:resolve": (set(STAFF), REPORT_COMMENT),
+    "reports:interim_step": (set(STAFF), APPROVE_INTERIM),
     "reports:consultation_action": (set(STAFF), HANDLE),
     "reports:consultation_export": (set(STAFF), CONSULTATION),
 }
@@ -263,6 +267,18 @@ MATRIX = [
     *object_rows("reports:comment", "post", SEES_INVESTIGATION, SEES_INVESTIGATION, REPORT, allowed_status="report"),
     *object_rows(
         "reports:resolve", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, REPORT_COMMENT, allowed_status="report"
+    ),
+    # An interim report: a director approves its version, the chief publishes it.
+    *object_rows(
+        "reports:interim_step",
+        "post",
+        {"director"},
+        SEES_INVESTIGATION,
+        APPROVE_INTERIM,
+        allowed_status="report",
+    ),
+    *object_rows(
+        "reports:interim_step", "post", {"chief"}, SEES_INVESTIGATION, PUBLISH_INTERIM, allowed_status="report"
     ),
     # Consultations: the lead sends (a form sent empty names nobody: explained, nothing sent); those
     # who see the case read the log; the team handles comments (sent empty: back to the page).

@@ -119,6 +119,20 @@ def resolve_comment(comment: ReviewComment, *, actor: User, resolution: str) -> 
     return locked
 
 
+def review_refusal(report: Report) -> str | None:
+    """Why the review of `report` cannot be approved yet (nothing written, or comments still open), or None."""
+    if not report.versions.exists():
+        return "%s has nothing written yet: the team writes it before the review can be approved." % report
+    if open_count := report.comments.filter(resolved_at=None).count():
+        return "%d review comment%s on the draft %s still open: the team resolves %s first." % (
+            open_count,
+            "" if open_count == 1 else "s",
+            "is" if open_count == 1 else "are",
+            "it" if open_count == 1 else "them",
+        )
+    return None
+
+
 def mark_identifier_intended(report: Report, *, actor: User, finding: Finding, reason: str) -> IntendedIdentifier:
     """The lead keeps a finding of the anonymisation check in the published text, saying why."""
     if not may_send_for_consultation(actor, report.investigation):

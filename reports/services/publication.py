@@ -3,10 +3,12 @@
 A final report's publication is the investigation's "publish" step (reports offers it on the case
 page in casework's place, so the two happen in one transaction and the step's rules hold: the
 anonymisation check must be clear). An interim report (s.116) is published while the investigation
-goes on, under the same check.
+goes on: a director approves one version once its review comments are resolved, and the chief
+publishes that version, under the same anonymisation check.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
@@ -15,12 +17,15 @@ from audit.services import record_event
 from casework import services as case_services
 from casework.choices import ACTIVE_STATES, InvestigationState
 from casework.models import Investigation
-from casework.permissions import PUBLISH_INVESTIGATION
 from kernel.errors import WorkflowError
 from kernel.transactions import service_transaction
 from reports.choices import ReportKind, Section
 from reports.models import Publication, Report
-from reports.services.drafting import findings_to_settle
+from reports.permissions import may_approve_interim, may_publish_report
+from reports.services.drafting import findings_to_settle, review_refusal
+
+# While these hold, an interim report can be approved and published: the investigation is under way.
+INTERIM_STATES = (*ACTIVE_STATES, InvestigationState.PAUSED)
 
 SLUG_TITLE_LENGTH = 80
 
@@ -33,8 +38,43 @@ def publish_final(investigation: Investigation, *, actor: User) -> Publication:
     return publish_report(report, actor=actor)
 
 
+def approve_interim(report: Report, *, actor: User) -> Report:
+    """A director approves the interim report's newest version for publication (its review settled)."""
+    if not may_approve_interim(actor):
+        raise PermissionDenied("Only a director approves an interim report for publication.")
+    with service_transaction():
+        locked = Report.objects.select_for_update().select_related("investigation").get(pk=report.pk)
+        if locked.kind != ReportKind.INTERIM:
+            raise WorkflowError("The final report's review is approved in the investigation's own step.")
+        if locked.investigation.state not in INTERIM_STATES:
+            raise WorkflowError("An interim report is approved while the investigation is under way.")
+        if Publication.objects.filter(report=locked).exists():
+            raise WorkflowError("%s has already been published. Nothing was changed." % locked)
+        if refusal := review_refusal(locked):
+            raise WorkflowError(refusal)
+        version = locked.latest_version()
+        if version is not None and locked.approved_version_id == version.pk:
+            raise WorkflowError("Version %d is already approved. Nothing was changed." % version.number)
+        locked.approved_version, locked.approved_by, locked.approved_at = version, actor, timezone.now()
+        locked.save(update_fields=["approved_version", "approved_by", "approved_at"])
+        record_event(
+            AuditAction.REPORT_INTERIM_APPROVED,
+            actor=actor,
+            target=locked,
+            detail={"case": locked.investigation.reference, "version": version.number if version else None},
+        )
+    return locked
+
+
+def publish_interim(report: Report, *, actor: User) -> Publication:
+    """The report page's step for an interim report; the final report is published in the case's step."""
+    if report.kind != ReportKind.INTERIM:
+        raise WorkflowError("The final report is published in the investigation's own step, after final approval.")
+    return publish_report(report, actor=actor)
+
+
 def publish_report(report: Report, *, actor: User) -> Publication:
-    if not actor.has_perm(PUBLISH_INVESTIGATION):
+    if not may_publish_report(actor):
         raise PermissionDenied("Only the chief investigator publishes reports.")
     with service_transaction():
         locked = Report.objects.select_for_update().select_related("investigation").get(pk=report.pk)
@@ -51,8 +91,13 @@ def publish_report(report: Report, *, actor: User) -> Publication:
             # The case's own step, whose rules include the anonymisation check (reports.gates).
             case_services.publish(investigation, actor=actor, report_summary=summary)
         else:
-            if investigation.state not in (*ACTIVE_STATES, InvestigationState.PAUSED):
+            if investigation.state not in INTERIM_STATES:
                 raise WorkflowError("An interim report is published while the investigation is under way.")
+            if locked.approved_version_id != version.pk:
+                raise WorkflowError(
+                    "Version %d has not been approved for publication: a director approves it once its review "
+                    "comments are resolved." % version.number
+                )
             if waiting := len(findings_to_settle(locked)):
                 raise WorkflowError(
                     "The anonymisation check finds %d possible identifier%s: the lead settles them first."

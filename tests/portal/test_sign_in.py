@@ -56,6 +56,9 @@ def test_a_code_from_a_real_mail_server_signs_in_once(person, settings):
     home = page.get(reverse("portal:home")).content.decode()
     assert 'data-testid="outside-person">Ruth Ellis<' in home  # named in the header, with a way out
     assert reverse("portal:sign_out") in home.split("</header>")[0]
+    footer = home.split('role="contentinfo"')[1]
+    assert "s.124" in footer  # the confidentiality warning, not the staff one, and a way to the public site
+    assert reverse("login") not in footer
     assert_audited(AuditAction.PORTAL_SIGNED_IN, target_ref=person.reference)
     viewed = assert_audited(AuditAction.PORTAL_HOME_VIEWED, target_ref=person.reference)
     assert viewed.actor is None

@@ -17,7 +17,7 @@ from kernel.errors import WorkflowError
 from reports import services
 from reports.choices import ReportKind
 from reports.models import Publication, Report
-from reports.services.publication import publish_report
+from reports.services.publication import approve_interim, publish_report
 from tests.casework.test_case_access import signed_in
 from tests.factories import StaffClient, current_code
 from tests.helpers import assert_audited
@@ -112,16 +112,72 @@ def test_only_the_chief_publishes(at_final_approval, director):
         publish_report(report, actor=director)
 
 
-def test_an_interim_report_is_published_while_the_investigation_goes_on(case_investigation, lead_investigator, chief):
+def test_an_interim_report_is_published_while_the_investigation_goes_on(
+    case_investigation, lead_investigator, director, chief
+):
+    """Its review ends as the final report's does: comments resolved, a director approves the version,
+    and the chief publishes exactly that version; a newer save needs approving again."""
     interim = services.create_report(
         case_investigation, actor=lead_investigator, kind=ReportKind.INTERIM, title="Early findings on night falls"
     )
-    with pytest.raises(WorkflowError, match="Nothing has been written"):
+    with pytest.raises(WorkflowError, match="nothing written"):
+        approve_interim(interim, actor=director)
+    version = services.save_version(
+        interim, actor=lead_investigator, sections={"summary": "What we know so far."}, based_on=0
+    )
+    comment = services.add_comment(version, actor=director, anchor="summary", text="Say when the next update is.")
+    with pytest.raises(WorkflowError, match="1 review comment on the draft is still open"):
+        approve_interim(interim, actor=director)
+    with pytest.raises(WorkflowError, match="not been approved"):
         publish_report(interim, actor=chief)
-    services.save_version(interim, actor=lead_investigator, sections={"summary": "What we know so far."}, based_on=0)
+    services.resolve_comment(comment, actor=lead_investigator, resolution="Added: an update in the spring.")
+    with pytest.raises(PermissionDenied):
+        approve_interim(interim, actor=lead_investigator)
+    approve_interim(interim, actor=director)
+    assert_audited(AuditAction.REPORT_INTERIM_APPROVED, actor=director)
+    services.save_version(
+        interim,
+        actor=lead_investigator,
+        sections={"summary": "What we know so far, and when we will say more."},
+        based_on=1,
+    )
+    with pytest.raises(WorkflowError, match="Version 2 has not been approved"):
+        publish_report(interim, actor=chief)
+    approve_interim(interim, actor=director)
+
     publication = publish_report(interim, actor=chief)
     assert publication.is_interim
+    assert publication.version.number == 2
     assert Investigation.objects.get(pk=case_investigation.pk).state == S.SCOPING
     page = StaffClient().get(publication.get_absolute_url()).content.decode()
     assert "Interim report: the investigation continues" in page
     assert publication.title in StaffClient().get(reverse("public_reports:list"), {"kind": "interim"}).content.decode()
+
+
+def test_interim_steps_on_the_report_page(case_investigation, lead_investigator, director, chief):
+    """The director approves from the report's page; the chief publishes after a fresh second factor;
+    anyone else is refused and a made-up step is a 404."""
+    interim = services.create_report(
+        case_investigation, actor=lead_investigator, kind=ReportKind.INTERIM, title="Early findings"
+    )
+    services.save_version(interim, actor=lead_investigator, sections={"summary": "So far."}, based_on=0)
+
+    def step(action):
+        return reverse("reports:interim_step", args=[case_investigation.reference, interim.public_id, action])
+
+    assert signed_in(lead_investigator).post(step("approve")).status_code == 403
+    assert signed_in(director).post(step("retract")).status_code == 404
+    page = signed_in(director).get(interim.get_absolute_url()).content.decode()
+    assert "Approve version 1 for publication" in page
+    assert signed_in(director).post(step("approve")).status_code == 302
+    assert Report.objects.filter(pk=interim.pk, approved_version__number=1).exists()
+
+    stale_chief = signed_in(chief, stale=True)
+    asked = stale_chief.post(step("publish"))
+    assert asked.status_code == 200
+    assert "publish the report" in asked.content.decode()
+    assert not Publication.objects.filter(report=interim).exists()
+    done = stale_chief.post(step("publish"), {"step_up_code": current_code(chief)})
+    assert done.status_code == 302
+    assert Publication.objects.get(report=interim).version.number == 1
+    assert "Published on" in signed_in(chief).get(interim.get_absolute_url()).content.decode()
