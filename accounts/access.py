@@ -42,7 +42,7 @@ from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from accounts.mfa import has_authenticator
 from accounts.models import User
-from accounts.outside import outside_person_of
+from accounts.outside import outside_person_of, referrer_reference_of
 from accounts.permissions import holds
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
@@ -58,10 +58,11 @@ class PolicyKind(StrEnum):
     # People outside the body (accounts/outside.py): the sign-in pages, and the pages behind them.
     OUTSIDE_SIGN_IN = "outside_sign_in"
     OUTSIDE = "outside"
+    REFERRER = "referrer"
 
 
-# What a session holding an outside person may reach: their own pages and the public ones.
-OUTSIDE_REACHABLE = {PolicyKind.PUBLIC, PolicyKind.OUTSIDE_SIGN_IN, PolicyKind.OUTSIDE}
+# What a session holding an outside person or a referrer may reach: their own pages and the public ones.
+OUTSIDE_REACHABLE = {PolicyKind.PUBLIC, PolicyKind.OUTSIDE_SIGN_IN, PolicyKind.OUTSIDE, PolicyKind.REFERRER}
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,12 @@ def outside_sign_in[V: View](view: V) -> V:
 def outside_person_page[V: View](view: V) -> V:
     """A page for a signed-in outside person only (`request.outside_person`); staff sessions get 404."""
     return _declare(AccessPolicy(PolicyKind.OUTSIDE))(view)
+
+
+def referrer_page[V: View](view: V) -> V:
+    """A page for a referrer signed in with their concern's receipt code (`request.referrer_of`); the
+    view shows only that concern. Staff sessions get 404."""
+    return _declare(AccessPolicy(PolicyKind.REFERRER))(view)
 
 
 def before_second_factor[V: View](view: V) -> V:
@@ -190,7 +197,7 @@ class AccessPolicyMiddleware:
             return HttpResponseNotAllowed(ALLOWED_METHODS)
         if policy.kind is PolicyKind.PUBLIC:
             return None
-        if policy.kind in (PolicyKind.OUTSIDE_SIGN_IN, PolicyKind.OUTSIDE):
+        if policy.kind in (PolicyKind.OUTSIDE_SIGN_IN, PolicyKind.OUTSIDE, PolicyKind.REFERRER):
             return outside_page_check(request, policy)
         user = request.user
         if not user.is_active:
@@ -221,6 +228,8 @@ def outside_page_check(request: HttpRequest, policy: AccessPolicy) -> HttpRespon
         raise Http404
     if policy.kind is PolicyKind.OUTSIDE and getattr(request, "outside_person", None) is None:
         return redirect_to_login(request.get_full_path(), reverse("portal:sign_in"))
+    if policy.kind is PolicyKind.REFERRER and not getattr(request, "referrer_of", ""):
+        return redirect("public:follow_up")
     return None
 
 
@@ -236,15 +245,19 @@ class OutsideSessionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         person = outside_person_of(request)
+        referrer_of = referrer_reference_of(request) if person is None else ""
         request.outside_person = person  # type: ignore[attr-defined]  # this middleware's own attribute
-        request.outside_actor = person.reference if person is not None else ""  # type: ignore[attr-defined]
+        request.referrer_of = referrer_of  # type: ignore[attr-defined]  # likewise
+        request.outside_actor = (  # type: ignore[attr-defined]  # likewise
+            person.reference if person is not None else "referrer:%s" % referrer_of if referrer_of else ""
+        )
         return self.get_response(request)
 
     def process_view(
         self, request: HttpRequest, view_func: View, view_args: tuple[Any, ...], view_kwargs: dict[str, Any]
     ) -> None:
         policy = getattr(view_func, "access_policy", None)
-        outside = getattr(request, "outside_person", None) is not None
+        outside = getattr(request, "outside_person", None) is not None or bool(getattr(request, "referrer_of", ""))
         if outside and policy is not None and policy.kind not in OUTSIDE_REACHABLE:
             record_denial(request, "outside session on a staff page")
             raise Http404

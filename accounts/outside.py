@@ -6,7 +6,8 @@ known; a code is six digits kept as a keyed hash, valid `PORTAL_CODE_MINUTES`, u
 after `PORTAL_CODE_TRIES` wrong guesses, and a newer code replaces older ones. Codes per address and
 requests per client address are limited (kernel.throttle). A signed-in outside person holds only
 `OUTSIDE_PERSON` in an otherwise empty session: `accounts.access` keeps them off every staff page
-and staff sessions off theirs (404 both ways).
+and staff sessions off theirs (404 both ways). A referrer who gave their concern's reference and
+receipt code holds `REFERRER_OF` the same way, kept to that concern's page.
 """
 
 import secrets
@@ -25,6 +26,8 @@ from kernel.transactions import service_transaction
 
 OUTSIDE_PERSON = "outside_person"
 OUTSIDE_SIGNED_IN_AT = "outside_signed_in_at"
+# A referrer's session names the one concern whose reference and receipt code they gave.
+REFERRER_OF = "referrer_of"
 CODE_DIGITS = 6
 HOUR = 3600
 
@@ -128,6 +131,30 @@ def start_outside_session(request, person: OutsidePerson) -> None:
     request.session[OUTSIDE_PERSON] = person.pk
     request.session[OUTSIDE_SIGNED_IN_AT] = time.time()
     request.session.set_expiry(settings.PORTAL_IDLE_MINUTES * 60)
+
+
+def start_referrer_session(request, reference: str) -> None:
+    """A new, short session that holds one concern's reference and nothing else (the referrer checked
+    their receipt code for it); the same limits as an outside person's session."""
+    request.session.flush()
+    request.session[REFERRER_OF] = reference
+    request.session[OUTSIDE_SIGNED_IN_AT] = time.time()
+    request.session.set_expiry(settings.PORTAL_IDLE_MINUTES * 60)
+
+
+def referrer_reference_of(request) -> str:
+    """The concern a referrer's session is for, or ''; a session past its absolute limit is ended here."""
+    reference = request.session.get(REFERRER_OF, "")
+    if reference and time.time() - request.session.get(OUTSIDE_SIGNED_IN_AT, 0) > settings.PORTAL_ABSOLUTE_MINUTES * 60:
+        record_event(
+            AuditAction.PORTAL_SESSION_EXPIRED,
+            target_type="referrals.referral",
+            target_ref=reference,
+            detail={"reason": "absolute lifetime", "referrer": True},
+        )
+        end_outside_session(request)
+        return ""
+    return reference
 
 
 def end_outside_session(request) -> None:

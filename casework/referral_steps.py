@@ -5,14 +5,18 @@ Offered on the referral page and through the API in their place among the referr
 (`referrals.actions.offer_step`), from CaseworkConfig.ready.
 """
 
+from django.db.models import Q
+
 from casework import services
-from casework.choices import DisposalState
+from casework.choices import DisposalState, StatementKind
+from casework.models import Investigation, Statement
 from casework.permissions import may_approve_disposal, may_direct
 from casework.services import disposal as disposal_services
 from referrals.actions import Action, offer_step
 from referrals.choices import ENDED_WITHOUT_INVESTIGATION
 from referrals.forms import AcceptForm, LinkForm
 from referrals.permissions import may_decide
+from referrals.progress import PublishedInvestigation, describe_investigation_with
 
 
 def _disposal_waiting(referral, user) -> bool:
@@ -27,7 +31,27 @@ def _may_ask_for_disposal(referral, user) -> bool:
     )
 
 
+def published_investigation_of(referral) -> PublishedInvestigation | None:
+    """The investigation a concern became or was linked to, as its published start statement tells it
+    (nothing until that statement is published: the referrer learns no more than the public)."""
+    statement = (
+        Statement.objects.filter(kind=StatementKind.START)
+        .filter(
+            Q(investigation__origin_referral=referral)
+            | Q(investigation__in=Investigation.objects.filter(referral_links__referral=referral))
+        )
+        .select_related("investigation")
+        .order_by("published_at")
+        .first()
+    )
+    if statement is None:
+        return None
+    investigation = statement.investigation
+    return PublishedInvestigation(investigation.reference, investigation.title, statement.text)
+
+
 def offer_referral_steps() -> None:
+    describe_investigation_with(published_investigation_of)
     offer_step(
         "link",
         Action(

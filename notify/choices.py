@@ -26,6 +26,8 @@ class NotificationKind(models.TextChoices):
     CONSULTATION_SENT = "consultation.sent", "A draft report has been sent to you for your comments:"
     CONSULTATION_DEADLINE_NEAR = "consultation.deadline_near", "Comments on the draft report are due within 7 days:"
     CONSULTATION_ANSWERED = "consultation.answered", "Comments on the draft report have been sent in:"
+    REFERRAL_MESSAGE = "referral.message", "There is a new message about your concern"
+    REFERRER_REPLIED = "referral.replied", "The person who shared a concern has replied:"
 
 
 class EmailState(models.TextChoices):

@@ -13,7 +13,15 @@ from django_fsm import has_transition_perm
 
 from referrals import services
 from referrals.choices import ReferralState
-from referrals.forms import AssignForm, InformationForm, LegalHoldForm, ReasonForm, SignpostForm
+from referrals.forms import (
+    AssignForm,
+    DeclineForm,
+    InformationForm,
+    LegalHoldForm,
+    MessageForm,
+    ReasonForm,
+    SignpostForm,
+)
 from referrals.permissions import may_assign, may_decide, may_triage
 
 
@@ -52,15 +60,21 @@ ACTIONS: dict[str, Action] = {
     "start_triage": Action("Start triage", None, lambda r, u, d: services.start_triage(r, actor=u), "start_triage"),
     "request_info": Action(
         "Request more information",
-        ReasonForm,
-        lambda r, u, d: services.request_info(r, actor=u, reason=d["reason"]),
+        MessageForm,
+        lambda r, u, d: services.request_info(r, actor=u, question=d["text"]),
         "request_info",
-        form_kwargs=(("reason_label", "What information is needed?"),),
+        form_kwargs=(("text_label", "What do you need to know?"),),
+    ),
+    "message": Action(
+        "Write to the person who shared it",
+        MessageForm,
+        lambda r, u, d: services.send_message(r, actor=u, text=d["text"]),
+        shown=lambda referral, user: referral.disposed_at is None,
     ),
     "record_info": Action(
         "Record information received",
         InformationForm,
-        lambda r, u, d: services.add_follow_up(r, d["text"], actor=u),
+        lambda r, u, d: services.record_information(r, actor=u, text=d["text"]),
     ),
     "log_for_intelligence": Action(
         "Log for intelligence",
@@ -73,7 +87,7 @@ ACTIONS: dict[str, Action] = {
         "Signpost",
         SignpostForm,
         lambda r, u, d: services.signpost_referral(
-            r, actor=u, signpost_reason=d["signpost_reason"], body=d["body"], note=d["reason"]
+            r, actor=u, signpost_reason=d["signpost_reason"], body=d["body"], note=d["reason"], notice=d["notice"]
         ),
         "signpost",
     ),
@@ -93,11 +107,10 @@ ACTIONS: dict[str, Action] = {
     ),
     "decline": Action(
         "Decline",
-        ReasonForm,
-        lambda r, u, d: services.decline_referral(r, actor=u, reason=d["reason"]),
+        DeclineForm,
+        lambda r, u, d: services.decline_referral(r, actor=u, reason=d["reason"], notice=d["notice"]),
         "decline",
         may=may_decide,
-        form_kwargs=(("reason_label", "Reasons for declining"),),
     ),
     "withdraw": Action(
         "Withdraw",

@@ -134,6 +134,16 @@ ACTIVITY_LABELS = {
 }
 
 
-class FollowUpSource(models.TextChoices):
-    REFERRER = "referrer", "From the referrer (receipt code)"
-    STAFF = "staff", "Recorded by staff"
+class MessageKind(models.TextChoices):
+    """What a message in a concern's conversation is: the body writes the first three, and the referrer
+    sees them on their page; the referrer writes replies; staff record what came by phone or post."""
+
+    QUESTION = "question", "A question from us"
+    MESSAGE = "message", "A message from us"
+    NOTICE = "notice", "Our decision"
+    REPLY = "reply", "From the person who shared the concern"
+    RECORDED = "recorded", "Recorded by staff (received by phone, e-mail or letter)"
+
+
+# What the body writes to the referrer: these nudge a referrer who asked for an e-mail.
+FROM_THE_BODY = frozenset({MessageKind.QUESTION, MessageKind.MESSAGE, MessageKind.NOTICE})

@@ -186,16 +186,30 @@ class StaffConcernForm(ConcernForm):
     )
 
 
-class FollowUpForm(AttachmentFieldMixin, NHSFormMixin, forms.Form):
+class ReceiptForm(NHSFormMixin, forms.Form):
+    """The reference and receipt code that open a referrer's own page."""
+
     reference = forms.CharField(label="Your reference", help_text="For example, REF-2026-000123.", max_length=20)
     receipt_code = forms.CharField(
         label="Your receipt code", help_text="The code shown when you shared your concern.", max_length=20
     )
+
+    def clean_reference(self):
+        return self.cleaned_data["reference"].strip().upper()
+
+
+class ReplyForm(AttachmentFieldMixin, NHSFormMixin, forms.Form):
     text = forms.CharField(
-        label="What would you like to add?",
+        label="Your reply or more information",
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": DESCRIPTION_MAX_LENGTH}),
         max_length=DESCRIPTION_MAX_LENGTH,
         help_text="Do not include details that identify patients unless we asked for them.",
+    )
+
+
+class NudgeForm(NHSFormMixin, forms.Form):
+    wanted = forms.BooleanField(
+        label="E-mail me when there is a new message (the e-mail says only that there is one)", required=False
     )
 
 
@@ -213,12 +227,47 @@ class ReasonForm(NHSFormMixin, forms.Form):
         self.fields["reason"].label = reason_label
 
 
+def notice_field() -> forms.CharField:
+    return forms.CharField(
+        label="What to tell the person who shared it (optional)",
+        help_text="They read this on their concern's page. Leave it empty to tell them only the outcome.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=DESCRIPTION_MAX_LENGTH,
+    )
+
+
 class SignpostForm(NHSFormMixin, forms.Form):
     signpost_reason = forms.ChoiceField(label="Why is it out of remit?", choices=SignpostReason.choices)
     body = forms.ModelChoiceField(label="Signposted to", queryset=SignpostBody.objects.filter(active=True))
     reason = forms.CharField(
         label="Note to keep", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH
     )
+    notice = notice_field()
+
+
+class DeclineForm(NHSFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Reasons for declining (the body's record)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=REASON_MAX_LENGTH,
+    )
+    notice = notice_field()
+
+
+class MessageForm(NHSFormMixin, forms.Form):
+    """A message or question to the person who shared a concern: they read it on their page."""
+
+    text = forms.CharField(
+        label="Message",
+        help_text="The person who shared the concern reads this on their page.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=DESCRIPTION_MAX_LENGTH,
+    )
+
+    def __init__(self, *args, text_label: str = "Message", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = text_label
 
 
 class LinkForm(NHSFormMixin, forms.Form):

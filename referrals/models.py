@@ -1,5 +1,6 @@
 """Concerns shared with the body (referrals). Protected material: read only through `visible_to`."""
 
+import uuid
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -11,17 +12,19 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from accounts.models import OutsidePerson
 from kernel.fields import EncryptedTextField
 from referrals.choices import (
     ACTIVITY_LABELS,
+    FROM_THE_BODY,
     OPEN_STATES,
     Band,
     CareSetting,
     Channel,
     ConcernKind,
-    FollowUpSource,
     Frequency,
     HarmLevel,
+    MessageKind,
     ReferralState,
     Region,
     ReporterType,
@@ -118,6 +121,10 @@ class Referral(FSMModelMixin, models.Model):
     outside_england = models.BooleanField(default=False)
 
     receipt_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Set while a referrer who gave an e-mail address wants a content-free nudge when the body writes.
+    nudge_recipient = models.ForeignKey(
+        OutsidePerson, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # A partner system's Idempotency-Key for this concern, hashed: a retried send finds it again.
     intake_key_hash = models.CharField(max_length=64, blank=True, editable=False)
     # A keyed hash of what that send said: the key sent again with something else is refused.
@@ -127,7 +134,9 @@ class Referral(FSMModelMixin, models.Model):
     signpost_reason = models.CharField(max_length=30, choices=SignpostReason.choices, blank=True)
     signposted_to = models.ForeignKey(SignpostBody, null=True, blank=True, on_delete=models.PROTECT)
 
-    history = HistoricalRecords(excluded_fields=["receipt_code_hash", "intake_key_hash", "intake_body_hash"])
+    history = HistoricalRecords(
+        excluded_fields=["receipt_code_hash", "intake_key_hash", "intake_body_hash", "nudge_recipient"]
+    )
     objects = ReferralQuerySet.as_manager()
 
     class Meta:
@@ -356,28 +365,41 @@ class ReferralActivity(models.Model):
         return ACTIVITY_LABELS.get(self.action, self.action)
 
 
-class FollowUp(models.Model):
-    """More information about a referral, from the referrer (receipt code) or recorded by staff."""
+class ReferralMessage(models.Model):
+    """One message in a concern's conversation: from the body to the referrer (a question, a message,
+    a decision), the referrer's reply through their receipt code, or information staff recorded.
 
-    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="follow_ups")
-    source = models.CharField(max_length=10, choices=FollowUpSource.choices)
+    Encrypted at rest like the referrer's identity; read only by staff who may see the referral and
+    by the referrer on their own page."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="messages")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=MessageKind.choices)
     text = EncryptedTextField(max_length=DESCRIPTION_MAX_LENGTH, blank=False)
-    recorded_by = models.ForeignKey(
+    author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    received_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["received_at"]
+        ordering = ["sent_at", "pk"]
 
     def __str__(self) -> str:
-        return "Follow-up to %s" % self.referral
+        return "%s on %s" % (self.get_kind_display(), self.referral)
+
+    @property
+    def from_the_body(self) -> bool:
+        return self.kind in FROM_THE_BODY
 
 
 class Attachment(EncryptedFile):
     """A file sent with a concern (by the referrer, or recorded by intake staff): the blob is in the vault."""
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="attachments")
+    # The reply it came with, when the referrer sent it through their page.
+    message = models.ForeignKey(
+        ReferralMessage, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
     case_field = "referral"
     title = EncryptedTextField(max_length=200, blank=False)
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.permissions import holders_of
 from notify.choices import NotificationKind
 from notify.services import notify
-from notify.subjects import register_subject
+from notify.subjects import register_outside_subject, register_subject
 from referrals.models import Referral
 from referrals.permissions import TRIAGE_REFERRAL
 
@@ -18,6 +18,11 @@ REFERRAL = "referrals.referral"
 
 def register_subjects() -> None:
     register_subject(REFERRAL, lambda user, ref: Referral.objects.visible_to(user).filter(reference=ref).exists())
+    # The referrer hears only of their own concern, at the address they asked to be nudged at.
+    register_outside_subject(
+        REFERRAL,
+        lambda person, ref: Referral.objects.filter(reference=ref, nudge_recipient=person, disposed_at=None).exists(),
+    )
 
 
 def notify_about_referral(recipients, kind: NotificationKind, referral: Referral, *, actor) -> None:

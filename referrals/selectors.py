@@ -9,13 +9,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.access import get_visible_object
 from audit.choices import AuditAction
 from audit.services import record_event, search_term_digest
-from referrals.choices import QUEUE_STATES, ReferralState
+from referrals.choices import FROM_THE_BODY, QUEUE_STATES, MessageKind, ReferralState
 from referrals.models import Referral
 from referrals.permissions import may_decide
 
@@ -87,3 +87,12 @@ def apply_queue_filters(referrals, filters: dict, user):
     if filters.get("overdue"):
         referrals = referrals.overdue(settings.REFERRAL_TARGET_DAYS, timezone.now())
     return referrals
+
+
+def conversation(referral: Referral, *, for_referrer: bool = False):
+    """A concern's messages, oldest first, with their attachments. The referrer sees what they and
+    the body wrote to each other, not what staff recorded from a call or a letter."""
+    messages = referral.messages.select_related("author").prefetch_related("attachments")
+    if for_referrer:
+        messages = messages.filter(Q(kind__in=FROM_THE_BODY) | Q(kind=MessageKind.REPLY))
+    return messages

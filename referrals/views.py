@@ -33,7 +33,13 @@ from referrals.permissions import (
     may_see_identity,
     may_triage,
 )
-from referrals.selectors import apply_queue_filters, get_referral_for, record_referral_read, recorded_filters
+from referrals.selectors import (
+    apply_queue_filters,
+    conversation,
+    get_referral_for,
+    record_referral_read,
+    recorded_filters,
+)
 from vault.http import evidence_response
 from vault.upload import received_file, too_large_message, with_encrypted_upload
 from workflow.steps import run_page_action, sent_again
@@ -110,11 +116,11 @@ def referral_detail(request, reference):
         "referral": referral,
         "show_identity": show_identity,
         "activities": referral.activities.select_related("actor"),
-        "follow_ups": referral.follow_ups.all(),
+        "conversation": conversation(referral),
         "links": referral.links.select_related("to_referral", "to_investigation", "created_by"),
         "assessment": referral.assessments.select_related("criteria", "assessed_by").first(),
         "investigations": referral.investigations.all(),
-        "attachments": referral.attachments.filter(disposed_at__isnull=True),
+        "attachments": referral.attachments.filter(disposed_at__isnull=True, message=None),
         "history": field_changes(referral.history.select_related("history_user").order_by("history_date")),
         "actions": available_actions(referral, request.user),
         "related": (

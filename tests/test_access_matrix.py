@@ -10,7 +10,7 @@ import pytest
 from django.urls import get_resolver, reverse
 
 from accounts.checks import iter_url_patterns
-from accounts.outside import OUTSIDE_PERSON, OUTSIDE_SIGNED_IN_AT
+from accounts.outside import OUTSIDE_PERSON, OUTSIDE_SIGNED_IN_AT, REFERRER_OF
 from audit.choices import Outcome
 from audit.models import AuditEvent
 from tests.factories import StaffClient, sign_in
@@ -18,16 +18,18 @@ from tests.helpers import newest_event_id, rolled_back
 
 STAFF = ["intake", "lead_investigator", "other_investigator", "director", "chief", "auditor", "admin"]
 # `consulted` is a person outside the body signed in to the portal: the matrix consultation's consultee.
-ALL_PERSONAS = [*STAFF, "consulted", "anonymous"]
+# `referrer` opened the matrix referral's own page with its receipt code.
+ALL_PERSONAS = [*STAFF, "consulted", "referrer", "anonymous"]
 LOGIN_REDIRECT = "login"
 
 
 def rows_for(url_name, method, statuses, kwargs=None):
-    """The rows of one route and method. Unless a row says otherwise, the consulted person meets a
-    staff page (where a stranger is sent to sign in) as a 404, and a public page as anyone does."""
+    """The rows of one route and method. Unless a row says otherwise, the consulted person and the
+    referrer meet a staff page (where a stranger is sent to sign in) as a 404, and any other page as
+    a stranger does."""
     anonymous = statuses["anonymous"]
-    consulted = statuses.get("consulted", 404 if anonymous == LOGIN_REDIRECT else anonymous)
-    statuses = {**statuses, "consulted": consulted}
+    outside = 404 if anonymous == LOGIN_REDIRECT else anonymous
+    statuses = {"consulted": outside, "referrer": outside, **statuses}
     return [(url_name, method, persona, statuses[persona], kwargs) for persona in ALL_PERSONAS]
 
 
@@ -49,6 +51,15 @@ BEHIND_PORTAL_SIGN_IN = {
 def portal(consulted):
     """A portal page behind sign-in: the consulted person gets `consulted`; staff 404; strangers sign in."""
     return {**every(404, anonymous="portal:sign_in"), "consulted": consulted}
+
+
+# The referrer's own pages (the sign-in, /follow-up/, is public).
+BEHIND_RECEIPT_CODE = {"public:concern", "public:concern_nudge", "public:concern_sign_out"}
+
+
+def referrer_page(referrer):
+    """A referrer's page: the referrer gets `referrer`; staff 404; anyone else gives the code first."""
+    return {**every(404, anonymous="public:follow_up"), "consulted": "public:follow_up", "referrer": referrer}
 
 
 def only(allowed_personas, status=200, otherwise=403):
@@ -304,6 +315,15 @@ MATRIX = [
     *rows_for("portal:consultation_pdf", "post", portal(405), CONSULTEE_COPY),
     *rows_for("portal:consultation_step", "post", portal("consultee"), {**CONSULTEE_COPY, "step": "acknowledge"}),
     *rows_for("portal:consultation_step", "get", portal(405), {**CONSULTEE_COPY, "step": "acknowledge"}),
+    # The referrer's page for their own concern (a reply sent empty is explained); any other
+    # concern's page is not there for them.
+    *rows_for("public:concern", "get", referrer_page(200), CASE_REFERRAL),
+    *rows_for("public:concern", "post", referrer_page(400), CASE_REFERRAL),
+    *rows_for("public:concern", "get", referrer_page(404), {"reference": "REF-2026-999999"}),
+    *rows_for("public:concern_nudge", "post", referrer_page("concern"), CASE_REFERRAL),
+    *rows_for("public:concern_nudge", "get", referrer_page(405), CASE_REFERRAL),
+    *rows_for("public:concern_sign_out", "post", referrer_page("public:follow_up")),
+    *rows_for("public:concern_sign_out", "get", referrer_page(405)),
     # The portal is for people outside the body: every staff session gets 404 (tests/portal has the
     # outside person's own side); a stranger is sent to the portal's sign-in, never the staff one.
     *rows_for("portal:sign_in", "get", every(404, anonymous=200)),
@@ -349,7 +369,8 @@ MATRIX = [
     *object_rows("referrals:assess", "post", TRIAGE_STAFF, SEES_REFERRAL, CASE_REFERRAL),
     *object_rows("referrals:attach", "post", TRIAGE_STAFF, SEES_REFERRAL, CASE_REFERRAL),
     *rows_for("public:share_concern", "post", every(200, anonymous=200)),
-    *rows_for("public:follow_up", "post", every(200, anonymous=200)),
+    # Sent empty: the reference and code are asked for (400); a right pair opens the referrer's page.
+    *rows_for("public:follow_up", "post", every(400, anonymous=400)),
     *object_rows("casework:evidence_upload", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, CASE),
     *rows_for("casework:directions", "post", only({"director", "chief"})),
     *rows_for("casework:leaver", "post", only({"director"})),
@@ -377,6 +398,14 @@ def resolve_placeholders(kwargs: dict, objects: dict) -> dict | None:
         .public_id,
     }
     return {key: placeholders.get(value, value) for key, value in kwargs.items()} or None
+
+
+def open_as_referrer(client, referral) -> None:
+    """A referrer's session for `referral`, as giving its reference and receipt code leaves it."""
+    session = client.session
+    session[REFERRER_OF] = referral.reference
+    session[OUTSIDE_SIGNED_IN_AT] = time.time()
+    session.save()
 
 
 def sign_in_outside(client, person) -> None:
@@ -434,6 +463,9 @@ def test_access_matrix(personas, matrix_objects, route, expectations):
         consulted = matrix_objects["matrix_consultee"].person if persona == "consulted" else None
         if consulted is not None:
             sign_in_outside(client, consulted)
+        referral = matrix_objects["case_referral"] if persona == "referrer" else None
+        if referral is not None:
+            open_as_referrer(client, referral)
         events_before = newest_event_id()
 
         response = getattr(client, method)(url, resolve_post_data(POST_DATA.get(url_name, {}), matrix_objects))
@@ -451,6 +483,10 @@ def test_access_matrix(personas, matrix_objects, route, expectations):
                 }[expected]
             ]
             assert response.url == target.get_absolute_url(), "%s %s as %s" % (method, url, persona)
+        elif expected == "concern":
+            assert response.status_code == 302, "%s %s as %s: %s" % (method, url, persona, response.status_code)
+            own_page = reverse("public:concern", args=[matrix_objects["case_referral"].reference])
+            assert response.url == own_page, "%s %s as %s" % (method, url, persona)
         elif isinstance(expected, str):
             assert response.status_code == 302, "%s %s as %s: %s" % (method, url, persona, response.status_code)
             assert response.url.split("?")[0] == reverse(expected), "%s %s as %s" % (method, url, persona)
@@ -469,6 +505,15 @@ def test_access_matrix(personas, matrix_objects, route, expectations):
             # named by their reference.
             recorded = AuditEvent.objects.filter(
                 id__gt=events_before, request_id=response["X-Request-ID"], actor_username=consulted.reference
+            )
+            assert recorded.exists(), "no audit event for %s %s as %s" % (method, url, persona)
+            return
+        if referral is not None and (staff_page or url_name in BEHIND_RECEIPT_CODE):
+            # So is every request of a referrer there, named by their concern.
+            recorded = AuditEvent.objects.filter(
+                id__gt=events_before,
+                request_id=response["X-Request-ID"],
+                actor_username="referrer:%s" % referral.reference,
             )
             assert recorded.exists(), "no audit event for %s %s as %s" % (method, url, persona)
             return

@@ -17,9 +17,11 @@ from accounts.tokens import create_token
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from casework import services as casework_services
+from referrals.choices import MessageKind
+from referrals.models import ReferralMessage
 from reports import services as report_services
 from tests.api.test_api_matrix import API_MATRIX, POST_BODIES, call
-from tests.test_access_matrix import MATRIX, resolve_placeholders
+from tests.test_access_matrix import MATRIX, open_as_referrer, resolve_placeholders
 
 OBJECT_LISTS = {
     AuditAction.REFERRAL_QUEUE_VIEWED,
@@ -75,6 +77,8 @@ def canaries(
     report_services.add_comment(
         matrix_report.latest_version(), actor=lead_investigator, anchor="findings", text=comment_marker
     )
+    message_marker = "canary-referrer-message-2b9c"
+    ReferralMessage.objects.create(referral=case_referral, kind=MessageKind.QUESTION, text=message_marker)
     consultation_marker = "canary-consultation-comment-7f30"
     matrix_consultation.consultees.get().comments.update(text=consultation_marker)
     consultation_ref = matrix_consultation.reference
@@ -99,6 +103,12 @@ def canaries(
         ),
         Canary(
             identity_marker, frozenset({AuditAction.REFERRAL_IDENTITY_VIEWED}), frozenset({case_referral.reference})
+        ),
+        # The conversation: on the referral's page for staff, on their own page for the referrer.
+        Canary(
+            message_marker,
+            frozenset({AuditAction.REFERRAL_VIEWED, AuditAction.REFERRER_PAGE_VIEWED, AuditAction.ACTION_REFUSED}),
+            frozenset({case_referral.reference}),
         ),
         Canary(
             title_marker,
@@ -175,16 +185,20 @@ def names_object(event: AuditEvent, refs) -> bool:
     return event.action in OBJECT_LISTS and bool(refs & set(event.detail.get("shown", [])))
 
 
-def unrecorded_reads(response, user, canaries) -> list[str]:
-    """The markers in the response that no specific read event of the same request accounts for."""
+def unrecorded_reads(response, user, canaries, *, outside_actor: str = "") -> list[str]:
+    """The markers in the response that no specific read event of the same request accounts for
+    (made by `user`, or by the person outside the body named `outside_actor`)."""
     body = body_of(response)
     shown = [canary for canary in canaries if canary.marker in body]
     if not shown:
         return []
-    if user is None:
+    if user is None and not outside_actor:
         return [canary.marker for canary in shown]
     # A refused form shown again with its choices is recorded by the refusal (a denied event).
-    events = list(AuditEvent.objects.filter(request_id=response["X-Request-ID"], actor=user))
+    of_request = AuditEvent.objects.filter(request_id=response["X-Request-ID"])
+    events = list(
+        of_request.filter(actor=user) if user is not None else of_request.filter(actor_username=outside_actor)
+    )
     return [
         canary.marker
         for canary in shown
@@ -214,6 +228,13 @@ def test_every_page_showing_protected_content_records_what_it_showed(
         response = getattr(client, method)(url, follow=False)
         if missing := unrecorded_reads(response, user, canaries):
             problems.append("%s %s as %s showed %s" % (method.upper(), url, persona, ", ".join(missing)))
+    # And as the referrer of the matrix referral, signed in with its receipt code.
+    client.logout()
+    referral = matrix_objects["case_referral"]
+    open_as_referrer(client, referral)
+    response = getattr(client, method)(url, follow=False)
+    if missing := unrecorded_reads(response, None, canaries, outside_actor="referrer:%s" % referral.reference):
+        problems.append("%s %s as the referrer showed %s" % (method.upper(), url, ", ".join(missing)))
     assert not problems, "\n".join(problems)
 
 
@@ -269,3 +290,15 @@ def test_the_api_walk_fails_a_response_that_shows_content_without_a_read_event(
     token = create_token(intake, name="walk", scopes=["read"], days=1)[1]
     response = call(api_client, "get", "/api/v1/referrals/%s/" % case_referral.reference, token)
     assert "canary-referral-description-5c1f" in unrecorded_reads(response, intake, canaries)
+
+
+def test_the_walk_fails_a_referrers_page_that_shows_messages_without_a_read_event(
+    client, canaries, case_referral, monkeypatch
+):
+    from referrals import public_views
+
+    monkeypatch.setattr(public_views, "record_event", lambda *args, **kwargs: None)
+    open_as_referrer(client, case_referral)
+    response = client.get(reverse("public:concern", args=[case_referral.reference]))
+    actor = "referrer:%s" % case_referral.reference
+    assert "canary-referrer-message-2b9c" in unrecorded_reads(response, None, canaries, outside_actor=actor)

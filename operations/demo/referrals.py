@@ -125,7 +125,7 @@ def walk_to(referral, state, intake, director, earlier) -> None:
         return
     services.start_triage(referral, actor=intake)
     if state == ReferralState.AWAITING_INFO:
-        services.request_info(referral, actor=intake, reason="Which ward, and roughly when did this start?")
+        services.request_info(referral, actor=intake, question="Which ward, and roughly when did this start?")
     elif state == ReferralState.LOGGED:
         services.log_for_intelligence(referral, actor=intake, reason="Theme noted for pattern analysis.")
     elif state == ReferralState.SIGNPOSTED:
@@ -135,6 +135,8 @@ def walk_to(referral, state, intake, director, earlier) -> None:
             signpost_reason=SignpostReason.INDIVIDUAL_COMPLAINT,
             body=SignpostBody.objects.get(name__startswith="The provider"),
             note="Referrer told about the NHS complaints procedure.",
+            notice="This is about one person's care, which the provider's complaints procedure looks at first. "
+            "If you are not happy with their answer, the Parliamentary and Health Service Ombudsman can help.",
         )
     elif state == ReferralState.LINKED:
         services.link_referral(referral, actor=intake, to_referral=earlier[0], reason="Same issue, same trust.")
@@ -146,4 +148,10 @@ def walk_to(referral, state, intake, director, earlier) -> None:
         if state == ReferralState.ACCEPTED:
             case_services.accept_referral(referral, actor=director, title="Safety of %s" % referral.organisation_name)
         elif state == ReferralState.DECLINED:
-            services.decline_referral(referral, actor=director, reason="Already covered by a current investigation.")
+            services.decline_referral(
+                referral,
+                actor=director,
+                reason="Already covered by a current investigation.",
+                notice="A national investigation already under way covers the safety issue you raised. We have "
+                "added what you told us to its evidence.",
+            )

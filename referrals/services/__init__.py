@@ -1,10 +1,11 @@
 """Business rules for referrals: every change is a verb that takes `actor=`, runs in one service
-transaction and records its audit event inside it. Receiving concerns is `intake`, triage `triage`.
+transaction and records its audit event inside it. Receiving concerns is `intake`, triage `triage`,
+the conversation with the person who shared a concern `conversation`.
 """
 
+from referrals.services.conversation import record_information, reply, send_message, set_nudge
 from referrals.services.intake import (
     IdempotencyKeyReused,
-    add_follow_up,
     attach_file,
     create_service_account,
     find_referral_by_receipt,
@@ -34,7 +35,6 @@ from referrals.services.triage import (
 __all__ = [
     "IdempotencyKeyReused",
     "accept_referral",
-    "add_follow_up",
     "assess_referral",
     "assign_referral",
     "attach_file",
@@ -48,10 +48,14 @@ __all__ = [
     "new_receipt_code",
     "propose_case",
     "receive_referral",
+    "record_information",
     "reopen_referral",
+    "reply",
     "request_info",
     "send_acknowledgement",
+    "send_message",
     "set_legal_hold",
+    "set_nudge",
     "signpost_referral",
     "start_triage",
     "triage_staff",

@@ -10,7 +10,14 @@ from typing import Any
 
 from django.utils import timezone
 
-from referrals.models import Attachment, FollowUp, Referral, ReferralActivity, ReferralLink, TriageAssessment
+from referrals.models import (
+    Attachment,
+    Referral,
+    ReferralActivity,
+    ReferralLink,
+    ReferralMessage,
+    TriageAssessment,
+)
 
 # The concern's own words and the referrer's identity; the receipt and intake keys stop matching too.
 ERASED_FIELDS = {
@@ -29,18 +36,19 @@ def erase_concern(referral: Referral) -> dict[str, Any]:
         attachment.shred()
         for attachment in referral.attachments.select_for_update(no_key=True).filter(disposed_at=None)
     ]
-    referral.attachments.update(title="")
+    referral.attachments.update(title="", message=None)
     Attachment.history.filter(referral_id=referral.pk).update(title="", display_name="")
 
     for field, value in {**ERASED_FIELDS, **ERASED_KEYS}.items():
         setattr(referral, field, value)
     referral.disposed_at = timezone.now()
-    referral.save(update_fields=[*ERASED_FIELDS, *ERASED_KEYS, "disposed_at"])
+    referral.nudge_recipient = None
+    referral.save(update_fields=[*ERASED_FIELDS, *ERASED_KEYS, "nudge_recipient", "disposed_at"])
     Referral.history.filter(id=referral.pk).update(**ERASED_FIELDS)
 
-    follow_ups, _ = FollowUp.objects.filter(referral=referral).delete()
+    messages, _ = ReferralMessage.objects.filter(referral=referral).delete()
     TriageAssessment.objects.filter(referral=referral).update(rationale="")
     TriageAssessment.history.filter(referral_id=referral.pk).update(rationale="")
     ReferralActivity.objects.filter(referral=referral).update(reason="")
     ReferralLink.objects.filter(referral=referral).update(reason="")
-    return {"files": files, "removed": {"follow_ups": follow_ups}}
+    return {"files": files, "removed": {"messages": messages}}

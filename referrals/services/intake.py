@@ -1,5 +1,5 @@
 """Receiving concerns: from the public form, intake staff and partner systems; attachments, receipt
-codes, the acknowledgement, and the referrer's follow-up information.
+codes and the acknowledgement.
 """
 
 import hashlib
@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils.crypto import salted_hmac
-from django_fsm import can_proceed
 
 from accounts.models import ApiTokenScope, User
 from accounts.tokens import create_token
@@ -24,18 +23,14 @@ from audit.services import record_event
 from kernel.errors import WorkflowError
 from kernel.models import ReferenceCounter
 from kernel.transactions import service_transaction
-from referrals.choices import Channel, FollowUpSource, ReferralState
-from referrals.models import (
-    Attachment,
-    FollowUp,
-    Referral,
-)
+from referrals.choices import Channel, ReferralState
+from referrals.models import Attachment, Referral, ReferralMessage
 from referrals.permissions import (
     ADD_REFERRAL,
     may_record_concerns,
     may_triage,
 )
-from referrals.services.triage import record_activity, refuse_if_disposed, transition
+from referrals.services.triage import record_activity
 from vault.integrity import record_receipt
 from vault.models import recording
 from vault.upload import ReceivedFile
@@ -106,7 +101,12 @@ def receive_referral(
 
 
 def attach_file(
-    referral: Referral, upload: ReceivedFile, *, actor: User | None = None, title: str = "Attachment from the referrer"
+    referral: Referral,
+    upload: ReceivedFile,
+    *,
+    actor: User | None = None,
+    title: str = "Attachment from the referrer",
+    message: ReferralMessage | None = None,
 ) -> Attachment:
     """Keep a file sent with a concern, already encrypted as it arrived (`vault.upload`): the referrer's
     (actor None) or one intake staff received by email or post. No blob is kept if this fails."""
@@ -117,6 +117,7 @@ def attach_file(
         with service_transaction():
             attachment = Attachment.objects.create(
                 referral=referral,
+                message=message,
                 title=title,
                 added_by=actor,
                 **Attachment.blob_fields(blob, upload.evidence_id, upload.upload.name or ""),
@@ -168,33 +169,6 @@ def find_referral_by_receipt(reference: str, code: str) -> Referral | None:
     expected = referral.receipt_code_hash if referral else hash_receipt_code(new_receipt_code())
     supplied = hash_receipt_code(code)
     return referral if hmac.compare_digest(expected, supplied) and referral is not None else None
-
-
-def add_follow_up(
-    referral: Referral, text: str, *, actor: User | None = None, attachment: ReceivedFile | None = None
-) -> FollowUp:
-    """More information from the referrer (actor None) or recorded by staff; answers a request for information."""
-    if actor is not None and not may_triage(actor):
-        raise PermissionDenied("Only intake staff can record information for a referral.")
-    with service_transaction():
-        locked = Referral.objects.select_for_update(no_key=True).get(pk=referral.pk)
-        refuse_if_disposed(locked)
-        follow_up = FollowUp.objects.create(
-            referral=locked,
-            source=FollowUpSource.REFERRER if actor is None else FollowUpSource.STAFF,
-            text=text,
-            recorded_by=actor,
-        )
-        record_event(
-            AuditAction.REFERRAL_FOLLOW_UP_ADDED, actor=actor, target=locked, detail={"source": follow_up.source}
-        )
-        if attachment is not None:
-            attach_file(locked, attachment, actor=actor, title="Attachment with follow-up information")
-        if can_proceed(locked.info_received):
-            transition(
-                locked, "info_received", AuditAction.REFERRAL_INFO_RECEIVED, actor=actor, reason="Information received"
-            )
-    return follow_up
 
 
 def create_service_account(name: str, *, days: int) -> tuple[User, str]:

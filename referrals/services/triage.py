@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -22,16 +23,19 @@ from kernel.dates import add_years
 from kernel.errors import WorkflowError
 from kernel.history import change_legal_hold, save_with_history_reason
 from kernel.transactions import service_transaction
-from referrals.choices import ENDED_WITHOUT_INVESTIGATION, ReferralState
+from notify.choices import NotificationKind
+from notify.services import notify_outside
+from referrals.choices import ENDED_WITHOUT_INVESTIGATION, MessageKind, ReferralState
 from referrals.models import (
     Referral,
     ReferralActivity,
     ReferralLink,
+    ReferralMessage,
     SignpostBody,
     TriageAssessment,
     TriageCriteria,
 )
-from referrals.notices import notify_referral_waiting
+from referrals.notices import REFERRAL, notify_referral_waiting
 from referrals.permissions import (
     DECIDE_REFERRAL,
     TRIAGE_REFERRAL,
@@ -47,9 +51,18 @@ def start_triage(referral: Referral, *, actor: User) -> Referral:
     return transition(referral, "start_triage", AuditAction.REFERRAL_TRIAGE_STARTED, actor=actor)
 
 
-def request_info(referral: Referral, *, actor: User, reason: str) -> Referral:
-    """Ask the referrer for more (what is needed is the reason); the referral waits in awaiting_info."""
-    return transition(referral, "request_info", AuditAction.REFERRAL_INFO_REQUESTED, actor=actor, reason=reason)
+def request_info(referral: Referral, *, actor: User, question: str) -> Referral:
+    """Ask the referrer a question they read on their page (and are nudged about, if they asked);
+    the referral waits in awaiting_info until they or intake record an answer. The question is
+    kept encrypted in the conversation, not on the timeline."""
+    return transition(
+        referral,
+        "request_info",
+        AuditAction.REFERRAL_INFO_REQUESTED,
+        actor=actor,
+        reason="Question sent to the person who shared the concern",
+        before_save=lambda locked: write_to_referrer(locked, question, actor=actor, kind=MessageKind.QUESTION),
+    )
 
 
 def log_for_intelligence(referral: Referral, *, actor: User, reason: str = "") -> Referral:
@@ -57,13 +70,22 @@ def log_for_intelligence(referral: Referral, *, actor: User, reason: str = "") -
 
 
 def signpost_referral(
-    referral: Referral, *, actor: User, signpost_reason: str, body: SignpostBody, note: str = ""
+    referral: Referral,
+    *,
+    actor: User,
+    signpost_reason: str,
+    body: SignpostBody,
+    note: str = "",
+    notice: str = "",
 ) -> Referral:
-    """Out of remit: record why and where the referrer was sent."""
+    """Out of remit: record why and where the referrer was sent; their page says so, with `notice`
+    (what the body chose to tell them) when one is given."""
 
     def record_outcome(locked: Referral) -> None:
         locked.signpost_reason = signpost_reason
         locked.signposted_to = body
+        if notice.strip():
+            write_to_referrer(locked, notice, actor=actor, kind=MessageKind.NOTICE)
 
     return transition(
         referral,
@@ -170,8 +192,17 @@ def defer_referral(referral: Referral, *, actor: User, reason: str) -> Referral:
     return transition(referral, "defer", AuditAction.REFERRAL_DEFERRED, actor=actor, reason=reason)
 
 
-def decline_referral(referral: Referral, *, actor: User, reason: str) -> Referral:
-    return transition(referral, "decline", AuditAction.REFERRAL_DECLINED, actor=actor, reason=reason)
+def decline_referral(referral: Referral, *, actor: User, reason: str, notice: str = "") -> Referral:
+    """Not investigated. `reason` is the body's record; `notice` the reasons it chooses to give the
+    referrer (s.111(8)-(9)), shown on their page."""
+
+    def give_notice(locked: Referral) -> None:
+        if notice.strip():
+            write_to_referrer(locked, notice, actor=actor, kind=MessageKind.NOTICE)
+
+    return transition(
+        referral, "decline", AuditAction.REFERRAL_DECLINED, actor=actor, reason=reason, before_save=give_notice
+    )
 
 
 def withdraw_referral(referral: Referral, *, actor: User, reason: str) -> Referral:
@@ -239,6 +270,29 @@ TRANSITION_LABELS = {
     "withdraw": "withdraw",
     "reopen": "reopen",
 }
+
+
+def write_to_referrer(
+    locked: Referral, text: str, *, actor: User, kind: MessageKind = MessageKind.MESSAGE
+) -> ReferralMessage:
+    """Add a message from the body to `locked` (row-locked by the caller, inside its transaction)."""
+    refuse_if_disposed(locked)
+    message = ReferralMessage.objects.create(referral=locked, kind=kind, text=text.strip(), author=actor)
+    record_event(
+        AuditAction.REFERRAL_MESSAGE_SENT,
+        actor=actor,
+        target=locked,
+        detail={"kind": kind, "message": str(message.public_id)},
+    )
+    if locked.nudge_recipient is not None:
+        notify_outside(
+            [locked.nudge_recipient],
+            NotificationKind.REFERRAL_MESSAGE,
+            subject_type=REFERRAL,
+            subject_ref=locked.reference,
+            link=reverse("public:follow_up"),  # their page, once they give the reference and code again
+        )
+    return message
 
 
 def refuse_if_disposed(referral: Referral) -> None:

@@ -185,14 +185,14 @@ def test_a_concern_is_erased_and_its_files_shredded_with_a_certificate(
 ):
     import uuid
 
-    from referrals.models import Attachment, FollowUp, Referral
-    from referrals.services import add_follow_up, attach_file, find_referral_by_receipt, reopen_referral
+    from referrals.models import Attachment, Referral, ReferralMessage
+    from referrals.services import attach_file, find_referral_by_receipt, record_information, reopen_referral
     from vault import blobs
     from vault.upload import EncryptedUpload, ReceivedFile
 
     words = "Night staff on Beech ward missed observations for Mrs Quill"
     referral, receipt_code = ended_and_due(intake, director, description=words, patient_details="Mrs Quill, 84")
-    add_follow_up(referral, "Her daughter complained twice", actor=intake)
+    record_information(referral, actor=intake, text="Her daughter complained twice")
     file_id = uuid.uuid4()
     blob = blobs.store_stream(file_id, [b"the daughter's letter"])
     attachment = attach_file(referral, ReceivedFile(EncryptedUpload(blob, "quill.txt"), file_id), title="Letter")
@@ -210,19 +210,19 @@ def test_a_concern_is_erased_and_its_files_shredded_with_a_certificate(
     assert erased.organisation_name == "Northshire Hospitals NHS Trust"  # kept for finding patterns
     assert not Referral.history.filter(id=referral.pk, description__contains="Beech").exists()
     assert all(row.patient_details == "" for row in Referral.history.filter(id=referral.pk))
-    assert not FollowUp.objects.filter(referral=referral).exists()
+    assert not ReferralMessage.objects.filter(referral=referral).exists()
     shredded = Attachment.objects.get(pk=attachment.pk)
     assert (shredded.wrapped_key, shredded.title, shredded.display_name) == (None, "", "")
     assert not os.path.exists(blob_path(evidence_storage, shredded))
     certificate = Disposal.objects.get(pk=disposal.pk).certificate
     assert certificate["case"] == referral.reference
     assert certificate["files"] == [{"id": str(attachment.public_id), "sha256": attachment.sha256, "size": 21}]
-    assert certificate["removed"] == {"follow_ups": 1}
+    assert certificate["removed"] == {"messages": 1}
     assert_audited(AuditAction.REFERRAL_DISPOSED, actor=chief, target_ref=referral.reference)
     # The receipt code no longer opens it, and nothing more can be recorded on it.
     assert find_referral_by_receipt(referral.reference, receipt_code) is None
     with pytest.raises(WorkflowError, match="disposed of"):
-        add_follow_up(erased, "More", actor=intake)
+        record_information(erased, actor=intake, text="More")
     with pytest.raises(WorkflowError, match="disposed of"):
         reopen_referral(erased, actor=director, reason="Second thoughts")
     call_command("verify_evidence")

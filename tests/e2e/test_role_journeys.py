@@ -75,12 +75,14 @@ def test_a_concern_from_the_public_to_the_auditor(
     page.goto(live_server.url + "/share-a-concern/follow-up/")
     page.fill("#id_reference", reference)
     page.fill("#id_receipt_code", code)
+    page.click("main button[type=submit]")
     page.fill("#id_text", "It happened again last Saturday.")
-    page.click("button[type=submit]")
+    page.get_by_role("button", name="Send").click()
     shot("public-follow-up-sent")
     referral = Referral.objects.get(reference=reference)
-    assert referral.follow_ups.count() == 1
+    assert referral.messages.count() == 1
     assert referral.attachments.count() == 1
+    page.locator("main").get_by_role("button", name="Sign out").click()
 
     # The intake officer triages it and proposes an investigation.
     sign_in(page, live_server, intake)

@@ -13,7 +13,7 @@ EXPECTED_MODELS = {
     "accounts.OutsidePerson",
     "referrals.Referral",
     "referrals.HistoricalReferral",
-    "referrals.FollowUp",
+    "referrals.ReferralMessage",
     "referrals.Attachment",
     "referrals.HistoricalAttachment",
     "casework.CaseNote",

@@ -19,7 +19,7 @@ from django.db import connection
 from casework.choices import IntervieweeType
 from casework.services import evidence as evidence_services
 from casework.services import work
-from referrals.services import add_follow_up, attach_file, receive_referral
+from referrals.services import attach_file, receive_referral, reply
 from tests.factories import referral_details
 from vault import blobs
 from vault.upload import EncryptedUpload, ReceivedFile
@@ -61,7 +61,7 @@ def planted(migrated_data, case_investigation, lead_investigator, intake, eviden
             description="Falls at night. %s" % SEARCHABLE,
         )
     )
-    add_follow_up(referral, "Also on ward 7. %s" % MARKERS["follow_up"])
+    reply(referral, "Also on ward 7. %s" % MARKERS["follow_up"])
     attach_file(
         referral, received(MARKERS["attachment_filename"], b"letter"), actor=intake, title=MARKERS["attachment_title"]
     )

@@ -1,4 +1,5 @@
-"""Files with concerns: from the public form, the follow-up page and intake staff, encrypted on arrival."""
+"""Files with concerns: from the public form and intake staff, encrypted on arrival (replies with files
+are in tests/referrals/test_referrer_page.py)."""
 
 import os
 import re
@@ -8,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from referrals import services
 from referrals.models import Attachment, Referral
 from tests.factories import StaffClient
 from tests.referrals.test_public_form import valid_answers
@@ -97,59 +97,6 @@ def test_a_public_attachment_that_is_not_a_document_image_recording_or_text_is_r
     assert "We cannot accept this kind of file" in html
     assert "Westfield University Hospitals" in html  # the answers are kept
     assert not Referral.objects.exists()
-    assert not Attachment.objects.exists()
-    assert every_byte_under(evidence_storage) == b""
-
-
-def test_a_follow_up_cannot_carry_an_executable_either(client, db, evidence_storage):
-    referral, code = services.receive_referral(
-        {k: v for k, v in valid_answers().items() if k not in ("website", "occurred_on")}
-    )
-    response = client.post(
-        "/share-a-concern/follow-up/",
-        {
-            "reference": referral.reference,
-            "receipt_code": code,
-            "text": "The form they sent me",
-            "attachment": SimpleUploadedFile("form.doc", EXECUTABLE + os.urandom(500)),
-        },
-    )
-    assert "We cannot accept this kind of file" in response.content.decode()
-    assert not referral.follow_ups.exists()
-    assert not Attachment.objects.exists()
-    assert every_byte_under(evidence_storage) == b""
-
-
-def test_follow_up_with_an_attachment(client, intake, evidence_storage):
-    referral, code = services.receive_referral(
-        {k: v for k, v in valid_answers().items() if k not in ("website", "occurred_on")}
-    )
-    response = client.post(
-        "/share-a-concern/follow-up/",
-        {
-            "reference": referral.reference,
-            "receipt_code": code,
-            "text": "Photo of the equipment",
-            "attachment": SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0" + os.urandom(500)),
-        },
-    )
-    assert response.status_code == 200
-    assert referral.attachments.get().content_type == "image/jpeg"
-
-
-def test_wrong_code_with_an_attachment_keeps_nothing(client, db, evidence_storage):
-    referral, _ = services.receive_referral(
-        {k: v for k, v in valid_answers().items() if k not in ("website", "occurred_on")}
-    )
-    client.post(
-        "/share-a-concern/follow-up/",
-        {
-            "reference": referral.reference,
-            "receipt_code": "WRONG",
-            "text": "x",
-            "attachment": SimpleUploadedFile("a.txt", b"hello"),
-        },
-    )
     assert not Attachment.objects.exists()
     assert every_byte_under(evidence_storage) == b""
 

@@ -1,4 +1,5 @@
-"""The public concern form and follow-up: no log-in, every bad input answered clearly, nothing lost."""
+"""The public concern form: no log-in, every bad input answered clearly, nothing lost (the referrer's
+own page is tests/referrals/test_referrer_page.py)."""
 
 import re
 from datetime import date, timedelta
@@ -16,7 +17,6 @@ from referrals.models import Referral
 from tests.helpers import assert_audited
 
 FORM_URL = "/share-a-concern/"
-FOLLOW_UP_URL = "/share-a-concern/follow-up/"
 
 
 def valid_answers(**overrides) -> dict:
@@ -191,84 +191,6 @@ def test_html_and_script_in_any_text_field_is_kept_and_escaped_on_output(client,
 
 
 # Follow-up with reference and receipt code.
-
-
-@pytest.fixture
-def awaiting_referral(intake):
-    referral, code = services.receive_referral(
-        {
-            **{k: v for k, v in valid_answers().items() if k not in ("website", "occurred_on")},
-            "occurred_on": date(2026, 3, 14),
-        }
-    )
-    services.start_triage(referral, actor=intake)
-    services.request_info(referral, actor=intake, reason="Which hospital site?")
-    return referral, code
-
-
-def test_referrer_adds_information_with_reference_and_code(client, awaiting_referral):
-    referral, code = awaiting_referral
-    response = client.post(
-        FOLLOW_UP_URL,
-        {"reference": referral.reference.lower(), "receipt_code": code.lower(), "text": "The Riverside site."},
-    )
-    assert response.status_code == 200
-    assert "We have added your information" in response.content.decode()
-    referral.refresh_from_db()
-    assert referral.state == ReferralState.TRIAGE
-    assert referral.follow_ups.get().text == "The Riverside site."
-
-
-def main_content(response) -> str:
-    html = response.content.decode()
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html[html.index("<main") : html.index("</main>")])
-
-
-def test_wrong_code_and_unknown_reference_get_the_same_answer(client, awaiting_referral):
-    referral, _ = awaiting_referral
-    wrong_code = client.post(
-        FOLLOW_UP_URL, {"reference": referral.reference, "receipt_code": "AAAA-BBBB-CCCC", "text": "More"}
-    )
-    unknown = client.post(
-        FOLLOW_UP_URL, {"reference": "REF-2026-999999", "receipt_code": "AAAA-BBBB-CCCC", "text": "More"}
-    )
-    assert wrong_code.status_code == unknown.status_code == 200
-    assert "could not match that reference and receipt code" in wrong_code.content.decode()
-    assert main_content(wrong_code).replace(referral.reference, "REF") == main_content(unknown).replace(
-        "REF-2026-999999", "REF"
-    )
-    assert not referral.follow_ups.exists()
-    assert_audited(AuditAction.REFERRAL_RECEIPT_CODE_REJECTED, target_ref=referral.reference, outcome=Outcome.DENIED)
-
-
-@override_settings(FOLLOW_UP_ATTEMPTS_PER_15_MINUTES=3)
-def test_follow_up_attempts_are_rate_limited_even_with_the_right_code(client, awaiting_referral):
-    referral, code = awaiting_referral
-    for _ in range(3):
-        client.post(FOLLOW_UP_URL, {"reference": referral.reference, "receipt_code": "WRONG-CODE", "text": "x"})
-    response = client.post(FOLLOW_UP_URL, {"reference": referral.reference, "receipt_code": code, "text": "x"})
-    assert response.status_code == 429
-    assert not referral.follow_ups.exists()
-
-
-@override_settings(FOLLOW_UP_ATTEMPTS_PER_15_MINUTES=3)
-def test_guessing_one_reference_from_many_addresses_is_limited_too(awaiting_referral):
-    referral, code = awaiting_referral
-    for n in range(3):
-        Client(REMOTE_ADDR="198.51.100.%s" % n).post(
-            FOLLOW_UP_URL, {"reference": referral.reference, "receipt_code": "WRONG-CODE", "text": "x"}
-        )
-    response = Client(REMOTE_ADDR="198.51.100.99").post(
-        FOLLOW_UP_URL, {"reference": referral.reference, "receipt_code": code, "text": "x"}
-    )
-    assert response.status_code == 429
-
-
-def test_follow_up_with_missing_fields_explains_and_keeps_the_text(client, db):
-    response = client.post(FOLLOW_UP_URL, {"reference": "", "receipt_code": "", "text": "Keep this text"})
-    assert response.status_code == 200
-    assert "There is a problem" in response.content.decode()
-    assert "Keep this text" in response.content.decode()
 
 
 def test_receipt_code_is_never_stored_in_plain_text(db):

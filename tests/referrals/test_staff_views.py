@@ -171,7 +171,14 @@ def actions_on_page(client, referral) -> set[str]:
 def test_only_the_actions_allowed_now_are_offered(client, intake, director, lead_investigator):
     referral = make_referral()
     client.force_login(intake)
-    assert actions_on_page(client, referral) == {"claim", "assign", "start_triage", "record_info", "withdraw"}
+    assert actions_on_page(client, referral) == {
+        "claim",
+        "assign",
+        "start_triage",
+        "record_info",
+        "message",
+        "withdraw",
+    }
     client.force_login(lead_investigator)
     services_grant(lead_investigator, referral)
     assert actions_on_page(client, referral) == set()
@@ -283,7 +290,7 @@ def test_change_history_and_timeline_are_shown(client, intake):
 # Every transition of DESIGN 3.1 through the page, by the role that may take it, and refused to one that may not.
 VIEW_TRANSITIONS = [
     ("start_triage", ReferralState.RECEIVED, {}, ReferralState.TRIAGE, "intake"),
-    ("request_info", ReferralState.TRIAGE, {"reason": "Which ward?"}, ReferralState.AWAITING_INFO, "intake"),
+    ("request_info", ReferralState.TRIAGE, {"text": "Which ward?"}, ReferralState.AWAITING_INFO, "intake"),
     ("record_info", ReferralState.AWAITING_INFO, {"text": "Ward 7"}, ReferralState.TRIAGE, "intake"),
     ("log_for_intelligence", ReferralState.TRIAGE, {"reason": ""}, ReferralState.LOGGED, "intake"),
     (
@@ -340,10 +347,10 @@ HOSTILE = '<script>alert("x")</script>'
 
 def test_script_in_follow_ups_reasons_and_links_is_escaped_on_the_page(client, intake):
     referral = make_referral()
-    services.add_follow_up(referral, HOSTILE)
+    services.reply(referral, HOSTILE)
     services.start_triage(referral, actor=intake)
-    services.request_info(referral, actor=intake, reason=HOSTILE)
-    services.add_follow_up(referral, "fine", actor=intake)
+    services.request_info(referral, actor=intake, question=HOSTILE)
+    services.record_information(referral, actor=intake, text="fine")
     services.link_referral(referral, actor=intake, to_referral=make_referral(), reason=HOSTILE)
     client.force_login(intake)
     html = client.get(referral.get_absolute_url()).content.decode()
@@ -376,3 +383,23 @@ def test_linking_to_an_investigation_the_officer_cannot_see_answers_as_for_a_mis
     assert not AuditEvent.objects.filter(action=AuditAction.ACCESS_DENIED, target_ref="INV-2026-9999").exists()
     assert Referral.objects.get(pk=referral.pk).state == ReferralState.TRIAGE
     assert not referral.links.exists()
+
+
+def test_intake_writes_to_the_referrer_from_the_page_and_others_may_not(client, intake, lead_investigator):
+    referral = make_referral()
+    client.force_login(intake)
+    response = client.post(action_url(referral, "message"), {"message-text": "We have started looking at this."})
+    assert response.status_code == 302
+    message = referral.messages.get()
+    assert (message.kind, message.author, message.text) == ("message", intake, "We have started looking at this.")
+    assert_audited(AuditAction.REFERRAL_MESSAGE_SENT, actor=intake, target_ref=referral.reference)
+    assert "We have started looking at this." in client.get(referral.get_absolute_url()).content.decode()
+
+    empty = client.post(action_url(referral, "message"), {"message-text": ""})
+    assert empty.status_code == 302
+    assert referral.messages.count() == 1
+
+    client.force_login(lead_investigator)
+    services_grant(lead_investigator, referral)
+    assert client.post(action_url(referral, "message"), {"message-text": "Hello"}).status_code == 403
+    assert referral.messages.count() == 1

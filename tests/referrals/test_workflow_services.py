@@ -9,8 +9,8 @@ from casework import services as case_services
 from casework.choices import InvestigationState
 from kernel.errors import WorkflowError
 from referrals import services
+from referrals.choices import MessageKind, SignpostReason
 from referrals.choices import ReferralState as S
-from referrals.choices import SignpostReason
 from referrals.models import Referral, SignpostBody
 from tests.factories import make_referral
 from tests.helpers import assert_audited
@@ -27,7 +27,7 @@ def in_state(state, intake, director):
     if state == S.TRIAGE:
         return refreshed(referral)
     if state == S.AWAITING_INFO:
-        return services.request_info(referral, actor=intake, reason="Which ward?")
+        return services.request_info(referral, actor=intake, question="Which ward?")
     if state == S.LOGGED:
         return services.log_for_intelligence(referral, actor=intake)
     if state == S.SIGNPOSTED:
@@ -60,7 +60,7 @@ def call_start_triage(r, actor):
 
 
 def call_request_info(r, actor):
-    return services.request_info(r, actor=actor, reason="Please tell us which ward")
+    return services.request_info(r, actor=actor, question="Please tell us which ward")
 
 
 def call_log(r, actor):
@@ -217,19 +217,20 @@ def test_assessment_refuses_unknown_criteria_and_wrong_states(intake, director):
         services.assess_referral(received, actor=intake, scores=FULL_SCORES, rationale="r")
 
 
-def test_follow_up_answers_a_request_for_information(intake, director):
+def test_a_reply_answers_a_request_for_information(intake, director):
     referral = in_state(S.AWAITING_INFO, intake, director)
-    services.add_follow_up(referral, "It was ward 7, nights only.")
+    assert referral.messages.get().kind == MessageKind.QUESTION
+    services.reply(referral, "It was ward 7, nights only.")
     assert refreshed(referral).state == S.TRIAGE
     assert_audited(AuditAction.REFERRAL_INFO_RECEIVED, target_ref=referral.reference)
-    assert referral.follow_ups.get().source == "referrer"
+    assert referral.messages.last().kind == MessageKind.REPLY
 
 
-def test_follow_up_in_other_states_is_kept_without_a_transition(intake, director):
+def test_information_recorded_in_other_states_is_kept_without_a_transition(intake, director):
     referral = in_state(S.LOGGED, intake, director)
-    services.add_follow_up(referral, "Another incident last week.", actor=intake)
+    services.record_information(referral, actor=intake, text="Another incident last week.")
     assert refreshed(referral).state == S.LOGGED
-    assert referral.follow_ups.get().source == "staff"
+    assert referral.messages.get().kind == MessageKind.RECORDED
 
 
 def test_link_needs_exactly_one_target_and_not_itself(intake, director):
