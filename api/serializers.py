@@ -10,7 +10,7 @@ from audit.export import CSV_COLUMNS
 from audit.models import AuditEvent
 from casework.models import CaseNote, Evidence, Investigation, SafetyRecommendation, Task, TeamMembership
 from referrals.forms import ConcernForm
-from referrals.models import Referral
+from referrals.models import Referral, ReferralMessage
 from reports.models import Consultation, ConsultationComment, Consultee, Publication, Report, ReportVersion
 
 IDENTITY_FIELDS = ("reporter_name", "reporter_email", "reporter_phone", "patient_details")
@@ -40,8 +40,24 @@ class ReferralSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ReferralMessageSerializer(serializers.ModelSerializer):
+    """One message of a concern's conversation (staff write through the `message` step)."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    attachments = serializers.SlugRelatedField(slug_field="public_id", many=True, read_only=True)
+
+    class Meta:
+        model = ReferralMessage
+        fields = ["id", "kind", "author", "sent_at", "text", "attachments"]
+        read_only_fields = fields
+
+
 class ReferralSerializer(ReferralSummarySerializer):
-    """One referral; the referrer's identity and patient details only with `view_referral_identity`."""
+    """One referral with its conversation; the referrer's identity and patient details only with
+    `view_referral_identity`."""
+
+    messages = ReferralMessageSerializer(many=True, read_only=True)
 
     class Meta(ReferralSummarySerializer.Meta):
         fields = [
@@ -51,6 +67,7 @@ class ReferralSerializer(ReferralSummarySerializer):
             "occurred_on",
             "frequency",
             "description",
+            "messages",
             *IDENTITY_FIELDS,
         ]
         read_only_fields = fields

@@ -100,6 +100,17 @@ class AuditAction(models.TextChoices):
     DIRECTIONS_VIEWED = "direction.list_viewed", "Directed investigations viewed"
     RECOMMENDATION_CREATED = "recommendation.created", "Safety recommendation drafted"
     RECOMMENDATION_TRANSITIONED = "recommendation.transitioned", "Safety recommendation moved on"
+    RECOMMENDATION_RESPONSE_SAVED = "recommendation.response_saved", "Organisation's draft response saved"
+    RECOMMENDATION_RESPONSE_VIEWED = (
+        "recommendation.response_viewed",
+        "Recommendation and its response read in the portal",
+    )
+    PORTAL_RECOMMENDATIONS_VIEWED = "portal.recommendations_viewed", "Organisation contact listed its recommendations"
+    ORGANISATION_CREATED = "organisation.created", "Organisation recorded"
+    ORGANISATION_VIEWED = "organisation.viewed", "Organisation and its contacts viewed"
+    ORGANISATIONS_LISTED = "organisation.listed", "Organisations listed"
+    ORGANISATION_CONTACT_ADDED = "organisation.contact_added", "Contact named for an organisation"
+    ORGANISATION_CONTACT_REMOVED = "organisation.contact_removed", "Contact removed from an organisation"
     OBSERVATION_CREATED = "observation.created", "Safety observation recorded"
     DISCLOSURE_REQUESTED = "disclosure.requested", "Disclosure requested"
     DISCLOSURE_VIEWED = "disclosure.viewed", "Disclosure request viewed"

@@ -94,7 +94,11 @@ def _simple(name, step_up: str = ""):
 
 def _recommendation_step(inv, user, data):
     recommendation = get_object_or_404(SafetyRecommendation, investigation=inv, reference=data["recommendation"])
-    fields = {k: data[k] for k in ("response_text", "response_received_on", "assessment") if data.get(k)}
+    fields = {
+        k: data[k]
+        for k in ("response_text", "response_received_on", "assessment", "assessment_notes", "organisation")
+        if data.get(k)
+    }
     services.recommendation_step(recommendation, data["step"], actor=user, **fields)
 
 
@@ -247,7 +251,7 @@ ACTIONS: dict[str, CaseAction] = {
         "Draft a safety recommendation",
         forms.RecommendationForm,
         lambda inv, user, data: services.draft_recommendation(
-            inv, actor=user, text=data["text"], addressee=data["addressee"]
+            inv, actor=user, text=data["text"], addressee=data["addressee"], organisation=data["organisation"]
         ),
         _works_on,
         allowed=_on_team,

@@ -91,6 +91,15 @@ class ResponseAssessment(models.TextChoices):
     ACCEPTED_IN_FULL = "accepted_in_full", "Response meets the recommendation"
     PARTIAL = "partial", "Response partly meets the recommendation"
     NOT_ACCEPTED = "not_accepted", "Response does not meet the recommendation"
+    NO_RESPONSE = "no_response", "No response received by the due date"
+
+
+class ResponseDecision(models.TextChoices):
+    """What the organisation says it will do with the recommendation."""
+
+    ACCEPTED = "accepted", "We accept the recommendation"
+    PARTLY_ACCEPTED = "partly_accepted", "We accept part of the recommendation"
+    NOT_ACCEPTED = "not_accepted", "We do not accept the recommendation"
 
 
 class EvidenceType(models.TextChoices):

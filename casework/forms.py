@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from casework.choices import EvidenceType, IntervieweeType, ResponseAssessment, TaskStatus, TeamRole
-from casework.models import TEXT_MAX_LENGTH, Evidence
+from casework.models import TEXT_MAX_LENGTH, Evidence, Organisation
 from kernel.forms import NHSFormMixin
 
 
@@ -96,23 +96,49 @@ class InterviewForm(NHSFormMixin, forms.Form):
     consent_notes = _text("Consent notes", required=False, rows=2, max_length=2000)
 
 
+def organisation_field(label: str) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=label,
+        required=False,
+        queryset=Organisation.objects.all(),
+        help_text="Its named contacts answer through the portal. Directors keep the list of organisations.",
+    )
+
+
 class RecommendationForm(NHSFormMixin, forms.Form):
     text = _text("Recommendation", rows=4)
-    addressee = forms.CharField(label="Addressed to (organisation)", max_length=200)
+    organisation = organisation_field("Organisation on record (optional)")
+    addressee = forms.CharField(
+        label="Addressed to, as the report names it",
+        max_length=200,
+        required=False,
+        help_text="Leave empty to use the organisation's name.",
+    )
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if not cleaned.get("addressee") and not cleaned.get("organisation"):
+            self.add_error("addressee", "Say who the recommendation is addressed to, or choose an organisation.")
+        return cleaned
 
 
 class RecommendationStepForm(NHSFormMixin, forms.Form):
     recommendation = forms.CharField(widget=forms.HiddenInput)
     step = forms.ChoiceField(
-        choices=[(s, s) for s in ("agree", "issue", "record_response", "assess", "close")], widget=forms.HiddenInput
+        choices=[(s, s) for s in ("agree", "issue", "record_response", "assess", "record_no_response", "close")],
+        widget=forms.HiddenInput,
     )
+    organisation = organisation_field("Organisation that answers it")
     response_text = _text("Response", required=False, rows=3)
     response_received_on = forms.DateField(
         label="Response received on", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     assessment = forms.ChoiceField(
-        label="Assessment", required=False, choices=[("", "Choose"), *ResponseAssessment.choices]
+        label="Assessment",
+        required=False,
+        choices=[("", "Choose"), *((v, label) for v, label in ResponseAssessment.choices if v != "no_response")],
     )
+    assessment_notes = _text("Why (published with the assessment)", required=False, rows=3)
 
 
 class ObservationForm(NHSFormMixin, forms.Form):
@@ -203,3 +229,21 @@ class OrganisationsForm(NHSFormMixin, forms.Form):
 class CaseLegalHoldForm(NHSFormMixin, forms.Form):
     hold = forms.BooleanField(label="Under legal hold (blocks disposal of the case and its evidence)", required=False)
     reason = _text("Reason", rows=2)
+
+
+class OrganisationForm(NHSFormMixin, forms.Form):
+    name = forms.CharField(label="Name", max_length=200)
+    ods_code = forms.RegexField(
+        label="ODS code (optional)",
+        regex=r"^\s*[A-Za-z0-9]{3,10}\s*$",
+        required=False,
+        help_text="The NHS Organisation Data Service code, such as RXH or 8HN12.",
+        error_messages={"invalid": "An ODS code is 3 to 10 letters and numbers, like RXH."},
+    )
+
+
+class ContactForm(NHSFormMixin, forms.Form):
+    name = forms.CharField(label="Name", max_length=200)
+    email = forms.EmailField(
+        label="Email address", max_length=254, help_text="They sign in to the portal with a code sent here."
+    )

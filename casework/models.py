@@ -22,6 +22,7 @@ from casework.choices import (
     IntervieweeType,
     RecommendationState,
     ResponseAssessment,
+    ResponseDecision,
     StatementKind,
     TaskStatus,
     TeamRole,
@@ -402,13 +403,71 @@ class DirectionVariation(models.Model):
         return "%s, variation %s" % (self.direction, self.version)
 
 
+class Organisation(models.Model):
+    """An organisation the body addresses: recommendations go to it and its named contacts answer them
+    through the portal. The ODS code is the NHS's own identifier, where it has one."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    ods_code = models.CharField("ODS code", max_length=10, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ods_code"], condition=~models.Q(ods_code=""), name="one_organisation_per_ods"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "%s (%s)" % (self.name, self.ods_code) if self.ods_code else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organisations:detail", args=[self.public_id])
+
+    @property
+    def reference(self) -> str:
+        """How the audit trail names it."""
+        return "organisation:%s" % self.public_id
+
+
+class OrganisationContact(models.Model):
+    """A named person at an organisation who answers its recommendations (an outside person: portal
+    only). Removing them ends their access at their next request; the row stays as a record."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="contacts")
+    person = models.ForeignKey("accounts.OutsidePerson", on_delete=models.PROTECT, related_name="contact_roles")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation", "added_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "person"], condition=models.Q(removed_at=None), name="one_live_contact_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "%s at %s" % (self.person, self.organisation)
+
+
 class SafetyRecommendation(models.Model):
-    """A recommendation to an organisation (DESIGN 3.3); overdue is derived from its response due date."""
+    """A recommendation to an organisation (DESIGN 3.3); overdue is derived from its response due date.
+
+    `addressee` is how the report names the recipient; `organisation` is the record whose contacts
+    answer through the portal (a recipient without portal contacts answers by letter, recorded by
+    the team)."""
 
     investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="recommendations")
     reference = models.CharField(max_length=30, unique=True)
     text = models.TextField(max_length=TEXT_MAX_LENGTH)
     addressee = models.CharField(max_length=200)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="recommendations"
+    )
     state = FSMField(default=RecommendationState.DRAFT, choices=RecommendationState.choices, protected=True)
     issued_on = models.DateField(null=True, blank=True)
     response_due = models.DateField(null=True, blank=True)
@@ -425,6 +484,11 @@ class SafetyRecommendation(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def response_or_none(self) -> "RecommendationResponse | None":
+        """The organisation's portal response, if one was started."""
+        return getattr(self, "response", None)
 
     @property
     def is_overdue(self) -> bool:
@@ -448,15 +512,83 @@ class SafetyRecommendation(models.Model):
     def record_response(self):
         pass
 
+    # The organisation's own contact sends it through the portal: no staff permission, the contact
+    # rule is the service's (casework.services.responses).
+    @transition(field=state, source=R.ISSUED, target=R.RESPONSE_RECEIVED)
+    def submit_response(self):
+        pass
+
     @transition(
         field=state, source=R.RESPONSE_RECEIVED, target=R.ASSESSED, permission=on_investigation(WORK_ON_INVESTIGATION)
     )
     def assess(self):
         pass
 
+    @transition(
+        field=state,
+        source=R.ISSUED,
+        target=R.ASSESSED,
+        permission=on_investigation(WORK_ON_INVESTIGATION),
+        conditions=[lambda recommendation: recommendation.is_overdue],  # type: ignore[attr-defined]
+    )
+    def record_no_response(self):
+        pass
+
     @transition(field=state, source=R.ASSESSED, target=R.CLOSED, permission=on_investigation(DIRECT_INVESTIGATION))
     def close(self):
         pass
+
+
+class RecommendationResponse(models.Model):
+    """The organisation's formal response to a recommendation: drafted by its contacts in the portal
+    (saved as often as they like), then sent once. Its words are encrypted until the body publishes
+    them with its assessment (they are copied to the recommendation's response then)."""
+
+    recommendation = models.OneToOneField(SafetyRecommendation, on_delete=models.PROTECT, related_name="response")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    decision = models.CharField(max_length=20, choices=ResponseDecision.choices, blank=True)
+    text = EncryptedTextField(max_length=TEXT_MAX_LENGTH)
+    drafted_by = models.ForeignKey("accounts.OutsidePerson", on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_by = models.ForeignKey(
+        "accounts.OutsidePerson", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "Response to %s" % self.recommendation
+
+
+class ResponseAction(models.Model):
+    """One action the organisation commits to in its response: what, who owns it, and by when."""
+
+    response = models.ForeignKey(RecommendationResponse, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField(max_length=2000)
+    owner = models.CharField(max_length=200)
+    due_on = models.DateField()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+
+class ResponseAttachment(EncryptedFile):
+    """A file sent with a response (an action plan, a board paper): the blob is in the vault."""
+
+    response = models.ForeignKey(RecommendationResponse, on_delete=models.PROTECT, related_name="attachments")
+    case_field = "investigation"
+
+    class Meta:
+        ordering = ["added_at"]
+
+    def __str__(self) -> str:
+        return self.display_name or "Attachment"
+
+    @property
+    def investigation(self) -> Investigation:
+        return self.response.recommendation.investigation
 
 
 class SafetyObservation(models.Model):

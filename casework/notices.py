@@ -8,13 +8,15 @@ from accounts.models import User
 from audit.permissions import may_audit
 from casework.models import Investigation
 from casework.permissions import may_view_directions
+from casework.selectors import answerable_by
 from notify.choices import NotificationKind
 from notify.services import notify
-from notify.subjects import register_subject
+from notify.subjects import register_outside_subject, register_subject
 
 INVESTIGATION = "casework.investigation"
 DIRECTION = "casework.direction"
 BREAK_GLASS = "audit.break_glass"
+RECOMMENDATION = "casework.safetyrecommendation"
 
 
 def register_subjects() -> None:
@@ -24,6 +26,11 @@ def register_subjects() -> None:
     )
     register_subject(DIRECTION, lambda user, ref: may_view_directions(user))
     register_subject(BREAK_GLASS, lambda user, ref: may_audit(user))
+    # An organisation's contact hears only of recommendations issued to their organisation.
+    register_outside_subject(
+        RECOMMENDATION,
+        lambda person, ref: answerable_by(person).filter(reference=ref).exists(),
+    )
 
 
 def notify_about_case(

@@ -11,21 +11,21 @@ from typing import cast
 from django.utils import timezone
 
 from accounts.permissions import holders_of
-from casework.choices import CLOSED_STATES, RecommendationState, TaskStatus, TeamRole
-from casework.models import Investigation, SafetyRecommendation, Task
+from casework.choices import CLOSED_STATES, TaskStatus, TeamRole
+from casework.models import Investigation, Task
 from casework.notices import notify_about_case
 from casework.permissions import DIRECT_INVESTIGATION
+from casework.services.responses import send_response_reminders
 from notify.choices import NotificationKind
 
 # Days before a directed investigation's mandated report date that its leads and the directors hear.
 MANDATED_DATE_WARNINGS = (60, 30, 7)
-RECOMMENDATION_WARNING_DAYS = 14
 
 
 def send_case_reminders(today: date | None = None) -> int:
     """Every reminder due today; returns how many notifications were sent."""
     today = today or timezone.localdate()
-    return _task_reminders(today) + _mandated_date_reminders(today) + _recommendation_reminders(today)
+    return _task_reminders(today) + _mandated_date_reminders(today) + send_response_reminders(today)
 
 
 def _leads(investigation: Investigation) -> list:
@@ -70,22 +70,5 @@ def _mandated_date_reminders(today: date) -> int:
             NotificationKind.DIRECTION_DEADLINE,
             investigation,
             occasion="mandated-date:%s:%s:%s" % (investigation.pk, investigation.due_date, warning),
-        )
-    return sent
-
-
-def _recommendation_reminders(today: date) -> int:
-    sent = 0
-    issued = SafetyRecommendation.objects.filter(
-        state=RecommendationState.ISSUED, response_due__isnull=False
-    ).select_related("investigation")
-    for recommendation in issued.filter(response_due__lte=today + timedelta(days=RECOMMENDATION_WARNING_DAYS)):
-        overdue = cast(date, recommendation.response_due) < today  # response_due filtered above
-        sent += notify_about_case(
-            _leads(recommendation.investigation),
-            NotificationKind.RECOMMENDATION_OVERDUE if overdue else NotificationKind.RECOMMENDATION_DUE,
-            recommendation.investigation,
-            occasion="recommendation-%s:%s:%s"
-            % ("overdue" if overdue else "due", recommendation.pk, recommendation.response_due),
         )
     return sent

@@ -8,14 +8,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from accounts.access import ActionDenied, NotVisible, get_visible_object
+from accounts.models import OutsidePerson
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from audit.services import record_event
-from casework.choices import CLOSED_STATES, DisposalState, InvestigationState, TaskStatus
+from casework.choices import CLOSED_STATES, DisposalState, InvestigationState, RecommendationState, TaskStatus
 from casework.models import BreakGlassAccess, Disposal, Investigation, SafetyRecommendation, Task
 from casework.permissions import content_access, may_see_portfolio
 from referrals.choices import ENDED_WITHOUT_INVESTIGATION
@@ -172,3 +173,60 @@ def disposal_queue() -> dict[str, list]:
         ),
     ]
     return {"due": due, "due_concerns": due_concerns, "waiting": waiting, "held": held}
+
+
+# What an organisation's contact sees: its recommendations from the moment they were issued.
+ISSUED_STATES = (
+    RecommendationState.ISSUED,
+    RecommendationState.RESPONSE_RECEIVED,
+    RecommendationState.ASSESSED,
+    RecommendationState.CLOSED,
+)
+
+
+def answerable_by(person: OutsidePerson):
+    """The recommendations issued to organisations `person` is a live contact of (the portal's
+    `visible_to`): a contact removed from the organisation sees none of them from their next request."""
+    return SafetyRecommendation.objects.filter(
+        state__in=ISSUED_STATES,
+        organisation__contacts__person=person,
+        organisation__contacts__removed_at=None,
+    )
+
+
+def get_recommendation_for_contact(person: OutsidePerson, reference: str) -> SafetyRecommendation:
+    """One of `person`'s organisations' recommendations; anything else is not there for them (404)."""
+    recommendation = (
+        answerable_by(person)
+        .select_related("investigation", "organisation", "response")
+        .filter(reference=reference)
+        .first()
+    )
+    if recommendation is None:
+        raise NotVisible("casework.safetyrecommendation", reference[:30], "answer")
+    return recommendation
+
+
+def responses_by_organisation(today=None) -> list[dict[str, Any]]:
+    """For directors: per organisation, how many issued recommendations wait for a response, how many
+    of those are overdue, and when the next is due."""
+    today = today or timezone.localdate()
+    rows = (
+        SafetyRecommendation.objects.filter(state=RecommendationState.ISSUED, response_due__isnull=False)
+        .values("organisation__name", "addressee")
+        .annotate(
+            waiting=Count("pk"),
+            overdue=Count("pk", filter=Q(response_due__lt=today)),
+            next_due=Min("response_due"),
+        )
+        .order_by("-overdue", "next_due")
+    )
+    return [
+        {
+            "organisation": row["organisation__name"] or row["addressee"],
+            "waiting": row["waiting"],
+            "overdue": row["overdue"],
+            "next_due": row["next_due"],
+        }
+        for row in rows
+    ]

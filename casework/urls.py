@@ -14,4 +14,9 @@ urlpatterns = [
     path("<ref:reference>/actions/<slug:action>/", views.investigation_action, name="action"),
     path("<ref:reference>/evidence/new/", views.evidence_upload, name="evidence_upload"),
     path("<ref:reference>/evidence/<uuid:public_id>/", views.evidence_download, name="evidence_download"),
+    path(
+        "<ref:reference>/recommendations/<ref:recommendation>/files/<uuid:public_id>/",
+        views.response_attachment,
+        name="response_attachment",
+    ),
 ]

@@ -4,14 +4,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import mfa
-from accounts.access import public, requires_object_permission, requires_permission
+from accounts.access import NotVisible, public, requires_object_permission, requires_permission
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event, shown_references
 from casework import forms, services
@@ -21,9 +21,10 @@ from casework.choices import (
     RECORD_CLOSED_STATES,
     DirectionState,
     InvestigationState,
+    RecommendationState,
     StatementKind,
 )
-from casework.models import Direction, Investigation, SafetyRecommendation
+from casework.models import Direction, Investigation, Organisation, ResponseAttachment, SafetyRecommendation
 from casework.permissions import (
     DIRECT_INVESTIGATION,
     VIEW_DIRECTION,
@@ -39,14 +40,16 @@ from casework.selectors import (
     get_evidence_to_download,
     get_investigation_for,
     record_case_read,
+    responses_by_organisation,
     timeline,
 )
 from casework.services import evidence as evidence_services
+from casework.services import responses as response_services
 from kernel.errors import WorkflowError
 from kernel.once import AlreadySent, do_once, form_token
 from vault.http import evidence_response
 from vault.upload import too_large_message, with_encrypted_upload
-from workflow.steps import run_page_action, sent_again
+from workflow.steps import record_refusal, run_page_action, sent_again
 
 PAGE_SIZE = 50
 PUBLISHED_STATES = [InvestigationState.PUBLISHED, InvestigationState.CLOSED, InvestigationState.ARCHIVED]
@@ -90,7 +93,9 @@ def investigation_detail(request, reference):
         "break_glass_form": forms.BreakGlassForm(prefix="break_glass"),
         "team": investigation.team.select_related("user"),
         "statements": investigation.statements.all(),
-        "recommendations": investigation.recommendations.all(),
+        "recommendations": investigation.recommendations.select_related(
+            "organisation", "response__submitted_by"
+        ).prefetch_related("response__actions", "response__attachments"),
         "terms": investigation.terms_of_reference.first(),
         "on_team": on_team,
         "actions": available_actions(investigation, user),
@@ -259,6 +264,22 @@ def evidence_download(request, reference, public_id):
     return evidence_response(request, evidence, break_glass=break_glass)
 
 
+@require_safe
+@requires_object_permission(VIEW_INVESTIGATION)
+def response_attachment(request, reference, recommendation, public_id):
+    """A file an organisation sent with its response, for those who see the investigation (audited)."""
+    investigation = get_investigation_for(request.user, reference)
+    kept = ResponseAttachment.objects.filter(
+        response__recommendation__investigation=investigation,
+        response__recommendation__reference=recommendation,
+        public_id=public_id,
+        disposed_at__isnull=True,
+    ).first()
+    if kept is None:
+        raise NotVisible("casework.responseattachment", str(public_id), "download")
+    return evidence_response(request, kept)
+
+
 # Directions.
 
 
@@ -376,3 +397,79 @@ def _statements(kind):
     from casework.models import Statement
 
     return Statement.objects.filter(kind=kind)
+
+
+# Organisations the body addresses, and their contacts (directors).
+
+
+@requires_permission(DIRECT_INVESTIGATION)
+def organisation_list(request):
+    """Every organisation on record with its recommendations waiting; directors add one here."""
+    form = forms.OrganisationForm(request.POST if request.method == "POST" else None, prefix="organisation")
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                organisation = response_services.create_organisation(actor=request.user, **form.cleaned_data)
+            except WorkflowError as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(request, "%s recorded: name its contacts next." % organisation)
+                return redirect(organisation)
+        record_refusal(None, "create_organisation", {"errors": sorted(form.errors)})
+        status = 400
+    organisations = Organisation.objects.annotate(
+        contact_count=Count("contacts", filter=Q(contacts__removed_at=None), distinct=True),
+        waiting=Count("recommendations", filter=Q(recommendations__state=RecommendationState.ISSUED), distinct=True),
+    )
+    record_event(AuditAction.ORGANISATIONS_LISTED)
+    context = {"organisations": organisations, "form": form, "responses": responses_by_organisation()}
+    return render(request, "casework/organisations.html", context, status=status)
+
+
+@requires_permission(DIRECT_INVESTIGATION)
+def organisation_detail(request, public_id):
+    """One organisation: its contacts (add one here) and the recommendations issued to it."""
+    organisation = get_object_or_404(Organisation, public_id=public_id)
+    form = forms.ContactForm(request.POST if request.method == "POST" else None, prefix="contact")
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                response_services.add_contact(organisation, actor=request.user, **form.cleaned_data)
+            except WorkflowError as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(
+                    request,
+                    "%s can now sign in to the portal to answer for %s." % (form.cleaned_data["name"], organisation),
+                )
+                return redirect(organisation)
+        record_refusal(organisation, "add_contact", {"errors": sorted(form.errors)})
+        status = 400
+    else:
+        record_event(AuditAction.ORGANISATION_VIEWED, target=organisation)
+    context = {
+        "organisation": organisation,
+        "contacts": organisation.contacts.filter(removed_at=None).select_related("person", "added_by"),
+        "recommendations": organisation.recommendations.select_related("investigation").order_by("-issued_on"),
+        "form": form,
+    }
+    return render(request, "casework/organisation.html", context, status=status)
+
+
+@require_POST
+@requires_permission(DIRECT_INVESTIGATION)
+def organisation_contact_remove(request, public_id, person_id):
+    organisation = get_object_or_404(Organisation, public_id=public_id)
+    contact = organisation.contacts.filter(person__public_id=person_id, removed_at=None).first()
+    if contact is None:
+        raise NotVisible("casework.organisationcontact", str(person_id), "remove")
+    return run_page_action(
+        request,
+        organisation,
+        name="remove_contact",
+        label="Remove the contact",
+        form=None,
+        perform=lambda data: response_services.remove_contact(contact, actor=request.user),
+    )

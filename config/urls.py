@@ -22,6 +22,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("share-a-concern/", include("referrals.public_urls")),
     path("investigations/", include("casework.urls")),
+    path("organisations/", include("casework.organisation_urls")),
     path("investigations/<ref:reference>/reports/", include("reports.urls")),
     path("published-investigations/", casework_views.published_reports, name="published_reports"),
     path("audit/", include("oversight.urls")),

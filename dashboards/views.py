@@ -11,8 +11,8 @@ from audit.choices import AuditAction
 from audit.models import AuditEvent
 from audit.permissions import may_audit
 from audit.services import record_event, shown_references
-from casework.permissions import may_list_investigations
-from casework.selectors import casework_summary
+from casework.permissions import may_direct, may_list_investigations
+from casework.selectors import casework_summary, responses_by_organisation
 from referrals.models import Referral
 from referrals.permissions import may_work_the_queue
 from referrals.selectors import intake_queue_summary
@@ -34,6 +34,8 @@ def dashboard(request):
         context["referrals"] = list(referrals[:DASHBOARD_LIST_LENGTH])
     if may_list_investigations(user):
         context["casework"] = casework_summary(user)
+    if may_direct(user):
+        context["responses"] = responses_by_organisation()
     if may_audit(user):
         context["recent_events"] = AuditEvent.objects.select_related("actor")[:DASHBOARD_LIST_LENGTH]
     if may_list_accounts(user):

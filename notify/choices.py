@@ -16,7 +16,7 @@ class NotificationKind(models.TextChoices):
     DISCLOSURE_WAITING = "decision.disclosure", "A disclosure request is waiting for a decision on"
     STAGE_GATE_WAITING = "decision.stage_gate", "A stage decision is waiting for you on"
     DIRECTION_DEADLINE = "deadline.direction", "A direction's mandated date is approaching for"
-    RECOMMENDATION_DUE = "deadline.recommendation_due", "A recommendation response is due within 14 days:"
+    RECOMMENDATION_DUE = "deadline.recommendation_due", "A recommendation response is due soon:"
     RECOMMENDATION_OVERDUE = "deadline.recommendation_overdue", "A recommendation response is overdue:"
     REFERRAL_OVERDUE = "deadline.referral", "A concern is overdue against its target:"
     BREAK_GLASS_OPENED = "security.break_glass", "Break-glass access was opened on"
@@ -27,6 +27,14 @@ class NotificationKind(models.TextChoices):
     CONSULTATION_DEADLINE_NEAR = "consultation.deadline_near", "Comments on the draft report are due within 7 days:"
     CONSULTATION_ANSWERED = "consultation.answered", "Comments on the draft report have been sent in:"
     REFERRAL_MESSAGE = "referral.message", "There is a new message about your concern"
+    RECOMMENDATION_ISSUED = "recommendation.issued", "A safety recommendation has been issued to your organisation:"
+    RESPONSE_DUE = "recommendation.response_due", "Your organisation's response to a safety recommendation is due soon:"
+    RESPONSE_OVERDUE = (
+        "recommendation.response_overdue",
+        "Your organisation's response to a safety recommendation is overdue:",
+    )
+    RESPONSE_ASSESSED = "recommendation.response_assessed", "We have assessed your organisation's response to"
+    RECOMMENDATION_ANSWERED = "recommendation.answered", "An organisation has responded to a recommendation on"
     REFERRER_REPLIED = "referral.replied", "The person who shared a concern has replied:"
 
 

@@ -1,5 +1,8 @@
 from django import forms
 
+from casework.choices import ResponseDecision
+from casework.models import TEXT_MAX_LENGTH
+from casework.services.responses import MAX_ACTIONS
 from kernel.forms import NHSFormMixin
 from referrals.forms import AttachmentFieldMixin
 from reports.choices import CommentAnchor
@@ -39,3 +42,34 @@ class ConsultationCommentForm(AttachmentFieldMixin, NHSFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": "Write your comment."},
     )
+
+
+class ResponseForm(AttachmentFieldMixin, NHSFormMixin, forms.Form):
+    """An organisation's response to a safety recommendation (its actions are a formset beside it)."""
+
+    decision = forms.ChoiceField(
+        label="Does your organisation accept the recommendation?",
+        choices=ResponseDecision.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether your organisation accepts the recommendation."},
+    )
+    text = forms.CharField(
+        label="Your response",
+        help_text="What your organisation will do, or why it will not. We publish it with our assessment.",
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": "Write your organisation's response."},
+    )
+
+
+class ResponseActionForm(NHSFormMixin, forms.Form):
+    description = forms.CharField(label="Action", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    owner = forms.CharField(label="Who owns it (a role or team)", max_length=200)
+    due_on = forms.DateField(
+        label="Done by", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), input_formats=["%Y-%m-%d"]
+    )
+
+
+ResponseActionFormSet = forms.formset_factory(
+    ResponseActionForm, extra=2, max_num=MAX_ACTIONS, validate_max=True, absolute_max=MAX_ACTIONS
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import views
+from portal import response_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
     path("consultations/<uuid:public_id>/pdf/", views.consultation_pdf, name="consultation_pdf"),
     path("consultations/<uuid:public_id>/comment/", views.consultation_comment, name="consultation_comment"),
     path("consultations/<uuid:public_id>/<slug:step>/", views.consultation_step, name="consultation_step"),
+    path("recommendations/", response_views.recommendations, name="recommendations"),
+    path("recommendations/<ref:reference>/", response_views.recommendation, name="recommendation"),
+    path("recommendations/<ref:reference>/send/", response_views.recommendation_submit, name="recommendation_submit"),
 ]

@@ -24,6 +24,8 @@ from accounts.outside import (
 )
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
+from casework.choices import RecommendationState
+from casework.selectors import answerable_by
 from kernel import throttle
 from kernel.client import client_ip
 from kernel.errors import WorkflowError
@@ -129,7 +131,14 @@ def home(request):
         target=person,
         detail={"shown": [consultee.reference for consultee in consultations]},
     )
-    return render(request, "portal/home.html", {"person": person, "consultations": consultations})
+    issued = answerable_by(person)
+    context = {
+        "person": person,
+        "consultations": consultations,
+        "recommendations": issued.count(),
+        "waiting": issued.filter(state=RecommendationState.ISSUED).count(),
+    }
+    return render(request, "portal/home.html", context)
 
 
 @require_safe

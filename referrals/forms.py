@@ -169,6 +169,17 @@ class PublicConcernForm(AttachmentFieldMixin, ConcernForm):
     """The public form, with a honeypot field that people never see and bots fill in."""
 
     website = forms.CharField(required=False, label="Leave this blank", max_length=200)
+    nudge = forms.BooleanField(
+        required=False,
+        label="E-mail me when there is a new message about my concern",
+        help_text="The e-mail will say only that there is a new message. You read it here with your receipt code.",
+    )
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if cleaned.get("nudge") and not cleaned.get("reporter_email"):
+            self.add_error("nudge", "Give your email address above, or untick this box.")
+        return cleaned
 
     def clean_website(self):
         if self.cleaned_data.get("website"):

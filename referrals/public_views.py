@@ -59,9 +59,11 @@ def _share_concern(request):
         elif token not in request.session.get(SESSION_TOKENS, []):
             form.add_error(None, "This form has expired. Check your answers and send it again.")
         elif form.is_valid():
-            details = {k: v for k, v in form.cleaned_data.items() if k not in ("website", "attachment")}
+            details = {k: v for k, v in form.cleaned_data.items() if k not in ("website", "attachment", "nudge")}
             attachment = received_file(request, form.cleaned_data.get("attachment"))
-            referral, receipt_code = services.receive_referral(details, attachment=attachment)
+            referral, receipt_code = services.receive_referral(
+                details, attachment=attachment, nudge=form.cleaned_data["nudge"]
+            )
             request.session[SESSION_TOKENS] = [t for t in request.session[SESSION_TOKENS] if t != token]
             request.session[SESSION_SUBMITTED] = {
                 **request.session.get(SESSION_SUBMITTED, {}),

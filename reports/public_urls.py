@@ -10,4 +10,5 @@ urlpatterns = [
     path("reports/<slug:slug>/pdf/", public_views.report_pdf, name="pdf"),
     path("recommendations/", public_views.recommendation_list, name="recommendations"),
     path("recommendations/<ref:reference>/", public_views.recommendation_page, name="recommendation"),
+    path("observations/", public_views.observation_list, name="observations"),
 ]

@@ -5,6 +5,7 @@ not audited (anyone on the internet could flood the trail with reads of public p
 from django.contrib.postgres.search import SearchQuery
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.feedgenerator import Atom1Feed
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_safe
 from accounts.access import public
 from casework.choices import ACTIVE_STATES, RecommendationState, StatementKind
 from casework.choices import InvestigationState as S
-from casework.models import Investigation, SafetyRecommendation
+from casework.models import Investigation, SafetyObservation, SafetyRecommendation
 from reports.choices import ReportKind
 from reports.forms import PublicReportFilterForm
 from reports.markup import render as render_markup
@@ -25,6 +26,7 @@ LATEST_REPORTS = 3
 PAGE_SIZE = 20
 FEED_SIZE = 20
 # Recommendations the public sees: issued with a report, and everything after.
+PUBLISHED_RESPONSE_STATES = (RecommendationState.ASSESSED, RecommendationState.CLOSED)
 PUBLIC_RECOMMENDATION_STATES = [
     RecommendationState.ISSUED,
     RecommendationState.RESPONSE_RECEIVED,
@@ -102,10 +104,31 @@ def recommendation_list(request):
 
 @require_safe
 @public
+def observation_list(request):
+    """Safety observations: learning published with final reports, without a formal recommendation."""
+    published = Publication.objects.filter(kind=ReportKind.FINAL).values("report__investigation")
+    observations = (
+        SafetyObservation.objects.filter(investigation__in=published)
+        .select_related("investigation")
+        .prefetch_related(
+            Prefetch(
+                "investigation__reports__publication",
+                queryset=Publication.objects.filter(kind=ReportKind.FINAL),
+            )
+        )
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(observations, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "public/reports/observations.html", {"page": page})
+
+
+@require_safe
+@public
 def recommendation_page(request, reference):
     recommendation = (
         SafetyRecommendation.objects.filter(state__in=PUBLIC_RECOMMENDATION_STATES, reference=reference)
-        .select_related("investigation")
+        .select_related("investigation", "response")
+        .prefetch_related("response__actions")
         .first()
     )
     if recommendation is None:
@@ -113,11 +136,14 @@ def recommendation_page(request, reference):
     publication = Publication.objects.filter(
         report__investigation=recommendation.investigation, kind=ReportKind.FINAL
     ).first()
-    return render(
-        request,
-        "public/reports/recommendation.html",
-        {"recommendation": recommendation, "publication": publication},
-    )
+    context = {
+        "recommendation": recommendation,
+        "publication": publication,
+        # The body publishes a response with its assessment of it.
+        "published_response": recommendation.state in PUBLISHED_RESPONSE_STATES and recommendation.response_text,
+        "response": recommendation.response_or_none,
+    }
+    return render(request, "public/reports/recommendation.html", context)
 
 
 class NewReportsFeed(Feed):

@@ -1,5 +1,6 @@
 """Fixed personas and shared helpers for the whole suite."""
 
+from datetime import timedelta
 from importlib import import_module
 
 import pytest
@@ -255,6 +256,47 @@ def matrix_consultation(matrix_report, lead_investigator, evidence_storage):
 
 
 @pytest.fixture
+def matrix_recommendation(case_investigation, director, evidence_storage):
+    """A recommendation issued to the matrix organisation, whose one contact has saved a response
+    with an action and a file (not yet sent). Made directly: the issuing rules are tested in tests/casework."""
+    import uuid
+
+    from accounts.outside import outside_person_for
+    from casework.models import (
+        Organisation,
+        OrganisationContact,
+        RecommendationResponse,
+        ResponseAction,
+        ResponseAttachment,
+        SafetyRecommendation,
+    )
+    from vault import blobs
+
+    organisation = Organisation.objects.create(name="Matrix Hospitals NHS Trust", ods_code="MTX")
+    contact = outside_person_for("contact@matrix.example", "Matrix Contact")
+    OrganisationContact.objects.create(organisation=organisation, person=contact, added_by=director)
+    today = timezone.localdate()
+    recommendation = SafetyRecommendation.objects.create(
+        investigation=case_investigation,
+        reference="R-2026-900",
+        text="Matrix recommendation.",
+        addressee=organisation.name,
+        organisation=organisation,
+        state="issued",
+        issued_on=today,
+        response_due=today + timedelta(days=90),
+    )
+    response = RecommendationResponse.objects.create(
+        recommendation=recommendation, decision="accepted", text="Matrix response.", drafted_by=contact
+    )
+    ResponseAction.objects.create(response=response, description="Matrix action.", owner="Board", due_on=today)
+    file_id = uuid.uuid4()
+    blob = blobs.store_stream(file_id, [b"matrix response file"])
+    ResponseAttachment.objects.create(response=response, **ResponseAttachment.blob_fields(blob, file_id, "r.txt"))
+    return recommendation
+
+
+@pytest.fixture
 def direction(db):
     """A direction registered by a director who is none of the personas, so either approver may approve."""
     from accounts.roles import Role
@@ -303,9 +345,12 @@ def matrix_objects(
     released_disclosure,
     matrix_report,
     matrix_consultation,
+    matrix_recommendation,
 ):
     """Every object the access-matrix URLs name, by fixture name."""
     return {
+        "matrix_recommendation": matrix_recommendation,
+        "matrix_contact": matrix_recommendation.organisation.contacts.get().person,
         "matrix_report": matrix_report,
         "matrix_consultation": matrix_consultation,
         "matrix_consultee": matrix_consultation.consultees.get(),

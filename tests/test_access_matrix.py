@@ -18,18 +18,19 @@ from tests.helpers import newest_event_id, rolled_back
 
 STAFF = ["intake", "lead_investigator", "other_investigator", "director", "chief", "auditor", "admin"]
 # `consulted` is a person outside the body signed in to the portal: the matrix consultation's consultee.
+# `contact` answers the matrix organisation's recommendations in the portal.
 # `referrer` opened the matrix referral's own page with its receipt code.
-ALL_PERSONAS = [*STAFF, "consulted", "referrer", "anonymous"]
+ALL_PERSONAS = [*STAFF, "consulted", "contact", "referrer", "anonymous"]
 LOGIN_REDIRECT = "login"
 
 
 def rows_for(url_name, method, statuses, kwargs=None):
-    """The rows of one route and method. Unless a row says otherwise, the consulted person and the
-    referrer meet a staff page (where a stranger is sent to sign in) as a 404, and any other page as
-    a stranger does."""
+    """The rows of one route and method. Unless a row says otherwise, the people outside the body
+    (consulted, contact, referrer) meet a staff page (where a stranger is sent to sign in) as a 404,
+    and any other page as a stranger does."""
     anonymous = statuses["anonymous"]
     outside = 404 if anonymous == LOGIN_REDIRECT else anonymous
-    statuses = {"consulted": outside, "referrer": outside, **statuses}
+    statuses = {"consulted": outside, "contact": outside, "referrer": outside, **statuses}
     return [(url_name, method, persona, statuses[persona], kwargs) for persona in ALL_PERSONAS]
 
 
@@ -45,12 +46,16 @@ BEHIND_PORTAL_SIGN_IN = {
     "portal:consultation_pdf",
     "portal:consultation_step",
     "portal:consultation_comment",
+    "portal:recommendations",
+    "portal:recommendation",
+    "portal:recommendation_submit",
 }
 
 
-def portal(consulted):
-    """A portal page behind sign-in: the consulted person gets `consulted`; staff 404; strangers sign in."""
-    return {**every(404, anonymous="portal:sign_in"), "consulted": consulted}
+def portal(consulted, contact=404):
+    """A portal page behind sign-in: the consulted person gets `consulted` and the organisation's
+    contact `contact` (404: not theirs); staff 404; strangers sign in."""
+    return {**every(404, anonymous="portal:sign_in"), "consulted": consulted, "contact": contact}
 
 
 # The referrer's own pages (the sign-in, /follow-up/, is public).
@@ -59,7 +64,12 @@ BEHIND_RECEIPT_CODE = {"public:concern", "public:concern_nudge", "public:concern
 
 def referrer_page(referrer):
     """A referrer's page: the referrer gets `referrer`; staff 404; anyone else gives the code first."""
-    return {**every(404, anonymous="public:follow_up"), "consulted": "public:follow_up", "referrer": referrer}
+    return {
+        **every(404, anonymous="public:follow_up"),
+        "consulted": "public:follow_up",
+        "contact": "public:follow_up",
+        "referrer": referrer,
+    }
 
 
 def only(allowed_personas, status=200, otherwise=403):
@@ -110,6 +120,14 @@ PUBLISH_INTERIM = {**REPORT, "action": "publish"}
 HANDLE = {**CONSULTATION, "action": "handle"}
 CONSULTEE_COPY = {"public_id": "__consultee__"}
 CONSULTATION_FILE = {**CONSULTATION, "file_id": "__consultation_file__"}
+RECOMMENDATION = {"reference": "__recommendation__"}
+ORGANISATION = {"public_id": "__organisation__"}
+CONTACT = {"public_id": "__organisation__", "person_id": "__contact__"}
+RESPONSE_FILE = {
+    "reference": "__case_investigation__",
+    "recommendation": "__recommendation__",
+    "public_id": "__response_file__",
+}
 
 
 # Read-only pages and action endpoints, with who passes the role permission checked before the view
@@ -138,6 +156,7 @@ READ_ONLY_PAGES = {
     "reports:consultation": (set(STAFF), CONSULTATION),
     "reports:pdf": (set(STAFF), REPORT),
     "reports:consultation_attachment": (set(STAFF), CONSULTATION_FILE),
+    "casework:response_attachment": (set(STAFF), RESPONSE_FILE),
 }
 ACTION_ENDPOINTS = {
     "referrals:action": (set(STAFF), START_TRIAGE),
@@ -310,11 +329,11 @@ MATRIX = [
     *rows_for("portal:consultation_comment", "get", portal("consultee"), CONSULTEE_COPY),
     *rows_for("portal:consultation_comment", "post", portal(400), CONSULTEE_COPY),
     *rows_for("portal:consultation", "get", portal(200), CONSULTEE_COPY),
-    *rows_for("portal:consultation", "post", portal(405), CONSULTEE_COPY),
+    *rows_for("portal:consultation", "post", portal(405, 405), CONSULTEE_COPY),
     *rows_for("portal:consultation_pdf", "get", portal(200), CONSULTEE_COPY),
-    *rows_for("portal:consultation_pdf", "post", portal(405), CONSULTEE_COPY),
+    *rows_for("portal:consultation_pdf", "post", portal(405, 405), CONSULTEE_COPY),
     *rows_for("portal:consultation_step", "post", portal("consultee"), {**CONSULTEE_COPY, "step": "acknowledge"}),
-    *rows_for("portal:consultation_step", "get", portal(405), {**CONSULTEE_COPY, "step": "acknowledge"}),
+    *rows_for("portal:consultation_step", "get", portal(405, 405), {**CONSULTEE_COPY, "step": "acknowledge"}),
     # The referrer's page for their own concern (a reply sent empty is explained); any other
     # concern's page is not there for them.
     *rows_for("public:concern", "get", referrer_page(200), CASE_REFERRAL),
@@ -330,10 +349,28 @@ MATRIX = [
     *rows_for("portal:sign_in", "post", every(404, anonymous=400)),
     *rows_for("portal:code", "get", every(404, anonymous="portal:sign_in")),
     *rows_for("portal:code", "post", every(404, anonymous="portal:sign_in")),
-    *rows_for("portal:home", "get", portal(200)),
-    *rows_for("portal:home", "post", portal(405)),
-    *rows_for("portal:sign_out", "post", portal("portal:sign_in")),
-    *rows_for("portal:sign_out", "get", portal(405)),
+    *rows_for("portal:home", "get", portal(200, 200)),
+    *rows_for("portal:home", "post", portal(405, 405)),
+    *rows_for("portal:sign_out", "post", portal("portal:sign_in", "portal:sign_in")),
+    *rows_for("portal:sign_out", "get", portal(405, 405)),
+    # An organisation's contact answers its recommendations (a response sent empty is explained, and
+    # a complete saved one is sent); anyone else signed in to the portal finds nothing there.
+    *rows_for("portal:recommendations", "get", portal(200, 200)),
+    *rows_for("portal:recommendations", "post", portal(405, 405)),
+    *rows_for("portal:recommendation", "get", portal(404, 200), RECOMMENDATION),
+    *rows_for("portal:recommendation", "post", portal(404, 400), RECOMMENDATION),
+    *rows_for("portal:recommendation_submit", "post", portal(404, "answer"), RECOMMENDATION),
+    *rows_for("portal:recommendation_submit", "get", portal(405, 405), RECOMMENDATION),
+    # Organisations and their contacts are kept by directors (forms sent empty are explained).
+    *rows_for("organisations:list", "get", only({"director"})),
+    *rows_for("organisations:list", "post", only({"director"}, status=400)),
+    *rows_for("organisations:detail", "get", only({"director"}), ORGANISATION),
+    *rows_for("organisations:detail", "post", only({"director"}, status=400), ORGANISATION),
+    *rows_for("organisations:contact_remove", "post", only({"director"}, status="organisation"), CONTACT),
+    *rows_for("organisations:contact_remove", "get", only({"director"}, status=405), CONTACT),
+    *object_rows("casework:response_attachment", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, RESPONSE_FILE),
+    *rows_for("public_reports:observations", "get", every(200, anonymous=200)),
+    *rows_for("public_reports:observations", "post", every(405, anonymous=405)),
     # Every other method. Read-only pages refuse POST, action endpoints refuse GET (405, audited for
     # staff, before any object is looked up, so it tells nothing about what exists); forms sent empty
     # are explained and change nothing.
@@ -391,6 +428,10 @@ def resolve_placeholders(kwargs: dict, objects: dict) -> dict | None:
         "__comment__": objects["matrix_report"].comments.earliest("created_at").public_id,
         "__consultation__": objects["matrix_consultation"].public_id,
         "__consultee__": objects["matrix_consultation"].consultees.get().public_id,
+        "__recommendation__": objects["matrix_recommendation"].reference,
+        "__organisation__": objects["matrix_recommendation"].organisation.public_id,
+        "__contact__": objects["matrix_contact"].public_id,
+        "__response_file__": objects["matrix_recommendation"].response.attachments.get().public_id,
         "__consultation_file__": objects["matrix_consultation"]
         .consultees.get()
         .comments.get()
@@ -460,7 +501,10 @@ def test_access_matrix(personas, matrix_objects, route, expectations):
         user = personas.get(persona)
         if user is not None:
             client.force_login(user)
-        consulted = matrix_objects["matrix_consultee"].person if persona == "consulted" else None
+        consulted = {
+            "consulted": matrix_objects["matrix_consultee"].person,
+            "contact": matrix_objects["matrix_contact"],
+        }.get(persona)
         if consulted is not None:
             sign_in_outside(client, consulted)
         referral = matrix_objects["case_referral"] if persona == "referrer" else None
@@ -483,6 +527,15 @@ def test_access_matrix(personas, matrix_objects, route, expectations):
                 }[expected]
             ]
             assert response.url == target.get_absolute_url(), "%s %s as %s" % (method, url, persona)
+        elif expected in ("answer", "organisation"):
+            assert response.status_code == 302, "%s %s as %s: %s" % (method, url, persona, response.status_code)
+            recommendation = matrix_objects["matrix_recommendation"]
+            target_url = (
+                reverse("portal:recommendation", args=[recommendation.reference])
+                if expected == "answer"
+                else recommendation.organisation.get_absolute_url()
+            )
+            assert response.url == target_url, "%s %s as %s" % (method, url, persona)
         elif expected == "concern":
             assert response.status_code == 302, "%s %s as %s: %s" % (method, url, persona, response.status_code)
             own_page = reverse("public:concern", args=[matrix_objects["case_referral"].reference])

@@ -17,11 +17,12 @@ from accounts.tokens import create_token
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from casework import services as casework_services
+from casework.models import RecommendationResponse
 from referrals.choices import MessageKind
 from referrals.models import ReferralMessage
 from reports import services as report_services
 from tests.api.test_api_matrix import API_MATRIX, POST_BODIES, call
-from tests.test_access_matrix import MATRIX, open_as_referrer, resolve_placeholders
+from tests.test_access_matrix import MATRIX, open_as_referrer, resolve_placeholders, sign_in_outside
 
 OBJECT_LISTS = {
     AuditAction.REFERRAL_QUEUE_VIEWED,
@@ -51,6 +52,7 @@ def canaries(
     released_disclosure,
     matrix_report,
     matrix_consultation,
+    matrix_recommendation,
 ):
     """Markers in every kind of protected field, each with the read events that may show it."""
     referral_marker = "canary-referral-description-5c1f"
@@ -79,6 +81,8 @@ def canaries(
     )
     message_marker = "canary-referrer-message-2b9c"
     ReferralMessage.objects.create(referral=case_referral, kind=MessageKind.QUESTION, text=message_marker)
+    response_marker = "canary-organisation-response-41d8"
+    RecommendationResponse.objects.filter(recommendation=matrix_recommendation).update(text=response_marker)
     consultation_marker = "canary-consultation-comment-7f30"
     matrix_consultation.consultees.get().comments.update(text=consultation_marker)
     consultation_ref = matrix_consultation.reference
@@ -126,6 +130,25 @@ def canaries(
             frozenset({investigation_ref, report_ref, consultation_ref}),
         ),
         Canary(consultation_marker, frozenset(consultation_reads), frozenset({consultation_ref})),
+        # An organisation's draft response: its contact reads it in the portal (a refused save shows
+        # it again); the case page shows it to the team once it is sent.
+        Canary(
+            response_marker,
+            frozenset(
+                {
+                    AuditAction.RECOMMENDATION_RESPONSE_VIEWED,
+                    AuditAction.ACTION_REFUSED,
+                    AuditAction.INVESTIGATION_VIEWED,
+                    AuditAction.INVESTIGATION_CONTENT_VIEWED,
+                }
+            ),
+            frozenset({matrix_recommendation.reference, investigation_ref}),
+        ),
+        Canary(
+            "matrix response file",
+            frozenset({AuditAction.EVIDENCE_DOWNLOADED}),
+            frozenset({str(matrix_recommendation.response.attachments.get().public_id)}),
+        ),
         Canary(
             "matrix consultation file",
             frozenset({AuditAction.EVIDENCE_DOWNLOADED}),
@@ -228,13 +251,20 @@ def test_every_page_showing_protected_content_records_what_it_showed(
         response = getattr(client, method)(url, follow=False)
         if missing := unrecorded_reads(response, user, canaries):
             problems.append("%s %s as %s showed %s" % (method.upper(), url, persona, ", ".join(missing)))
-    # And as the referrer of the matrix referral, signed in with its receipt code.
-    client.logout()
+    # And as the people outside the body: the referrer of the matrix referral, signed in with its
+    # receipt code, and the matrix organisation's contact, signed in to the portal.
     referral = matrix_objects["case_referral"]
-    open_as_referrer(client, referral)
-    response = getattr(client, method)(url, follow=False)
-    if missing := unrecorded_reads(response, None, canaries, outside_actor="referrer:%s" % referral.reference):
-        problems.append("%s %s as the referrer showed %s" % (method.upper(), url, ", ".join(missing)))
+    contact = matrix_objects["matrix_contact"]
+    outside = [
+        ("the referrer", lambda: open_as_referrer(client, referral), "referrer:%s" % referral.reference),
+        ("the contact", lambda: sign_in_outside(client, contact), contact.reference),
+    ]
+    for who, sign_in, actor in outside:
+        client.logout()
+        sign_in()
+        response = getattr(client, method)(url, follow=False)
+        if missing := unrecorded_reads(response, None, canaries, outside_actor=actor):
+            problems.append("%s %s as %s showed %s" % (method.upper(), url, who, ", ".join(missing)))
     assert not problems, "\n".join(problems)
 
 

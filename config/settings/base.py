@@ -312,6 +312,7 @@ SPECTACULAR_SETTINGS = {
         "ReferralStateEnum": "referrals.choices.ReferralState",
         "InvestigationStateEnum": "casework.choices.InvestigationState",
         "RecommendationStateEnum": "casework.choices.RecommendationState",
+        "MessageKindEnum": "referrals.choices.MessageKind",
     },
 }
 

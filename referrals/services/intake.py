@@ -8,15 +8,19 @@ import json
 import logging
 import secrets
 from typing import Any
+from urllib.parse import urljoin
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
 from accounts.models import ApiTokenScope, User
+from accounts.outside import outside_person_for
 from accounts.tokens import create_token
 from audit.choices import AuditAction
 from audit.services import record_event
@@ -51,6 +55,7 @@ def receive_referral(
     actor: User | None = None,
     attachment: ReceivedFile | None = None,
     intake_key: str = "",
+    nudge: bool = False,
 ) -> tuple[Referral, str]:
     """Log a new concern and return it with its receipt code (shown once, stored only as a hash).
 
@@ -58,7 +63,8 @@ def receive_referral(
     account; None for the public form. The acknowledgement email is sent after commit, and its
     failure never loses the concern. A sender's `intake_key` (machine intake's Idempotency-Key)
     names one concern: sent again, even at the same moment, it returns that concern and no code;
-    sent again with a different concern, it is refused and nothing is stored.
+    sent again with a different concern, it is refused and nothing is stored. A referrer who gave
+    an address may ask (`nudge`) for an e-mail that says only that the body has written to them.
     """
     if actor is not None and not may_record_concerns(actor):
         raise PermissionDenied("Only intake staff can record concerns.")
@@ -85,6 +91,8 @@ def receive_referral(
         referral.reference = ReferenceCounter.next_reference("REF", digits=6)
         referral.receipt_code_hash = hash_receipt_code(receipt_code)
         referral.set_remit_flags()
+        if nudge and referral.reporter_email:
+            referral.nudge_recipient = outside_person_for(referral.reporter_email, referral.reporter_name)
         referral.save()
         record_activity(referral, "received", "", ReferralState.RECEIVED, actor, Channel(channel).label)
         record_event(
@@ -143,8 +151,9 @@ def send_acknowledgement(referral: Referral) -> None:
             subject="We have received your patient safety concern (%s)" % referral.reference,
             message=(
                 "Thank you for sharing your concern. Your reference is %s.\n\n"
-                "To add information later, use this reference with the receipt code shown when you "
-                "sent the form, at /share-a-concern/follow-up/.\n" % referral.reference
+                "To see what is happening with it, read our messages or add information, use this "
+                "reference with the receipt code shown when you sent the form, at %s\n"
+                % (referral.reference, urljoin(settings.SITE_URL, reverse("public:follow_up")))
             ),
             from_email=None,
             recipient_list=[referral.reporter_email],

@@ -20,6 +20,7 @@ from audit.models import AuditEvent
 from casework import services as casework_services
 from casework.models import Investigation
 from kernel.errors import WorkflowError
+from referrals import services as referral_services
 from referrals.choices import Channel, ReferralState
 from referrals.models import Referral
 from tests.api.conftest import bearer
@@ -659,3 +660,22 @@ def test_a_referral_from_machine_intake_moves_through_triage_in_the_web_ui(
     referral = Referral.objects.get(reference=reference)
     assert referral.state == ReferralState.ACCEPTED
     assert referral.investigations.get().title == "Night-time deterioration"
+
+
+def test_intake_writes_to_the_referrer_and_reads_the_conversation(api_client, tokens, case_referral):
+    url = "/api/v1/referrals/%s/" % case_referral.reference
+    step = post_json(api_client, url + "transitions/", {"action": "message", "text": "Which ward?"}, tokens["intake"])
+    assert step.status_code == 200
+    referral_services.reply(case_referral, "Ward 7.")
+    messages = api_client.get(url, **bearer(tokens["intake"])).json()["messages"]
+    assert [(m["kind"], m["author"], m["text"]) for m in messages] == [
+        ("message", "intake_officer", "Which ward?"),
+        ("reply", None, "Ward 7."),
+    ]
+    empty = post_json(api_client, url + "transitions/", {"action": "message", "text": ""}, tokens["intake"])
+    assert empty.status_code == 400
+    refused = post_json(
+        api_client, url + "transitions/", {"action": "message", "text": "Hi"}, tokens["lead_investigator"]
+    )
+    assert refused.status_code == 403
+    assert case_referral.messages.count() == 2

@@ -22,11 +22,12 @@ from notify.mail import deliver
 from notify.models import Notification
 from referrals import services
 from referrals.choices import MessageKind, ReferralState, SignpostReason
-from referrals.models import Attachment, ReferralMessage, SignpostBody, TriageCriteria
+from referrals.models import Attachment, Referral, ReferralMessage, SignpostBody, TriageCriteria
 from tests.casework.test_case_access import signed_in
 from tests.casework.test_investigation_services import walk
 from tests.helpers import assert_audited
 from tests.referrals.test_attachments import EXECUTABLE, every_byte_under
+from tests.referrals.test_public_form import form_token as public_form_token
 from tests.referrals.test_public_form import valid_answers
 
 pytestmark = pytest.mark.django_db
@@ -327,3 +328,18 @@ def test_the_session_ends_at_its_absolute_limit_and_on_sign_out(client, asked, s
     assert client.post(reverse("public:concern_sign_out"))["Location"] == SIGN_IN
     assert client.get(page_of(referral))["Location"] == SIGN_IN
     assert_audited(AuditAction.REFERRER_SIGNED_OUT, target_ref=referral.reference)
+
+
+def test_the_nudge_can_be_asked_for_on_the_form_itself(client):
+    response = client.post(
+        "/share-a-concern/",
+        {**valid_answers(reporter_email=ADDRESS, nudge="on"), "form_token": public_form_token(client)},
+    )
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert referral.nudge_recipient is not None
+    without_address = client.post(
+        "/share-a-concern/", {**valid_answers(nudge="on"), "form_token": public_form_token(client)}
+    )
+    assert "Give your email address above, or untick this box." in without_address.content.decode()
+    assert Referral.objects.count() == 1
