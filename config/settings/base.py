@@ -313,6 +313,7 @@ SPECTACULAR_SETTINGS = {
         "InvestigationStateEnum": "casework.choices.InvestigationState",
         "RecommendationStateEnum": "casework.choices.RecommendationState",
         "MessageKindEnum": "referrals.choices.MessageKind",
+        "ReportKindEnum": "reports.choices.ReportKind",
     },
 }
 
