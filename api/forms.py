@@ -11,9 +11,9 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
 from casework.choices import InvestigationState
-from casework.models import Evidence
+from casework.models import Evidence, Organisation
 
-NATURAL_KEYS: dict[object, str] = {Evidence: "public_id"}
+NATURAL_KEYS: dict[object, str] = {Evidence: "public_id", Organisation: "ods_code"}
 SCALARS = (str, int, float, bool)
 
 

@@ -4,11 +4,24 @@ Input is validated by the same Django forms as the web pages (`api.forms`), so a
 once; the serializers here describe shapes for the OpenAPI schema and choose fields by role.
 """
 
+import datetime
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit.export import CSV_COLUMNS
 from audit.models import AuditEvent
-from casework.models import CaseNote, Evidence, Investigation, SafetyRecommendation, Task, TeamMembership
+from casework.choices import ResponseAssessment
+from casework.models import (
+    CaseNote,
+    Evidence,
+    Investigation,
+    RecommendationResponse,
+    ResponseAction,
+    SafetyRecommendation,
+    Task,
+    TeamMembership,
+)
 from referrals.forms import ConcernForm
 from referrals.models import Referral, ReferralMessage
 from reports.models import Consultation, ConsultationComment, Consultee, Publication, Report, ReportVersion
@@ -176,21 +189,56 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ResponseActionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ResponseAction
+        fields = ["description", "owner", "due_on"]
+        read_only_fields = fields
+
+
+class RecommendationResponseSerializer(serializers.ModelSerializer):
+    """The organisation's response as its contact sent it through the portal (null while a draft)."""
+
+    actions = ResponseActionSerializer(many=True, read_only=True)
+    attachments = serializers.SlugRelatedField(slug_field="public_id", many=True, read_only=True)
+
+    class Meta:
+        model = RecommendationResponse
+        fields = ["decision", "text", "actions", "attachments", "submitted_at"]
+        read_only_fields = fields
+
+
 class RecommendationSerializer(serializers.ModelSerializer):
+    """A recommendation for the case's team and approvers, with the organisation's sent response."""
+
+    assessment = serializers.ChoiceField(choices=ResponseAssessment.choices, allow_blank=True, read_only=True)
+    organisation = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    response = serializers.SerializerMethodField()
+
     class Meta:
         model = SafetyRecommendation
         fields = [
             "reference",
             "text",
             "addressee",
+            "organisation",
             "state",
             "issued_on",
             "response_due",
             "response_received_on",
+            "response",
             "assessment",
+            "assessment_notes",
             "created_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(RecommendationResponseSerializer(allow_null=True))
+    def get_response(self, recommendation) -> dict | None:
+        response = recommendation.response_or_none
+        if response is None or response.submitted_at is None:
+            return None
+        return RecommendationResponseSerializer(response).data
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -250,9 +298,22 @@ class PublicationSerializer(PublicationSummarySerializer):
 
 
 class PublicRecommendationSerializer(serializers.ModelSerializer):
-    """An issued safety recommendation as the public log shows it."""
+    """An issued safety recommendation as the public log shows it: its investigation's reference once
+    that investigation is public (its start statement published), and the organisation's response
+    once the body has published it with its assessment."""
 
-    investigation = serializers.CharField(source="investigation.reference")
+    investigation = serializers.SerializerMethodField()
+    response_text = serializers.SerializerMethodField()
+    response_received_on = serializers.SerializerMethodField()
+
+    def get_investigation(self, recommendation) -> str | None:
+        return recommendation.investigation.reference if recommendation.investigation_public else None
+
+    def get_response_text(self, recommendation) -> str | None:
+        return recommendation.response_text if recommendation.response_published else None
+
+    def get_response_received_on(self, recommendation) -> datetime.date | None:
+        return recommendation.response_received_on if recommendation.response_published else None
 
     class Meta:
         model = SafetyRecommendation

@@ -12,27 +12,19 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
 from accounts.access import public
-from casework.choices import ACTIVE_STATES, RecommendationState, StatementKind
+from casework.choices import ACTIVE_STATES, StatementKind
 from casework.choices import InvestigationState as S
-from casework.models import Investigation, SafetyObservation, SafetyRecommendation
+from casework.models import Investigation, SafetyObservation
 from reports.choices import ReportKind
 from reports.forms import PublicReportFilterForm
 from reports.markup import render as render_markup
 from reports.models import PUBLICATION_SEARCH, Publication
 from reports.pdf import pdf_response
-from reports.selectors import published_sections
+from reports.selectors import public_recommendations, published_sections
 
 LATEST_REPORTS = 3
 PAGE_SIZE = 20
 FEED_SIZE = 20
-# Recommendations the public sees: issued with a report, and everything after.
-PUBLISHED_RESPONSE_STATES = (RecommendationState.ASSESSED, RecommendationState.CLOSED)
-PUBLIC_RECOMMENDATION_STATES = [
-    RecommendationState.ISSUED,
-    RecommendationState.RESPONSE_RECEIVED,
-    RecommendationState.ASSESSED,
-    RecommendationState.CLOSED,
-]
 
 
 @require_safe
@@ -93,11 +85,7 @@ def report_pdf(request, slug):
 @require_safe
 @public
 def recommendation_list(request):
-    recommendations = (
-        SafetyRecommendation.objects.filter(state__in=PUBLIC_RECOMMENDATION_STATES)
-        .select_related("investigation")
-        .order_by("-issued_on", "reference")
-    )
+    recommendations = public_recommendations().order_by("-issued_on", "reference")
     page = Paginator(recommendations, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "public/reports/recommendations.html", {"page": page})
 
@@ -126,8 +114,9 @@ def observation_list(request):
 @public
 def recommendation_page(request, reference):
     recommendation = (
-        SafetyRecommendation.objects.filter(state__in=PUBLIC_RECOMMENDATION_STATES, reference=reference)
-        .select_related("investigation", "response")
+        public_recommendations()
+        .filter(reference=reference)
+        .select_related("response")
         .prefetch_related("response__actions")
         .first()
     )
@@ -140,7 +129,7 @@ def recommendation_page(request, reference):
         "recommendation": recommendation,
         "publication": publication,
         # The body publishes a response with its assessment of it.
-        "published_response": recommendation.state in PUBLISHED_RESPONSE_STATES and recommendation.response_text,
+        "published_response": recommendation.response_published,
         "response": recommendation.response_or_none,
     }
     return render(request, "public/reports/recommendation.html", context)

@@ -3,9 +3,11 @@
 import re
 from difflib import SequenceMatcher
 
-from django.db.models import Count, Max, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Max, OuterRef, Q
 
 from accounts.access import NotVisible
+from casework.choices import RecommendationState, StatementKind
+from casework.models import SafetyRecommendation, Statement
 from casework.selectors import get_investigation_for
 from reports.choices import RECORD_SECTIONS, CommentAnchor, Section
 from reports.markup import render
@@ -151,3 +153,31 @@ def published_sections(publication: Publication) -> list[dict]:
         }
         for section in Section
     ]
+
+
+# Recommendations the public sees: issued, and everything after. Their responses are published with
+# the body's assessment.
+PUBLIC_RECOMMENDATION_STATES = [
+    RecommendationState.ISSUED,
+    RecommendationState.RESPONSE_RECEIVED,
+    RecommendationState.ASSESSED,
+    RecommendationState.CLOSED,
+]
+PUBLISHED_RESPONSE_STATES = (RecommendationState.ASSESSED, RecommendationState.CLOSED)
+
+
+def public_recommendations():
+    """The public log, each row knowing whether its investigation is public yet (its start statement
+    published) and whether its response is (assessed), for the pages and the API alike."""
+    return (
+        SafetyRecommendation.objects.filter(state__in=PUBLIC_RECOMMENDATION_STATES)
+        .select_related("investigation")
+        .annotate(
+            investigation_public=Exists(
+                Statement.objects.filter(investigation=OuterRef("investigation"), kind=StatementKind.START)
+            ),
+            response_published=ExpressionWrapper(
+                Q(state__in=PUBLISHED_RESPONSE_STATES) & ~Q(response_text=""), output_field=BooleanField()
+            ),
+        )
+    )

@@ -214,7 +214,9 @@ class InvestigationRecommendations(CasePart):
     part, add_step = "recommendations", "draft_recommendation"
 
     def items(self, investigation):
-        return investigation.recommendations.all()
+        return investigation.recommendations.select_related("organisation", "response").prefetch_related(
+            "response__actions", "response__attachments"
+        )
 
     @extend_schema(
         request=s.StepSerializer,
@@ -222,7 +224,7 @@ class InvestigationRecommendations(CasePart):
         parameters=[IDEMPOTENCY_KEY],
     )
     def post(self, request, reference):
-        """Draft a safety recommendation (`text`, `addressee`)."""
+        """Draft a safety recommendation (`text`, and `addressee` or `organisation`: its ODS code)."""
         return self.add(request, reference)
 
 

@@ -15,13 +15,11 @@ from api.pagination import CursorPage
 from api.views.base import ApiView, AuditedList
 from audit.choices import AuditAction
 from audit.services import record_event
-from casework.models import SafetyRecommendation
 from casework.selectors import get_investigation_for
 from kernel import throttle
 from kernel.client import client_ip
 from reports.models import Publication
-from reports.public_views import PUBLIC_RECOMMENDATION_STATES
-from reports.selectors import consultations_of, get_report_for
+from reports.selectors import consultations_of, get_report_for, public_recommendations
 
 MINUTE = 60
 
@@ -61,7 +59,7 @@ class PublicReportDetail(PublicApiView):
 
     def get(self, request, slug):
         publication = generics.get_object_or_404(Publication.objects.select_related("report__investigation"), slug=slug)
-        recommendations = publication.investigation.recommendations.filter(state__in=PUBLIC_RECOMMENDATION_STATES)
+        recommendations = public_recommendations().filter(investigation=publication.investigation)
         context = {"recommendations": recommendations.order_by("reference")}
         return Response(s.PublicationSerializer(publication, context=context).data)
 
@@ -69,9 +67,7 @@ class PublicReportDetail(PublicApiView):
 class PublicRecommendationList(PublicApiView, generics.ListAPIView):
     serializer_class = s.PublicRecommendationSerializer
     pagination_class = CursorPage
-    queryset = SafetyRecommendation.objects.filter(state__in=PUBLIC_RECOMMENDATION_STATES).select_related(
-        "investigation"
-    )
+    queryset = public_recommendations()
 
 
 class PublicRecommendationDetail(PublicApiView):
@@ -79,7 +75,7 @@ class PublicRecommendationDetail(PublicApiView):
 
     def get(self, request, reference):
         recommendation = generics.get_object_or_404(
-            SafetyRecommendation.objects.filter(state__in=PUBLIC_RECOMMENDATION_STATES).select_related("investigation"),
+            public_recommendations(),
             reference=reference,
         )
         return Response(s.PublicRecommendationSerializer(recommendation).data)

@@ -8,8 +8,9 @@ from django.utils import timezone
 from casework import services
 from casework.choices import InvestigationState as S
 from casework.choices import TeamRole
-from casework.models import Investigation
+from casework.models import Investigation, Organisation
 from casework.services import evidence as evidence_services
+from casework.services import responses
 from kernel.models import ReferenceCounter
 from reports import services as report_services
 from reports.choices import ConsulteePurpose, ReportKind
@@ -17,6 +18,10 @@ from reports.services.consultation import send_for_consultation
 from reports.services.publication import publish_final
 from vault import blobs
 
+DEMO_ORGANISATION = {"name": "NHS England", "ods_code": "X24"}
+# The portal contact who answers NHS England's recommendations (sign in at /portal/sign-in/; in
+# development e-mail goes to the `make run` output).
+DEMO_CONTACT = "patient.safety@nhs-england.example"
 TITLES = [
     "Recognising and responding to deterioration in adult inpatients",
     "Safe staffing on older people's wards at night",
@@ -168,7 +173,7 @@ def walk(investigation, stage, lead, people) -> None:
                 investigation,
                 actor=lead,
                 text="Develop national guidance on %s." % investigation.title.lower(),
-                addressee="NHS England",
+                organisation=demo_organisation(director),
             )
             services.recommendation_step(recommendation, "agree", actor=lead)
             publish_final(investigation, actor=chief)
@@ -195,6 +200,17 @@ def walk(investigation, stage, lead, people) -> None:
         services.transition(investigation, "close", actor=director)
         if stage == S.ARCHIVED:
             services.transition(investigation, "archive", actor=director)
+
+
+def demo_organisation(director) -> Organisation:
+    """NHS England on record with one contact, who answers its recommendations in the portal."""
+    organisation = Organisation.objects.filter(ods_code=DEMO_ORGANISATION["ods_code"]).first()
+    if organisation is None:
+        organisation = responses.create_organisation(
+            actor=director, name=DEMO_ORGANISATION["name"], ods_code=DEMO_ORGANISATION["ods_code"]
+        )
+        responses.add_contact(organisation, actor=director, email=DEMO_CONTACT, name="Alex Morgan")
+    return organisation
 
 
 def add_demo_evidence(investigation, lead) -> None:

@@ -24,6 +24,8 @@ EXPECTED_MODELS = {
     "casework.HistoricalInterview",
     "casework.Evidence",
     "casework.HistoricalEvidence",
+    "casework.RecommendationResponse",
+    "casework.ResponseAttachment",
     "reports.ReportVersion",
     "reports.ReviewComment",
     "reports.ConsultationComment",
