@@ -14,6 +14,7 @@ from casework import services as case_services
 from casework.choices import RecommendationState
 from casework.models import SafetyRecommendation
 from casework.services import responses
+from notify.choices import EmailState
 from notify.mail import deliver
 from notify.models import Notification
 from referrals.choices import ReferralState
@@ -90,6 +91,7 @@ def test_a_referrer_answers_a_question_and_learns_where_to_go(browser, live_serv
     assert page.get_by_test_id("signposted").count() == 1
     assert "patient advice service" in page.get_by_test_id("notice").inner_text()
     desks.shot(page, "referrer-sees-where-to-go")
+    assert_no_mail_carries(["Which ward", "Beech", "discharged at night", "patient advice service", "Riverside"])
     assert desks.problems == []
 
 
@@ -153,4 +155,17 @@ def test_an_organisation_responds_and_the_public_sees_the_assessment(
     assert "Contract a night patient transport service" in published
     assert "Response meets the recommendation" in visitor.content()
     desks.shot(visitor, "public-sees-the-response-and-assessment")
+    assert_no_mail_carries(["transport or a safe place", "discharge lounge", "Both actions", case_investigation.title])
     assert desks.problems == []
+
+
+def assert_no_mail_carries(protected: list[str]) -> None:
+    """Send every notification still waiting, then read every e-mail the journey sent: none may carry
+    the conversation's, the recommendation's or the response's words, only kinds, references and links."""
+    for waiting in Notification.objects.filter(email=EmailState.WAITING):
+        deliver(waiting.pk, 1)
+    assert mail.outbox
+    for message in mail.outbox:
+        whole = "%s\n%s" % (message.subject, message.body)
+        for words in protected:
+            assert words not in whole, "%r in the e-mail %r" % (words, message.subject)
