@@ -1,8 +1,10 @@
 """Assertions and isolation shared across the suite."""
 
+import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from audit.models import AuditEvent
 from audit.services import chain_waiting_events
@@ -54,3 +56,26 @@ def chained(events):
     chained here, by the chainer that runs after every real commit."""
     chain_waiting_events()
     return list(AuditEvent.objects.filter(id__in=[event.id for event in events]).select_related("link").order_by("id"))
+
+
+def at_once(*actions: Callable[[], object], timeout: float = 30) -> list[object]:
+    """Run each action in a thread of its own, all released together (a transactional test's real
+    concurrency); returns, in order, what each returned or the exception it raised."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[object] = [None] * len(actions)
+
+    def run(index: int, action: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = action()
+        except Exception as error:  # the caller asserts on what each one met
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return outcomes
