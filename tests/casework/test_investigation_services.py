@@ -20,7 +20,7 @@ from kernel.dates import add_years
 from kernel.errors import WorkflowError
 from referrals.models import Referral
 from tests.factories import consult_on_draft, draft_final_report, make_referral, make_user
-from tests.helpers import assert_audited
+from tests.helpers import assert_audited, at_once
 
 
 @pytest.fixture
@@ -418,9 +418,6 @@ def test_leaver_with_a_conflicted_successor_changes_nothing(scoped, director, le
 
 @pytest.mark.django_db(transaction=True)
 def test_two_directors_pausing_at_once_exactly_one_wins(migrated_data):
-    import threading
-
-    from django.db import connection
 
     from accounts.roles import Role
     from tests.factories import make_user
@@ -429,26 +426,15 @@ def test_two_directors_pausing_at_once_exactly_one_wins(migrated_data):
     lead = make_user("lead", Role.INVESTIGATOR)
     investigation = Investigation.objects.create(reference="INV-2026-9100", title="Race")
     services.start_scoping(investigation, actor=directors[0], lead=lead)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def act(director):
-        try:
-            barrier.wait(timeout=10)
-            services.pause(investigation, actor=director, reason="Paused by %s" % director.username)
-            outcomes.append("won")
-        except WorkflowError as refusal:
-            outcomes.append(str(refusal))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=act, args=(director,)) for director in directors]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert outcomes.count("won") == 1
-    assert any("is now paused" in outcome and "nothing was changed" in outcome for outcome in outcomes)
+    outcomes = at_once(
+        *(
+            lambda who=who: services.pause(investigation, actor=who, reason="Paused by %s" % who.username)
+            for who in directors
+        )
+    )
+    [refusal] = [str(outcome) for outcome in outcomes if isinstance(outcome, WorkflowError)]
+    assert "is now paused" in refusal
+    assert "nothing was changed" in refusal
     assert investigation.activities.filter(action="pause").count() == 1
 
 

@@ -2,14 +2,13 @@
 
 import csv
 import io
-import threading
 import time
 import uuid
 import zipfile
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,7 +23,7 @@ from disclosures.choices import DisclosureState, Schedule14Ground
 from disclosures.models import DisclosureRequest
 from kernel.errors import WorkflowError
 from tests.factories import StaffClient, current_code
-from tests.helpers import assert_audited
+from tests.helpers import assert_audited, at_once
 from vault import blobs
 
 
@@ -347,28 +346,17 @@ def test_two_approvers_deciding_at_once_have_exactly_one_winner(
         necessity="Court order 123.",
         extent="All.",
     )
-    outcomes: list[str] = []
-    barrier = threading.Barrier(2)
-
-    def decide(actor, approve):
-        try:
-            barrier.wait()
-            services.decide_disclosure(
-                disclosure, actor=actor, approve=approve, approved_ids=[disclosure.items.get().pk], note="Decided."
+    item_ids = [disclosure.items.get().pk]
+    outcomes = at_once(
+        *(
+            lambda actor=actor, approve=approve: services.decide_disclosure(
+                disclosure, actor=actor, approve=approve, approved_ids=item_ids, note="Decided."
             )
-            outcomes.append("won")
-        except WorkflowError as refusal:
-            outcomes.append(str(refusal))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=decide, args=args) for args in ((chief, True), (second_chief, False))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert outcomes.count("won") == 1
-    assert any("nothing was changed" in outcome for outcome in outcomes)
+            for actor, approve in ((chief, True), (second_chief, False))
+        )
+    )
+    [refusal] = [str(outcome) for outcome in outcomes if isinstance(outcome, WorkflowError)]
+    assert "nothing was changed" in refusal
     decisions = AuditEvent.objects.filter(
         action__in=[AuditAction.DISCLOSURE_APPROVED, AuditAction.DISCLOSURE_REFUSED], target_ref=disclosure.reference
     )
