@@ -30,10 +30,13 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime-installed
 
+# `make run PORT=8001` when 8000 is taken; e-mailed links follow the port.
+PORT ?= 8000
 run: $(VENV)/.runtime-installed pdf-libs
 	$(MANAGE) migrate --noinput
-	$(MANAGE) seed_demo --if-empty
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile.dev
+	$(MANAGE) seed_demo --if-empty --quiet-logins
+	WEB_PORT=$(PORT) SITE_URL=http://127.0.0.1:$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" \
+		$(BIN)/honcho start --procfile Procfile.dev
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -66,6 +66,19 @@ def test_seed_demo_if_empty_does_not_run_twice_but_still_prints_the_logins(demo_
     assert "already exist" in out
     assert all(" %s " % username in out for username in DEMO_LOGINS)
     assert Referral.objects.count() == 59
+    capsys.readouterr()
+    call_command("seed_demo", "--if-empty", "--quiet-logins")
+    assert " director " not in capsys.readouterr().out  # make run leaves the table to demo_logins
+
+
+def test_demo_logins_come_last_in_a_short_table_at_the_port_in_use(demo_data, capsys, settings):
+    settings.SITE_URL = "http://127.0.0.1:8001"
+    capsys.readouterr()
+    call_command("demo_logins", "--within", "0", "--no-wait")
+    table = capsys.readouterr().out
+    assert "Demo log-ins at http://127.0.0.1:8001/accounts/login/" in table
+    assert all(" %s " % username in table for username in DEMO_LOGINS)
+    assert len(table.splitlines()) <= len(DEMO_LOGINS) + 5
 
 
 def test_demo_investigators_each_see_only_their_own_referral(client, demo_data, settings):

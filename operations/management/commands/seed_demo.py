@@ -29,11 +29,35 @@ DEMO_USERS = [
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"  # noqa: S105 (a published demo key; seed_demo refuses without DEBUG)  # noqa: S105 (published demo key; seed_demo refuses without DEBUG)
 
 
+def demo_logins() -> str:
+    """The demo log-ins as a short table: where, who, and the shared password and authenticator key."""
+    existing = set(get_user_model().objects.filter(is_active=True).values_list("username", flat=True))
+    rows = [
+        "  %-14s %-20s %s" % (username, "%s %s" % (first, last), role.label)
+        for username, first, last, role in DEMO_USERS
+        if username in existing
+    ]
+    return "\n".join(
+        [
+            "",
+            "Demo log-ins at %s/accounts/login/" % settings.SITE_URL.rstrip("/"),
+            *rows,
+            "  password       the DEMO_PASSWORD setting (default demo-pass-2026!)",
+            "  authenticator  key %s (an authenticator app, or: oathtool --totp -b %s)"
+            % (DEMO_TOTP_SECRET, DEMO_TOTP_SECRET),
+            "",
+        ]
+    )
+
+
 class Command(BaseCommand):
     help = "Create demo users (password from DEMO_PASSWORD) and sample referrals. Refuses when DEBUG is off."
 
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if any user already exists.")
+        parser.add_argument(
+            "--quiet-logins", action="store_true", help="Leave the log-in table to `demo_logins` (make run)."
+        )
 
     def handle(self, *args, if_empty=False, **options):
         if not settings.DEBUG:
@@ -48,16 +72,11 @@ class Command(BaseCommand):
                 self.create_referrals(users)
                 record_event(AuditAction.DEMO_DATA_SEEDED, detail={"users": len(users)})
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
-        self.print_logins()
+        if not options.get("quiet_logins"):
+            self.print_logins()
 
     def print_logins(self):
-        existing = set(get_user_model().objects.filter(is_active=True).values_list("username", flat=True))
-        self.stdout.write("Log in at http://127.0.0.1:8000/ as:")
-        for username, first, last, role in DEMO_USERS:
-            if username in existing:
-                self.stdout.write("  %-14s %-20s %s" % (username, "%s %s" % (first, last), role.label))
-        self.stdout.write("Password for all: the DEMO_PASSWORD setting (default demo-pass-2026!)")
-        self.stdout.write("Authenticator key for all: %s (add it to an authenticator app)" % DEMO_TOTP_SECRET)
+        self.stdout.write(demo_logins())
 
     def create_user(self, username, first_name, last_name, role):
         User = get_user_model()
