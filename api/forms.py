@@ -10,7 +10,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
-from casework.choices import InvestigationState
 from casework.models import Evidence, Organisation
 
 NATURAL_KEYS: dict[object, str] = {Evidence: "public_id", Organisation: "ods_code"}
@@ -51,13 +50,6 @@ def valid_form(form):
     if not form.is_valid():
         raise ValidationError(form.errors)
     return form.cleaned_data
-
-
-class InvestigationFilterForm(forms.Form):
-    """The investigation list's filters (the web list has none: it shows the user's own cases)."""
-
-    state = forms.ChoiceField(label="Stage", required=False, choices=[("", "Any"), *InvestigationState.choices])
-    directed = forms.NullBooleanField(label="Directed by the Secretary of State", required=False)
 
 
 FIELD_TYPES = {

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from casework.choices import EvidenceType, IntervieweeType, ResponseAssessment, TaskStatus, TeamRole
+from casework.choices import EvidenceType, IntervieweeType, InvestigationState, ResponseAssessment, TaskStatus, TeamRole
 from casework.models import TEXT_MAX_LENGTH, Evidence, Organisation
 from kernel.forms import NHSFormMixin
 
@@ -247,3 +247,26 @@ class ContactForm(NHSFormMixin, forms.Form):
     email = forms.EmailField(
         label="Email address", max_length=254, help_text="They sign in to the portal with a code sent here."
     )
+
+
+class InvestigationFilterForm(NHSFormMixin, forms.Form):
+    """The investigations list's search, filters and order (the page and the API); bad values are
+    explained on the page and refused by the API."""
+
+    SORTS = {
+        "newest": (("-created_at", "-pk"), "Newest first"),
+        "oldest": (("created_at", "pk"), "Oldest first"),
+        "due": (("due_date", "-created_at", "pk"), "Due soonest"),
+        "longest_in_stage": (("state_changed_at", "pk"), "Longest in its stage"),
+    }
+
+    q = forms.CharField(label="Reference or words in the title", required=False, max_length=100)
+    state = forms.ChoiceField(label="Stage", required=False, choices=[("", "Any stage"), *InvestigationState.choices])
+    directed = forms.NullBooleanField(
+        label="Directed by the Secretary of State",
+        required=False,
+        widget=forms.Select(
+            choices=[("unknown", "Directed or not"), ("true", "Directed only"), ("false", "Not directed")]
+        ),
+    )
+    sort = forms.ChoiceField(label="Order", required=False, choices=[(key, label) for key, (_, label) in SORTS.items()])

@@ -9,13 +9,13 @@ from accounts.access import ObjectPermissionQuerySet
 class InvestigationQuerySet(ObjectPermissionQuerySet):
     """Investigations are protected material: read them only through `visible_to`."""
 
-    def list_page(self, page: int, size: int) -> list:
-        """One page of the investigations list, newest first, with teams; one row extra tells a next page exists."""
+    def list_page(self, page: int, size: int, order: tuple[str, ...] = ("-created_at", "-pk")) -> list:
+        """One page of the investigations list in `order`, with teams; one row extra tells a next page exists."""
         # The membership model, found from the field: this layer does not import casework.models.
         membership_model = cast(type[Model], self.model._meta.get_field("team").related_model)
         memberships = membership_model._default_manager.select_related("user")
         return list(
-            self.prefetch_related(Prefetch("team", queryset=memberships)).order_by("-created_at", "-pk")[
+            self.prefetch_related(Prefetch("team", queryset=memberships)).order_by(*order)[
                 (page - 1) * size : page * size + 1
             ]
         )

@@ -4,6 +4,7 @@ the investigation page show, with the read events that record what was shown.
 Every read goes through `visible_to` or `get_visible_object` (404 for what the user may not see).
 """
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from accounts.access import ActionDenied, NotVisible, get_visible_object
 from accounts.models import OutsidePerson
 from audit.choices import AuditAction
 from audit.models import AuditEvent
-from audit.services import record_event
+from audit.services import record_event, search_term_digest
 from casework.choices import CLOSED_STATES, DisposalState, InvestigationState, RecommendationState, TaskStatus
 from casework.models import BreakGlassAccess, Disposal, Investigation, SafetyRecommendation, Task
 from casework.permissions import content_access, may_see_portfolio
@@ -230,3 +231,31 @@ def responses_by_organisation(today=None) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+INVESTIGATION_REFERENCE = re.compile(r"^INV-\d{4}-\d{4,}$", re.IGNORECASE)
+
+
+def apply_investigation_filters(investigations, filters: dict):
+    """The investigations list narrowed by `InvestigationFilterForm`'s cleaned data: a reference
+    finds that case, anything else searches the titles."""
+    text = (filters.get("q") or "").strip()
+    if text:
+        investigations = (
+            investigations.filter(reference=text.upper())
+            if INVESTIGATION_REFERENCE.match(text)
+            else investigations.filter(title__icontains=text)
+        )
+    if filters.get("state"):
+        investigations = investigations.filter(state=filters["state"])
+    if filters.get("directed") is not None:
+        investigations = investigations.filter(directed=filters["directed"])
+    return investigations
+
+
+def recorded_investigation_filters(filters: dict) -> dict:
+    """The filters used, for the audit event; the words searched for only as a keyed hash."""
+    recorded = {k: str(v) for k, v in filters.items() if v not in ("", None) and k != "q"}
+    if filters.get("q"):
+        recorded["q_hmac"] = search_term_digest(filters["q"])
+    return recorded

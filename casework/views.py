@@ -34,12 +34,14 @@ from casework.permissions import (
     may_list_investigations,
 )
 from casework.selectors import (
+    apply_investigation_filters,
     casework_summary,
     disposal_queue,
     evidence_register,
     get_evidence_to_download,
     get_investigation_for,
     record_case_read,
+    recorded_investigation_filters,
     responses_by_organisation,
     timeline,
 )
@@ -62,17 +64,30 @@ def investigation_list(request):
     user = request.user
     if not may_list_investigations(user):
         raise PermissionDenied
+    form = forms.InvestigationFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
     page = max(int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1, 1)
-    rows = Investigation.objects.visible_to(user).list_page(page, PAGE_SIZE)
+    order = forms.InvestigationFilterForm.SORTS[filters.get("sort") or "newest"][0]
+    visible = apply_investigation_filters(Investigation.objects.visible_to(user), filters)
+    rows = visible.list_page(page, PAGE_SIZE, order)
+    query = request.GET.copy()
+    query.pop("page", None)
     context: dict[str, Any] = {
+        "form": form,
+        "searched": bool(filters and any(value not in ("", None) for value in filters.values())),
         "investigations": rows[:PAGE_SIZE],
         "page": page,
         "has_next": len(rows) > PAGE_SIZE,
+        "query": query.urlencode(),
         "view_summary": casework_summary(user),
     }
     record_event(
         AuditAction.INVESTIGATION_LIST_VIEWED,
-        detail={"page": page, "shown": shown_references(context["investigations"], context["view_summary"])},
+        detail={
+            "page": page,
+            "filters": recorded_investigation_filters(filters),
+            "shown": shown_references(context["investigations"], context["view_summary"]),
+        },
     )
     return render(request, "casework/list.html", context)
 

@@ -120,6 +120,8 @@ def referral_detail(request, reference):
         "links": referral.links.select_related("to_referral", "to_investigation", "created_by"),
         "assessment": referral.assessments.select_related("criteria", "assessed_by").first(),
         "investigations": referral.investigations.all(),
+        # Linked where the user may open the case; the related manager is casework's `visible_to`.
+        "visible_investigations": set(referral.investigations.visible_to(request.user).values_list("pk", flat=True)),
         "attachments": referral.attachments.filter(disposed_at__isnull=True, message=None),
         "history": field_changes(referral.history.select_related("history_user").order_by("history_date")),
         "actions": available_actions(referral, request.user),

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from api import serializers as s
 from api.exceptions import Conflict, Unprocessable
-from api.forms import InvestigationFilterForm, by_natural_keys, form_data, query_parameters, valid_form
+from api.forms import by_natural_keys, form_data, query_parameters, valid_form
 from api.views.base import (
     IDEMPOTENCY_KEY,
     ApiView,
@@ -26,13 +26,16 @@ from api.views.base import (
 from audit.choices import AuditAction
 from audit.services import record_event, shown_references
 from casework.actions import ACTIONS as CASE_ACTIONS
+from casework.forms import InvestigationFilterForm
 from casework.models import CaseNote, Investigation, TeamMembership
 from casework.permissions import content_access, may_list_investigations
 from casework.selectors import (
+    apply_investigation_filters,
     get_evidence_to_download,
     get_investigation_content_for,
     get_investigation_for,
     record_case_read,
+    recorded_investigation_filters,
 )
 from kernel.once import AlreadySent, do_once
 from vault.http import evidence_response
@@ -42,7 +45,7 @@ from workflow.steps import record_refusal
 CASE_TRANSITIONS = sorted(name for name in CASE_ACTIONS if callable(getattr(Investigation, name, None)))
 
 
-@extend_schema(parameters=query_parameters(InvestigationFilterForm))
+@extend_schema(parameters=query_parameters(InvestigationFilterForm, exclude=("sort",)))
 class InvestigationList(AuditedList):
     """Directors and the chief: the portfolio. Investigators: the investigations they are on."""
 
@@ -52,17 +55,12 @@ class InvestigationList(AuditedList):
         if not may_list_investigations(self.request.user):
             raise PermissionDenied
         self.filters = valid_form(InvestigationFilterForm(self.request.query_params))
-        investigations = Investigation.objects.visible_to(self.request.user)
-        if self.filters["state"]:
-            investigations = investigations.filter(state=self.filters["state"])
-        if self.filters["directed"] is not None:
-            investigations = investigations.filter(directed=self.filters["directed"])
-        return investigations
+        return apply_investigation_filters(Investigation.objects.visible_to(self.request.user), self.filters)
 
     def record_page(self, page) -> None:
-        filters = {name: str(value) for name, value in self.filters.items() if value not in ("", None)}
         record_event(
-            AuditAction.INVESTIGATION_LIST_VIEWED, detail={"filters": filters, "shown": shown_references(page)}
+            AuditAction.INVESTIGATION_LIST_VIEWED,
+            detail={"filters": recorded_investigation_filters(self.filters), "shown": shown_references(page)},
         )
 
 
