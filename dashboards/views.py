@@ -13,6 +13,7 @@ from audit.permissions import may_audit
 from audit.services import record_event, shown_references
 from casework.permissions import may_direct, may_list_investigations
 from casework.selectors import casework_summary, responses_by_organisation
+from dashboards.selectors import waiting_for
 from referrals.models import Referral
 from referrals.permissions import may_work_the_queue
 from referrals.selectors import intake_queue_summary
@@ -26,9 +27,9 @@ def dashboard(request):
     """Each role's landing page, showing only what the user's permissions let them see."""
     user = request.user
     referrals = Referral.objects.visible_to(user)
-    context = {"role": user.primary_role, "Role": Role}
+    context = {"role": user.primary_role, "Role": Role, "waiting": waiting_for(user)}
     if may_work_the_queue(user):
-        context["queue"] = intake_queue_summary(referrals, user, list_length=DASHBOARD_LIST_LENGTH)
+        context["queue"] = intake_queue_summary(referrals, user)
     else:
         context["referral_count"] = referrals.count()
         context["referrals"] = list(referrals[:DASHBOARD_LIST_LENGTH])
@@ -40,6 +41,6 @@ def dashboard(request):
         context["recent_events"] = AuditEvent.objects.select_related("actor")[:DASHBOARD_LIST_LENGTH]
     if may_list_accounts(user):
         context["active_user_count"] = get_user_model().objects.filter(is_active=True).count()
-    listed = [context.get("referrals", []), context.get("queue", {}), context.get("casework", {})]
+    listed = [context.get("referrals", []), context.get("queue", {}), context.get("casework", {}), context["waiting"]]
     record_event(AuditAction.DASHBOARD_VIEWED, detail={"shown": shown_references(*listed)})
     return render(request, "dashboard/dashboard.html", context)

@@ -17,7 +17,6 @@ from audit.choices import AuditAction
 from audit.services import record_event, search_term_digest
 from referrals.choices import FROM_THE_BODY, QUEUE_STATES, MessageKind, ReferralState
 from referrals.models import Referral
-from referrals.permissions import may_decide
 
 REFERENCE_PATTERN = re.compile(r"^REF-\d{4}-\d{6}$", re.IGNORECASE)
 
@@ -35,7 +34,7 @@ def record_referral_read(referral: Referral, *, show_identity: bool) -> None:
             record_event(AuditAction.REFERRAL_IDENTITY_VIEWED, target=referral)
 
 
-def intake_queue_summary(referrals, user, *, list_length: int) -> dict:
+def intake_queue_summary(referrals, user) -> dict:
     """Work waiting in the intake queue, for intake officers, directors and the chief investigator."""
     open_work = referrals.filter(state__in=QUEUE_STATES)
     by_state = dict(open_work.values_list("state").annotate(count=Count("pk")).values_list("state", "count"))
@@ -43,11 +42,6 @@ def intake_queue_summary(referrals, user, *, list_length: int) -> dict:
         "by_state": [(ReferralState(state).label, state, by_state.get(state, 0)) for state in QUEUE_STATES],
         "overdue": open_work.overdue(settings.REFERRAL_TARGET_DAYS, timezone.now()).count(),
         "mine": open_work.filter(assignee=user).count(),
-        "awaiting_decision": list(
-            referrals.filter(state=ReferralState.PROPOSED).order_by("state_changed_at")[:list_length]
-        )
-        if may_decide(user)
-        else [],
     }
 
 

@@ -1,0 +1,124 @@
+"""What waits for a decision of the signed-in person, gathered from every domain for the top of their
+dashboard: each item says what it is, names its reference and links to where the decision is taken.
+
+Only what the person may decide is listed (the rule of each domain's `permissions.py`), never what
+they asked for themselves (the two-person rules), and only objects they may see.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.urls import reverse
+
+from casework.choices import DirectionState, DisposalState
+from casework.choices import InvestigationState as S
+from casework.models import Direction, Disposal, Investigation
+from casework.permissions import PUBLISH_INVESTIGATION, may_approve_direction, may_approve_disposal, may_direct
+from disclosures.choices import DisclosureState
+from disclosures.models import DisclosureRequest
+from disclosures.permissions import may_decide as may_decide_disclosure
+from disclosures.permissions import may_decide_some
+from referrals.choices import ReferralState
+from referrals.models import Referral
+from referrals.permissions import may_decide as may_decide_referral
+from reports.choices import ReportKind
+from reports.models import Report
+
+LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Waiting:
+    what: str
+    reference: str  # as the audit trail names it
+    link: str
+    since: datetime | None = None
+    shows_reference: bool = True
+
+
+def at_its_page(what: str, decided, since: datetime | None) -> Waiting:
+    return Waiting(what, decided.reference, decided.get_absolute_url(), since)
+
+
+def waiting_for(user) -> list[Waiting]:
+    """The decisions waiting for `user`, oldest first within each kind (at most LIMIT of each)."""
+    items: list[Waiting] = []
+    if may_decide_referral(user):
+        for referral in (
+            Referral.objects.visible_to(user).filter(state=ReferralState.PROPOSED).order_by("state_changed_at")[:LIMIT]
+        ):
+            items.append(
+                Waiting(
+                    "A proposal to investigate",
+                    referral.reference,
+                    referral.get_absolute_url(),
+                    referral.state_changed_at,
+                )
+            )
+    if may_direct(user):
+        gates = (
+            Investigation.objects.visible_to(user)
+            .filter(state__in=[S.SCOPING, S.INTERNAL_REVIEW])
+            .exclude(state=S.SCOPING, terms_of_reference__isnull=True)
+            .distinct()
+            .order_by("state_changed_at")[:LIMIT]
+        )
+        for investigation in gates:
+            what = (
+                "Terms of reference to approve"
+                if investigation.state == S.SCOPING
+                else "A draft report to approve for consultation"
+            )
+            items.append(at_its_page(what, investigation, investigation.state_changed_at))
+    if user.has_perm(PUBLISH_INVESTIGATION):
+        for investigation in Investigation.objects.filter(state=S.FINAL_APPROVAL).order_by("state_changed_at")[:LIMIT]:
+            items.append(at_its_page("A final report to publish", investigation, investigation.state_changed_at))
+        interim = Report.objects.filter(
+            kind=ReportKind.INTERIM, approved_version__isnull=False, publication__isnull=True
+        ).select_related("investigation")
+        for report in interim.order_by("approved_at")[:LIMIT]:
+            items.append(
+                Waiting(
+                    "An interim report to publish",
+                    report.investigation.reference,
+                    report.get_absolute_url(),
+                    report.approved_at,
+                )
+            )
+    if may_approve_direction(user):
+        directions = Direction.objects.filter(state=DirectionState.REGISTERED).exclude(registered_by=user)
+        for direction in directions.order_by("registered_at")[:LIMIT]:
+            items.append(
+                Waiting(
+                    "A Secretary of State direction to approve: %s" % direction.title,
+                    str(direction.public_id),
+                    reverse("casework:directions"),
+                    direction.registered_at,
+                    shows_reference=False,
+                )
+            )
+    if may_decide_some(user):
+        requests = (
+            DisclosureRequest.objects.filter(state=DisclosureState.REQUESTED)
+            .exclude(requested_by=user)
+            .select_related("investigation")
+            .order_by("requested_at")
+        )
+        decidable = [request for request in requests[: LIMIT * 3] if may_decide_disclosure(request, user)]
+        for request in decidable[:LIMIT]:
+            items.append(
+                Waiting("A disclosure to decide", request.reference, request.get_absolute_url(), request.requested_at)
+            )
+    if may_approve_disposal(user):
+        disposals = Disposal.objects.filter(state=DisposalState.REQUESTED).exclude(requested_by=user)
+        for disposal in disposals.select_related("investigation", "referral").order_by("requested_at")[:LIMIT]:
+            record = disposal.investigation or disposal.referral
+            items.append(
+                Waiting(
+                    "A disposal to approve (the second person)",
+                    record.reference if record is not None else "",
+                    reverse("casework:disposals"),
+                    disposal.requested_at,
+                )
+            )
+    return items
