@@ -6,12 +6,13 @@ from django.urls import include, path
 from accounts.access import before_second_factor, public
 from accounts.login import StaffLoginView
 from casework import views as casework_views
-from dashboards.views import dashboard
+from dashboards.views import dashboard, go_to
 from reports import public_views as reports_public_views
 
 urlpatterns = [
     path("", reports_public_views.home, name="home"),
     path("dashboard/", dashboard, name="dashboard"),
+    path("go/", go_to, name="go_to"),
     path(
         "accounts/login/",
         public(StaffLoginView.as_view()),

@@ -7,12 +7,14 @@ they asked for themselves (the two-person rules), and only objects they may see.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
+from django.db.models import Model
 from django.urls import reverse
 
 from casework.choices import DirectionState, DisposalState
 from casework.choices import InvestigationState as S
-from casework.models import Direction, Disposal, Investigation
+from casework.models import Direction, Disposal, Investigation, SafetyRecommendation
 from casework.permissions import PUBLISH_INVESTIGATION, may_approve_direction, may_approve_disposal, may_direct
 from disclosures.choices import DisclosureState
 from disclosures.models import DisclosureRequest
@@ -22,7 +24,10 @@ from referrals.choices import ReferralState
 from referrals.models import Referral
 from referrals.permissions import may_decide as may_decide_referral
 from reports.choices import ReportKind
-from reports.models import Report
+from reports.models import Consultation, Report
+
+if TYPE_CHECKING:
+    from django.shortcuts import SupportsGetAbsoluteUrl  # a protocol of django-stubs only
 
 LIMIT = 10
 
@@ -122,3 +127,23 @@ def waiting_for(user) -> list[Waiting]:
                 )
             )
     return items
+
+
+def page_for_reference(user, reference: str) -> str | None:
+    """Where `reference` (a concern, an investigation, a recommendation, a consultation or a
+    disclosure) is shown to `user`, or None when there is no such thing they may open."""
+    reference = reference.strip().upper()
+    cases = Investigation.objects.visible_to(user)
+    found: Model | None = None
+    if reference.startswith("REF-"):
+        found = Referral.objects.visible_to(user).filter(reference=reference).first()
+    elif reference.startswith("INV-"):
+        found = cases.filter(reference=reference).first()
+    elif reference.startswith("R-"):
+        recommendation = SafetyRecommendation.objects.filter(reference=reference, investigation__in=cases).first()
+        found = recommendation.investigation if recommendation is not None else None
+    elif reference.startswith("CON-"):
+        found = Consultation.objects.filter(reference=reference, report__investigation__in=cases).first()
+    elif reference.startswith("DIS-"):
+        found = DisclosureRequest.objects.filter(reference=reference, investigation__in=cases).first()
+    return cast("SupportsGetAbsoluteUrl", found).get_absolute_url() if found is not None else None

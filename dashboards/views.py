@@ -1,10 +1,10 @@
 """Each role's landing page: what their permissions let them see, gathered from every domain."""
 
 from django.contrib.auth import get_user_model
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from accounts.access import signed_in
+from accounts.access import NotVisible, signed_in
 from accounts.permissions import may_list_accounts
 from accounts.roles import Role
 from audit.choices import AuditAction
@@ -13,7 +13,7 @@ from audit.permissions import may_audit
 from audit.services import record_event, shown_references
 from casework.permissions import may_direct, may_list_investigations
 from casework.selectors import casework_summary, responses_by_organisation
-from dashboards.selectors import waiting_for
+from dashboards.selectors import page_for_reference, waiting_for
 from referrals.models import Referral
 from referrals.permissions import may_work_the_queue
 from referrals.selectors import intake_queue_summary
@@ -44,3 +44,17 @@ def dashboard(request):
     listed = [context.get("referrals", []), context.get("queue", {}), context.get("casework", {}), context["waiting"]]
     record_event(AuditAction.DASHBOARD_VIEWED, detail={"shown": shown_references(*listed)})
     return render(request, "dashboard/dashboard.html", context)
+
+
+@require_safe
+@signed_in
+def go_to(request):
+    """The header's "go to a reference" box: straight to the page of what the reference names, or
+    404 (recorded) when there is nothing of that reference the user may open."""
+    reference = request.GET.get("reference", "").strip()[:40]
+    if not reference:
+        return redirect("dashboard")
+    page = page_for_reference(request.user, reference)
+    if page is None:
+        raise NotVisible("reference", reference, "go to")
+    return redirect(page)

@@ -186,6 +186,9 @@ def object_rows(url_name, method, allowed, visible, kwargs, allowed_status=200):
 
 MATRIX = [
     *rows_for("dashboard", "get", every(200)),
+    # The header's "go to a reference" box, sent empty: back to the dashboard (tests/dashboards).
+    *rows_for("go_to", "get", every("dashboard")),
+    *rows_for("go_to", "post", every(405)),
     *rows_for("login", "get", every("dashboard", anonymous=200)),
     *rows_for("logout", "post", every(LOGIN_REDIRECT)),
     *rows_for("logout", "get", every(405)),
