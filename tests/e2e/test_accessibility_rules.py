@@ -9,12 +9,17 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core import mail
 
 from casework import services
 from casework.models import Investigation
+from casework.services import responses
+from referrals import services as referral_services
 from reports import services as report_services
 from reports.choices import ReportKind
 from tests.e2e.browser import sign_in
+from tests.e2e.test_report_journey import code_from
+from tests.factories import referral_details
 
 pytestmark = pytest.mark.usefixtures("migrated_data")
 AXE = Path(settings.BASE_DIR) / ".data" / "axe" / "4.14.1" / "axe.min.js"
@@ -61,6 +66,7 @@ def test_public_pages(axe_page, live_server):
             "/",
             "/reports/",
             "/recommendations/",
+            "/observations/",
             "/share-a-concern/",
             "/share-a-concern/follow-up/",
             "/accounts/login/",
@@ -86,6 +92,8 @@ def test_staff_pages_of_every_role(axe_page, live_server, intake, director, lead
         report, actor=lead_investigator, sections={"summary": "Falls at night on two wards."}, based_on=1
     )
     report_services.add_comment(first, actor=director, anchor="summary", text="Which wards?")
+    organisation = responses.create_organisation(actor=director, name="Accessible Trust", ods_code="ACC")
+    responses.add_contact(organisation, actor=director, email="contact@accessible.example", name="A Contact")
     reports = "/investigations/%s/reports/" % investigation.reference
     report_pages = [reports, report.get_absolute_url(), "%sedit/" % report.get_absolute_url()]
     pages = {
@@ -106,6 +114,8 @@ def test_staff_pages_of_every_role(axe_page, live_server, intake, director, lead
             "/investigations/directions/",
             "/disclosures/",
             report.get_absolute_url(),
+            "/organisations/",
+            organisation.get_absolute_url(),
         ],
         auditor: ["/dashboard/", "/audit/", "/audit/review/"],
     }
@@ -114,6 +124,46 @@ def test_staff_pages_of_every_role(axe_page, live_server, intake, director, lead
         axe_page.context.clear_cookies()
         sign_in(axe_page, live_server, user)
         problems += ["%s %s" % (user.username, problem) for problem in check(axe_page, live_server, paths)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_pages_of_people_outside_the_body(axe_page, live_server, director, lead_investigator, intake):
+    """The referrer's page (with a question to answer) and an organisation contact's portal pages."""
+    referral, code = referral_services.receive_referral(
+        {k: v for k, v in referral_details(reporter_email="r@example.org").items() if v is not None}
+    )
+    referral_services.start_triage(referral, actor=intake)
+    referral_services.request_info(referral, actor=intake, question="Which ward?")
+    axe_page.goto(live_server.url + "/share-a-concern/follow-up/")
+    axe_page.fill("#id_reference", referral.reference)
+    axe_page.fill("#id_receipt_code", code)
+    axe_page.click("main button[type=submit]")
+    problems = ["referrer: %s" % v for v in serious_violations(axe_page)]
+    axe_page.get_by_role("button", name="Send").click()  # sent empty: the error summary
+    problems += ["referrer, refused reply: %s" % v for v in serious_violations(axe_page)]
+
+    investigation = Investigation.objects.create(reference="INV-2026-0961", title="Accessible case")
+    services.start_scoping(investigation, actor=director, lead=lead_investigator)
+    organisation = responses.create_organisation(actor=director, name="Accessible Trust")
+    responses.add_contact(organisation, actor=director, email="contact@accessible.example", name="A Contact")
+    recommendation = services.draft_recommendation(
+        investigation, actor=lead_investigator, text="Staff the night.", organisation=organisation
+    )
+    services.recommendation_step(recommendation, "agree", actor=lead_investigator)
+    services.recommendation_step(recommendation, "issue", actor=director)
+    axe_page.context.clear_cookies()
+    axe_page.goto(live_server.url + "/portal/sign-in/")
+    axe_page.fill("#id_email", "contact@accessible.example")
+    axe_page.get_by_role("button", name="Email me a code").click()
+    axe_page.fill("#id_code", code_from(mail.outbox[-1].body))
+    axe_page.get_by_role("button", name="Sign in").click()
+    problems += check(
+        axe_page,
+        live_server,
+        ["/portal/", "/portal/recommendations/", "/portal/recommendations/%s/" % recommendation.reference],
+    )
+    axe_page.get_by_role("button", name="Save the response").click()  # sent empty: the error summary
+    problems += ["contact, refused response: %s" % v for v in serious_violations(axe_page)]
     assert not problems, "\n".join(problems)
 
 
