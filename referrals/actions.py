@@ -12,7 +12,7 @@ from typing import Any
 from django_fsm import has_transition_perm
 
 from referrals import services
-from referrals.choices import ReferralState
+from referrals.choices import OPEN_STATES, ReferralState
 from referrals.forms import (
     AssignForm,
     DeclineForm,
@@ -23,6 +23,11 @@ from referrals.forms import (
     SignpostForm,
 )
 from referrals.permissions import may_assign, may_decide, may_triage
+
+
+def is_open(referral) -> bool:
+    """Still being handled: claiming or assigning an outcome would change nothing."""
+    return referral.state in OPEN_STATES
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class Action:
     # A consequential step asks for a fresh second-factor code first (what it is for); the API refuses
     # it (403), so it is taken on the page only.
     step_up: str = ""
+    # What the page says once the step is taken.
+    done: str = ""
 
     def form(self, name: str, data=None, *, prefixed: bool = True, **extra: Any):
         """The action's form; on a page, prefixed with its name so that several forms share it."""
@@ -50,31 +57,49 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {
-    "claim": Action("Claim", None, lambda r, u, d: services.assign_referral(r, actor=u, assignee=u), may=may_assign),
+    "claim": Action(
+        "Claim",
+        None,
+        lambda r, u, d: services.assign_referral(r, actor=u, assignee=u),
+        may=may_assign,
+        shown=lambda referral, user: is_open(referral) and referral.assignee_id != user.pk,
+        done="This concern is now yours to handle.",
+    ),
     "assign": Action(
         "Assign",
         AssignForm,
         lambda r, u, d: services.assign_referral(r, actor=u, assignee=d["assignee"]),
         may=may_assign,
+        shown=lambda referral, user: is_open(referral),
+        done="Assigned: they will see it in their queue.",
     ),
-    "start_triage": Action("Start triage", None, lambda r, u, d: services.start_triage(r, actor=u), "start_triage"),
+    "start_triage": Action(
+        "Start triage",
+        None,
+        lambda r, u, d: services.start_triage(r, actor=u),
+        "start_triage",
+        done="Triage started: assess it against the criteria next.",
+    ),
     "request_info": Action(
         "Request more information",
         MessageForm,
         lambda r, u, d: services.request_info(r, actor=u, question=d["text"]),
         "request_info",
         form_kwargs=(("text_label", "What do you need to know?"),),
+        done="Your question is on the person's page; they are told by e-mail if they asked to be.",
     ),
     "message": Action(
         "Write to the person who shared it",
         MessageForm,
         lambda r, u, d: services.send_message(r, actor=u, text=d["text"]),
         shown=lambda referral, user: referral.disposed_at is None,
+        done="Your message is on the person's page.",
     ),
     "record_info": Action(
         "Record information received",
         InformationForm,
         lambda r, u, d: services.record_information(r, actor=u, text=d["text"]),
+        done="The information is recorded with the concern.",
     ),
     "log_for_intelligence": Action(
         "Log for intelligence",
@@ -155,8 +180,6 @@ def available_actions(referral, user) -> list[dict]:
             allowed = has_transition_perm(getattr(referral, action.transition), user)
         elif name == "record_info":
             allowed = action.may(user) and referral.state not in (ReferralState.ACCEPTED,)
-        elif name == "claim":
-            allowed = action.may(user) and referral.assignee_id != user.pk
         elif action.shown is not None:
             allowed = action.may(user) and action.shown(referral, user)
         else:

@@ -156,6 +156,7 @@ def referral_action(request, reference, action):
         label=spec.label,
         form=spec.form(action, request.POST, **extra),
         perform=lambda data: spec.perform(referral, request.user, data),
+        done=spec.done,
     )
 
 

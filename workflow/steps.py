@@ -61,8 +61,10 @@ def run_page_action(
     label: str,
     form: BaseForm | None,
     perform: Callable[[dict[str, Any]], object],
+    done: str = "",
 ) -> HttpResponseRedirect:
-    """Take the step from a page; redirect back to `target` either way, with what happened.
+    """Take the step from a page; redirect back to `target` either way, with what happened (`done`
+    says it in words; without it, the step's label and "done").
 
     A form sent again with the same one-time token (kernel.once) does nothing and says so.
     """
@@ -79,7 +81,7 @@ def run_page_action(
             for error in errors:
                 messages.error(request, "%s: %s%s" % (label, "%s: " % field_label if field_label else "", error))
         return redirect(cast("SupportsGetAbsoluteUrl", target))  # every page target has its own page
-    messages.success(request, "%s: done." % label)
+    messages.success(request, done or "%s: done." % label)
     return redirect(cast("SupportsGetAbsoluteUrl", target))
 
 

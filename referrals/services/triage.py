@@ -25,7 +25,7 @@ from kernel.history import change_legal_hold, save_with_history_reason
 from kernel.transactions import service_transaction
 from notify.choices import NotificationKind
 from notify.services import notify_outside
-from referrals.choices import ENDED_WITHOUT_INVESTIGATION, MessageKind, ReferralState
+from referrals.choices import ENDED_WITHOUT_INVESTIGATION, OPEN_STATES, MessageKind, ReferralState
 from referrals.models import (
     Referral,
     ReferralActivity,
@@ -238,6 +238,11 @@ def assign_referral(referral: Referral, *, actor: User, assignee: User) -> Refer
         raise WorkflowError("%s cannot triage referrals, so cannot be assigned one." % assignee)
     with service_transaction():
         locked = Referral.objects.select_for_update(no_key=True).get(pk=referral.pk)
+        if locked.state not in OPEN_STATES:
+            raise WorkflowError(
+                "%s is %s: it is no longer being handled, so it is not assigned to anyone. Nothing was changed."
+                % (locked.reference, locked.get_state_display().lower())
+            )
         previous = locked.assignee
         locked.assignee = assignee
         save_with_history_reason(locked, "assigned", update_fields=["assignee"])

@@ -13,6 +13,7 @@ from audit.models import AuditEvent
 from audit.services import search_term_digest
 from kernel.once import FORM_FIELD, new_token
 from referrals import services
+from referrals.actions import ACTIONS
 from referrals.choices import ReferralState
 from referrals.models import Referral
 from tests.factories import make_referral, referral_details
@@ -338,7 +339,8 @@ def test_every_transition_through_the_page(client, personas, action, source, fie
 
     client.force_login(personas[role])
     response = client.post(action_url(referral, action), data, follow=True)
-    assert "done." in response.content.decode(), response.content.decode()[:3000]
+    said = escape(ACTIONS[action].done) if ACTIONS[action].done else "done."
+    assert said in response.content.decode(), response.content.decode()[:3000]
     assert Referral.objects.get(pk=referral.pk).state == target
 
 
@@ -403,3 +405,21 @@ def test_intake_writes_to_the_referrer_from_the_page_and_others_may_not(client, 
     services_grant(lead_investigator, referral)
     assert client.post(action_url(referral, "message"), {"message-text": "Hello"}).status_code == 403
     assert referral.messages.count() == 1
+
+
+def test_an_ended_concern_offers_no_claim_and_refuses_one(client, intake):
+    referral = make_referral()
+    services.withdraw_referral(referral, actor=intake, reason="Asked to.")
+    client.force_login(intake)
+    assert not {"claim", "assign"} & actions_on_page(client, referral)
+    refused = client.post(action_url(referral, "claim"), follow=True)
+    assert "no longer being handled" in refused.content.decode()
+    assert Referral.objects.get(pk=referral.pk).assignee is None
+
+
+def test_steps_say_what_they_did_in_words(client, intake):
+    referral = make_referral()
+    client.force_login(intake)
+    page = client.post(action_url(referral, "claim"), follow=True).content.decode()
+    assert "This concern is now yours to handle." in page
+    assert "Claim: done." not in page
