@@ -423,3 +423,15 @@ def test_steps_say_what_they_did_in_words(client, intake):
     page = client.post(action_url(referral, "claim"), follow=True).content.decode()
     assert "This concern is now yours to handle." in page
     assert "Claim: done." not in page
+
+
+def test_the_queue_keeps_its_column_labels_on_a_narrow_screen(client, intake):
+    """NHS.UK responsive tables show each cell's label when the table stacks (390 px wide)."""
+    make_referral()
+    client.force_login(intake)
+    body = client.get(reverse("referrals:list")).content.decode().split('data-testid="queue-rows"')[1]
+    cells = body.split("</tbody>")[0].split('<td class="nhsuk-table__cell">')[1:]
+    assert len(cells) == 6
+    labels = ["Reference", "Organisation and setting", "State", "Harm", "Received", "Assigned to"]
+    for cell, label in zip(cells, labels, strict=True):
+        assert cell.startswith('<span class="nhsuk-table-responsive__heading">%s </span>' % label)
