@@ -76,10 +76,14 @@ def waiting_for(user) -> list[Waiting]:
             )
             items.append(at_its_page(what, investigation, investigation.state_changed_at))
     if user.has_perm(PUBLISH_INVESTIGATION):
-        for investigation in Investigation.objects.filter(state=S.FINAL_APPROVAL).order_by("state_changed_at")[:LIMIT]:
+        at_final_approval = Investigation.objects.visible_to(user).filter(state=S.FINAL_APPROVAL)
+        for investigation in at_final_approval.order_by("state_changed_at")[:LIMIT]:
             items.append(at_its_page("A final report to publish", investigation, investigation.state_changed_at))
         interim = Report.objects.filter(
-            kind=ReportKind.INTERIM, approved_version__isnull=False, publication__isnull=True
+            investigation__in=Investigation.objects.visible_to(user),
+            kind=ReportKind.INTERIM,
+            approved_version__isnull=False,
+            publication__isnull=True,
         ).select_related("investigation")
         for report in interim.order_by("approved_at")[:LIMIT]:
             items.append(

@@ -10,6 +10,9 @@ from audit.choices import AuditAction
 from casework import services
 from casework.choices import InvestigationState as S
 from referrals import services as referral_services
+from reports import services as report_services
+from reports.choices import ReportKind
+from reports.services.publication import approve_interim, publish_interim
 from tests.casework.test_case_access import signed_in
 from tests.casework.test_investigation_services import walk
 from tests.factories import make_referral, make_user
@@ -67,3 +70,17 @@ def test_a_director_sees_the_draft_to_approve_for_consultation(director, lead_in
 def test_nothing_waiting_is_said_plainly(director):
     html = signed_in(director).get(reverse("dashboard")).content.decode()
     assert "No decision is waiting for you." in html
+
+
+def test_the_chief_sees_an_approved_interim_report_until_it_is_published(
+    director, lead_investigator, chief, case_investigation
+):
+    interim = report_services.create_report(
+        case_investigation, actor=lead_investigator, kind=ReportKind.INTERIM, title="Early findings"
+    )
+    report_services.save_version(interim, actor=lead_investigator, sections={"summary": "So far."}, based_on=0)
+    assert "An interim report to publish" not in waiting(chief)
+    approve_interim(interim, actor=director)
+    assert interim.get_absolute_url() in waiting(chief)
+    publish_interim(interim, actor=chief)
+    assert "An interim report to publish" not in waiting(chief)
