@@ -44,6 +44,11 @@ class CaseAction:
     step_up: str = ""
     # What an edit form shows before anything is typed: the record's current values.
     initial: Callable | None = None
+    # The workspace page it belongs to (casework.workspace.SECTIONS); "" is the overview.
+    section: str = ""
+    # For a step that cannot be undone or that others act on: what it will do, said on its page
+    # before the user confirms it.
+    consequence: str = ""
 
     def form(self, name: str, investigation, data=None, *, prefixed: bool = True):
         """The step's form; on a page, prefixed with its name so that several forms share it."""
@@ -82,13 +87,14 @@ def _members(inv):
     return services.active_staff_for_team().filter(case_memberships__investigation=inv)
 
 
-def _simple(name, step_up: str = ""):
+def _simple(name, consequence: str, step_up: str = ""):
     return CaseAction(
         name.replace("_", " ").capitalize(),
         None,
         lambda inv, user, data: services.transition(inv, name, actor=user),
         transition_allowed(name),
         step_up=step_up,
+        consequence=consequence,
     )
 
 
@@ -147,6 +153,7 @@ ACTIONS: dict[str, CaseAction] = {
         _manages_team,
         _members,
         allowed=lambda inv, user: may_manage_team(user, inv),
+        consequence="They lose access to this case's record at once; their open tasks stay on the case.",
     ),
     "terms": CaseAction(
         "Record terms of reference",
@@ -156,28 +163,34 @@ ACTIONS: dict[str, CaseAction] = {
             inv.state in (InvestigationState.PROPOSED, InvestigationState.SCOPING) and may_write_terms(user, inv)
         ),
     ),
-    "approve_terms_of_reference": _simple("approve_terms_of_reference"),
+    "approve_terms_of_reference": _simple(
+        "approve_terms_of_reference",
+        "The terms of reference are fixed as they stand and the case becomes ready to launch.",
+    ),
     "launch": CaseAction(
         "Launch (publishes the start statement)",
         forms.LaunchForm,
         lambda inv, user, data: services.launch(inv, actor=user, start_statement=data["start_statement"]),
         transition_allowed("launch"),
+        consequence="The start statement is published on the public website straight away and cannot be withdrawn.",
     ),
     **{
-        name: _simple(name)
-        for name in (
-            "begin_analysis",
-            "return_to_evidence",
-            "start_drafting",
-            "submit_for_review",
-            "begin_revision",
-            "submit_final",
-            "close",
-            "archive",
+        name: _simple(name, consequence)
+        for name, consequence in (
+            ("begin_analysis", "The case moves from gathering evidence to analysis."),
+            ("return_to_evidence", "The case goes back to gathering evidence."),
+            ("start_drafting", "The case moves to drafting the report."),
+            ("submit_for_review", "The draft report goes to internal review; the reviewers are told."),
+            ("begin_revision", "Consultation ends and the team revises the draft."),
+            ("submit_final", "The final report goes to the chief investigator for approval and publication."),
+            ("close", "The case is closed; its retention period starts."),
+            ("archive", "The record is archived: nothing more can be added to it."),
         )
     },
     "approve_for_consultation": _simple(
-        "approve_for_consultation", step_up="send the draft report out for consultation"
+        "approve_for_consultation",
+        "The draft as it stands is frozen and can be sent to the people to be consulted under section 115.",
+        step_up="send the draft report out for consultation",
     ),
     "request_disposal": CaseAction(
         "Ask for this case to be disposed of",
@@ -190,6 +203,7 @@ ACTIONS: dict[str, CaseAction] = {
         ),
         allowed=lambda inv, user: may_direct(user),
         step_up="ask for this case's record to be destroyed",
+        consequence="Another director or the chief investigator is asked to approve destroying this case's record.",
     ),
     "approve_disposal": CaseAction(
         "Approve the disposal (destroys the evidence and the working record)",
@@ -201,12 +215,14 @@ ACTIONS: dict[str, CaseAction] = {
         ),
         allowed=lambda inv, user: may_approve_disposal(user),
         step_up="destroy this case's evidence and working record",
+        consequence="The evidence and the working record are destroyed for good; the disposal certificate remains.",
     ),
     "pause": CaseAction(
         "Pause",
         forms.ReasonForm,
         lambda inv, user, data: services.pause(inv, actor=user, reason=data["reason"]),
         transition_allowed("pause"),
+        consequence="Work stops and the stage clock is held until someone resumes the case.",
     ),
     "resume": CaseAction(
         "Resume",
@@ -219,6 +235,7 @@ ACTIONS: dict[str, CaseAction] = {
         forms.DiscontinueForm,
         lambda inv, user, data: services.discontinue(inv, actor=user, reasons=data["reasons"]),
         transition_allowed("discontinue"),
+        consequence="The case ends without a report and the statement of reasons is published straight away.",
     ),
     "add_task": CaseAction(
         "Add a task",
@@ -229,9 +246,10 @@ ACTIONS: dict[str, CaseAction] = {
         _works_on,
         _members,
         allowed=_on_team,
+        section="tasks",
     ),
     "task_status": CaseAction(
-        "Update task", forms.TaskStatusForm, _task_status, _on_team, allowed=_on_team, listed=False
+        "Update task", forms.TaskStatusForm, _task_status, _on_team, allowed=_on_team, listed=False, section="tasks"
     ),
     "add_note": CaseAction(
         "Add a journal note",
@@ -239,6 +257,7 @@ ACTIONS: dict[str, CaseAction] = {
         lambda inv, user, data: services.add_note(inv, data["text"], actor=user),
         _works_on,
         allowed=_on_team,
+        section="journal",
     ),
     "record_interview": CaseAction(
         "Record an interview",
@@ -246,6 +265,7 @@ ACTIONS: dict[str, CaseAction] = {
         lambda inv, user, data: services.record_interview(inv, actor=user, **data),
         _works_on,
         allowed=_on_team,
+        section="interviews",
     ),
     "draft_recommendation": CaseAction(
         "Draft a safety recommendation",
@@ -255,6 +275,7 @@ ACTIONS: dict[str, CaseAction] = {
         ),
         _works_on,
         allowed=_on_team,
+        section="recommendations",
     ),
     "recommendation_step": CaseAction(
         "Move a recommendation on",
@@ -263,6 +284,7 @@ ACTIONS: dict[str, CaseAction] = {
         _on_team,
         allowed=lambda inv, user: may_move_recommendation(user, inv),
         listed=False,
+        section="recommendations",
     ),
     "organisations": CaseAction(
         "Record the organisations concerned",
@@ -279,6 +301,7 @@ ACTIONS: dict[str, CaseAction] = {
         lambda inv, user: may_direct(user) and inv.state != InvestigationState.DISPOSED,
         allowed=lambda inv, user: may_direct(user),
         initial=lambda inv: {"hold": inv.legal_hold},
+        consequence="While the case is held nothing of it can be disposed of, whatever its retention date.",
     ),
     "legal_hold": CaseAction(
         "Place or lift a legal hold on evidence",
@@ -289,6 +312,7 @@ ACTIONS: dict[str, CaseAction] = {
         lambda inv, user: _directs_with_content(inv, user) and _held_evidence(inv).exists(),
         _held_evidence,
         allowed=_directs_with_content,
+        section="evidence",
     ),
     "dispose_evidence": CaseAction(
         "Dispose of evidence (destroys its key, then the file)",
@@ -298,6 +322,8 @@ ACTIONS: dict[str, CaseAction] = {
         _held_evidence,
         allowed=_directs_with_content,
         step_up="destroy evidence for good",
+        section="evidence",
+        consequence="The file's key is destroyed, then the file: it can never be read again.",
     ),
     "add_observation": CaseAction(
         "Record a safety observation",
@@ -307,6 +333,7 @@ ACTIONS: dict[str, CaseAction] = {
         ),
         _works_on,
         allowed=_on_team,
+        section="recommendations",
     ),
 }
 
@@ -322,9 +349,11 @@ def offer_case_step(name: str, action: CaseAction, *, before: str) -> None:
     ACTIONS.update(steps)
 
 
-def available_actions(investigation, user) -> list[dict]:
+def available_actions(investigation, user, *, section: str = "") -> list[dict]:
+    """The steps of one workspace page open to `user` now, as links to their own pages (no form is
+    built until one is opened)."""
     return [
-        {"name": name, "label": action.label, "form": action.form(name, investigation)}
+        {"name": name, "label": action.label, "consequential": bool(action.consequence)}
         for name, action in ACTIONS.items()
-        if action.listed and action.available(investigation, user)
+        if action.listed and action.section == section and action.available(investigation, user)
     ]

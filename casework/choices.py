@@ -41,6 +41,20 @@ ACTIVE_STATES = [
 DISCONTINUABLE_STATES = [S.PROPOSED, *ACTIVE_STATES, S.PAUSED]
 
 
+# The colour of a stage's tag says what it means: blue at work, yellow waiting on others or held,
+# green published, grey ended or put away, red stopped.
+STATE_COLOURS = {
+    S.PROPOSED: "white",
+    S.DRAFT_CONSULTATION: "yellow",
+    S.FINAL_APPROVAL: "yellow",
+    S.PAUSED: "orange",
+    S.PUBLISHED: "green",
+    S.CLOSED: "grey",
+    S.ARCHIVED: "grey",
+    S.DISPOSED: "grey",
+    S.DISCONTINUED: "red",
+}
+
 # Once archived, an investigation's record is complete: nothing more is added to it.
 RECORD_CLOSED_STATES = [S.ARCHIVED, S.DISPOSED]
 CLOSED_STATES = [S.CLOSED, S.ARCHIVED, S.DISPOSED]

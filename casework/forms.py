@@ -85,7 +85,13 @@ class TaskStatusForm(NHSFormMixin, forms.Form):
 
 
 class NoteForm(NHSFormMixin, forms.Form):
-    text = _text("Journal note", rows=4)
+    text = _text("Journal note", rows=10)
+
+
+class NoteEditForm(NoteForm):
+    """An edit names the version it was made on, so that a later save is not overwritten."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class InterviewForm(NHSFormMixin, forms.Form):

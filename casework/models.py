@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from casework.choices import (
     ACTIVE_STATES,
     DISCONTINUABLE_STATES,
+    STATE_COLOURS,
     DirectionState,
     DisposalState,
     EvidenceType,
@@ -92,6 +93,11 @@ class Investigation(FSMModelMixin, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("casework:detail", args=[self.reference])
+
+    @property
+    def state_colour(self) -> str:
+        """The NHS.UK tag colour of its stage (casework.choices.STATE_COLOURS)."""
+        return STATE_COLOURS.get(self.state, "blue")
 
     @property
     def organisations(self) -> list[str]:
@@ -292,6 +298,8 @@ class CaseNote(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # Counts saves, so that an edit made on an older version is refused rather than overwriting.
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 

@@ -4,6 +4,8 @@ the investigation page show, with the read events that record what was shown.
 Every read goes through `visible_to` or `get_visible_object` (404 for what the user may not see).
 """
 
+import heapq
+import itertools
 import re
 from typing import Any
 
@@ -99,43 +101,68 @@ def casework_summary(user) -> dict[str, Any]:
     return summary
 
 
-def timeline(investigation) -> list[dict]:
-    """Workflow steps, notes, tasks, interviews and statements in date order."""
-    entries = [
-        {"when": a.occurred_at, "what": a.action.replace("_", " ").capitalize(), "who": a.actor, "text": a.reason}
-        for a in investigation.activities.select_related("actor")
-    ]
-    entries += [
-        {"when": n.created_at, "what": "Journal note", "who": n.author, "text": n.text}
-        for n in investigation.notes.select_related("author")
-    ]
-    entries += [
-        {"when": t.created_at, "what": "Task", "who": t.assignee, "text": t.title}
-        for t in investigation.tasks.select_related("assignee")
-    ]
-    entries += [
-        {
-            "when": i.created_at,
-            "what": "Interview (%s)" % i.get_interviewee_type_display(),
-            "who": i.conducted_by,
-            "text": i.interviewee,
-        }
-        for i in investigation.interviews.select_related("conducted_by")
-    ]
-    entries += [
-        {"when": e.added_at, "what": "Evidence received", "who": e.added_by, "text": e.title}
-        for e in investigation.evidence.select_related("added_by")
-    ]
-    entries += [
-        {"when": s.published_at, "what": s.get_kind_display(), "who": s.published_by, "text": s.text}
-        for s in investigation.statements.select_related("published_by")
-    ]
-    return sorted(entries, key=lambda entry: entry["when"])
+class CaseTimeline:
+    """An investigation's workflow steps, notes, tasks, interviews, evidence and statements, newest
+    first, as a sequence that `Paginator` pages through: a page reads, from each source, only the rows
+    that can reach its end, and merges them."""
+
+    def __init__(self, investigation) -> None:
+        self.sources = [
+            (
+                investigation.activities.select_related("actor"),
+                "occurred_at",
+                lambda a: {"what": a.action.replace("_", " ").capitalize(), "who": a.actor, "text": a.reason},
+            ),
+            (
+                investigation.notes.select_related("author"),
+                "created_at",
+                lambda n: {"what": "Journal note", "who": n.author, "text": n.text},
+            ),
+            (
+                investigation.tasks.select_related("assignee"),
+                "created_at",
+                lambda t: {"what": "Task", "who": t.assignee, "text": t.title},
+            ),
+            (
+                investigation.interviews.select_related("conducted_by"),
+                "created_at",
+                lambda i: {
+                    "what": "Interview (%s)" % i.get_interviewee_type_display(),
+                    "who": i.conducted_by,
+                    "text": i.interviewee,
+                },
+            ),
+            (
+                investigation.evidence.select_related("added_by"),
+                "added_at",
+                lambda e: {"what": "Evidence received", "who": e.added_by, "text": e.title},
+            ),
+            (
+                investigation.statements.select_related("published_by"),
+                "published_at",
+                lambda s: {"what": s.get_kind_display(), "who": s.published_by, "text": s.text},
+            ),
+        ]
+
+    def count(self) -> int:
+        return sum(rows.count() for rows, _, _ in self.sources)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[dict]:
+        streams = [
+            [{"when": getattr(row, field), **entry(row)} for row in rows.order_by("-" + field, "-pk")[: index.stop]]
+            for rows, field, entry in self.sources
+        ]
+        merged = heapq.merge(*streams, key=lambda entry: entry["when"], reverse=True)
+        return list(itertools.islice(merged, index.start or 0, index.stop))
 
 
-def evidence_register(investigation) -> list[dict]:
-    """Each item of evidence with its custody log, built from the audit trail (one query for all)."""
-    items = list(investigation.evidence.select_related("added_by"))
+def evidence_register(items) -> list[dict]:
+    """`items` (the investigation's evidence) with each one's custody log, built from the audit trail
+    (one query for all)."""
+    items = list(items)
     custody: dict[str, list] = {}
     events = AuditEvent.objects.filter(
         target_type="casework.evidence", target_ref__in=[str(item.public_id) for item in items]

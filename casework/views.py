@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
@@ -15,10 +16,8 @@ from accounts.access import NotVisible, public, requires_object_permission, requ
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event, shown_references
 from casework import forms, services
-from casework.actions import ACTIONS, available_actions
 from casework.choices import (
     ACTIVE_STATES,
-    RECORD_CLOSED_STATES,
     DirectionState,
     InvestigationState,
     RecommendationState,
@@ -29,21 +28,16 @@ from casework.permissions import (
     DIRECT_INVESTIGATION,
     VIEW_DIRECTION,
     VIEW_INVESTIGATION,
-    content_access,
-    may_break_glass,
     may_list_investigations,
 )
 from casework.selectors import (
     apply_investigation_filters,
     casework_summary,
     disposal_queue,
-    evidence_register,
     get_evidence_to_download,
     get_investigation_for,
-    record_case_read,
     recorded_investigation_filters,
     responses_by_organisation,
-    timeline,
 )
 from casework.services import evidence as evidence_services
 from casework.services import responses as response_services
@@ -90,87 +84,6 @@ def investigation_list(request):
         },
     )
     return render(request, "casework/list.html", context)
-
-
-@require_safe
-@requires_object_permission(VIEW_INVESTIGATION)
-def investigation_detail(request, reference):
-    user = request.user
-    investigation = get_investigation_for(user, reference)
-    reads_content, break_glass = content_access(user, investigation)
-    on_team = reads_content and break_glass is None
-    record_case_read(investigation, reads_content=reads_content, break_glass=break_glass)
-    context: dict[str, Any] = {
-        "investigation": investigation,
-        "reads_content": reads_content,
-        "break_glass": break_glass,
-        "may_break_glass": not reads_content and may_break_glass(user),
-        "break_glass_form": forms.BreakGlassForm(prefix="break_glass"),
-        "team": investigation.team.select_related("user"),
-        "statements": investigation.statements.all(),
-        "recommendations": investigation.recommendations.select_related(
-            "organisation", "response__submitted_by"
-        ).prefetch_related("response__actions", "response__attachments"),
-        "terms": investigation.terms_of_reference.first(),
-        "on_team": on_team,
-        "actions": available_actions(investigation, user),
-    }
-    if reads_content:
-        context.update(
-            tasks=investigation.tasks.select_related("assignee"),
-            notes=investigation.notes.select_related("author"),
-            interviews=investigation.interviews.select_related("conducted_by"),
-            observations=investigation.observations.all(),
-            evidence=evidence_register(investigation),
-            disclosures=investigation.disclosure_requests.all(),
-            can_add_evidence=on_team and investigation.state not in RECORD_CLOSED_STATES,
-            timeline=timeline(investigation),
-            recommendation_form=forms.RecommendationStepForm(prefix="recommendation_step"),
-            task_status_form=forms.TaskStatusForm(prefix="task_status"),
-        )
-    return render(request, "casework/detail.html", context)
-
-
-@require_POST
-@requires_object_permission(VIEW_INVESTIGATION)
-def investigation_action(request, reference, action):
-    """Run one action from the investigation page; a refusal is explained and changes nothing."""
-    if action not in ACTIONS:
-        raise Http404("No such action")
-    spec = ACTIONS[action]
-    investigation = get_investigation_for(request.user, reference)
-    if spec.allowed is not None and not spec.allowed(investigation, request.user):
-        raise PermissionDenied
-    needs_step_up = spec.step_up and spec.available(investigation, request.user)
-    if needs_step_up and (step_up := mfa.step_up(request, spec.step_up)) is not None:
-        return step_up
-    return run_page_action(
-        request,
-        investigation,
-        name=action,
-        label=spec.label,
-        form=spec.form(action, investigation, request.POST),
-        perform=lambda data: spec.perform(investigation, request.user, data),
-    )
-
-
-@require_POST
-@requires_object_permission(VIEW_INVESTIGATION)
-def break_glass(request, reference):
-    """A director or the chief investigator opens a case off their team, with a reason, for a limited time."""
-    investigation = get_investigation_for(request.user, reference)
-    if not may_break_glass(request.user):
-        raise PermissionDenied
-    if (step_up := mfa.step_up(request, "open this case's record off your team")) is not None:
-        return step_up
-    return run_page_action(
-        request,
-        investigation,
-        name="break_glass",
-        label="Open the record (break-glass)",
-        form=forms.BreakGlassForm(request.POST, prefix="break_glass"),
-        perform=lambda data: services.break_glass(investigation, actor=request.user, reason=data["reason"]),
-    )
 
 
 @require_safe
@@ -240,6 +153,7 @@ def _evidence_upload(request, investigation):
         status = 413
     elif form.is_valid():
         upload = form.cleaned_data["file"]
+        register = reverse("casework:evidence", args=[investigation.reference])
         details = {k: form.cleaned_data[k] for k in ("evidence_type", "source", "received_on")}
         try:
             evidence = do_once(
@@ -256,10 +170,10 @@ def _evidence_upload(request, investigation):
                 ),
             )
         except AlreadySent:
-            return sent_again(request, investigation, name="add_evidence", label="Add evidence")
+            return sent_again(request, investigation, name="add_evidence", label="Add evidence", back=register)
         handler.consumed = True
         messages.success(request, "Evidence added: %s (SHA-256 %s)." % (evidence.title, evidence.sha256))
-        return redirect(investigation)
+        return redirect(register)
     record_event(
         AuditAction.EVIDENCE_UPLOAD_REFUSED,
         outcome=Outcome.DENIED,

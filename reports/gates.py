@@ -57,6 +57,7 @@ def offer_publication_step() -> None:
             lambda investigation, user, data: publish_final(investigation, actor=user),
             transition_allowed("publish"),
             step_up="publish the report",
+            consequence="The final report goes on the public website at once, with its PDF; it cannot be unpublished.",
         ),
         before="pause",
     )

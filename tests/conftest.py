@@ -346,9 +346,13 @@ def matrix_objects(
     matrix_report,
     matrix_consultation,
     matrix_recommendation,
+    lead_investigator,
 ):
     """Every object the access-matrix URLs name, by fixture name."""
+    from casework import services
+
     return {
+        "matrix_note": services.add_note(case_investigation, "Matrix journal note", actor=lead_investigator),
         "matrix_recommendation": matrix_recommendation,
         "matrix_contact": matrix_recommendation.organisation.contacts.get().person,
         "matrix_report": matrix_report,

@@ -97,9 +97,13 @@ UNAUDITED_PUBLIC_PAGES = {
 }
 CASE = {"reference": "__case_investigation__"}
 ADD_NOTE = {"reference": "__case_investigation__", "action": "add_note"}
+NOTE = {"reference": "__case_investigation__", "note_id": "__note__"}
+# The parts of the investigation workspace that are the record's content: for the team.
+CONTENT_SECTIONS = ["journal", "tasks", "evidence", "interviews", "disclosures", "timeline"]
 APPROVE_DIRECTION = {"public_id": "__direction__", "action": "approve"}
 POST_DATA = {
     "casework:action": {"add_note-text": "Matrix note"},
+    "casework:journal_note": {"text": "Matrix note, corrected", "version": "1"},
     "casework:break_glass": {"break_glass-reason": "A serious incident report needs checking against this case."},
     "audit:subject_access": {"username": "intake_officer"},
     "reports:comment": {"version": "1"},
@@ -143,6 +147,7 @@ READ_ONLY_PAGES = {
     "referrals:attachment": (set(STAFF), {"reference": "__case_referral__", "public_id": "__attachment__"}),
     "casework:list": (set(STAFF), None),
     "casework:detail": (set(STAFF), CASE),
+    **{"casework:%s" % section: (set(STAFF), CASE) for section in [*CONTENT_SECTIONS, "recommendations"]},
     "casework:evidence_download": (
         set(STAFF),
         {"reference": "__case_investigation__", "public_id": "__evidence__"},
@@ -160,7 +165,6 @@ READ_ONLY_PAGES = {
 }
 ACTION_ENDPOINTS = {
     "referrals:action": (set(STAFF), START_TRIAGE),
-    "casework:action": (set(STAFF), ADD_NOTE),
     "casework:break_glass": (set(STAFF), CASE),
     "casework:direction_action": ({"director", "chief"}, APPROVE_DIRECTION),
     "accounts:user_action": ({"admin"}, {"username": "intake_officer", "action": "end_sessions"}),
@@ -245,7 +249,20 @@ MATRIX = [
     *rows_for("public:concern_sent", "get", every("public:share_concern", anonymous="public:share_concern")),
     *rows_for("casework:list", "get", only({"lead_investigator", "other_investigator", "director", "chief"})),
     *object_rows("casework:detail", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, CASE),
-    *object_rows("casework:action", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, ADD_NOTE, allowed_status="case"),
+    *object_rows("casework:action", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, ADD_NOTE, allowed_status="journal"),
+    # A step's own page (its form and what it will do); adding a note is for the team.
+    *object_rows("casework:action", "get", INVESTIGATION_TEAM, SEES_INVESTIGATION, ADD_NOTE),
+    # The workspace's parts: the record's content is the team's (directors see the summary until
+    # break-glass); its recommendations are for everyone who sees the case.
+    *(
+        row
+        for section in CONTENT_SECTIONS
+        for row in object_rows("casework:%s" % section, "get", INVESTIGATION_TEAM, SEES_INVESTIGATION, CASE)
+    ),
+    *object_rows("casework:recommendations", "get", SEES_INVESTIGATION, SEES_INVESTIGATION, CASE),
+    # A journal note and its versions; its author edits it (the matrix note is the lead's).
+    *object_rows("casework:journal_note", "get", INVESTIGATION_TEAM, SEES_INVESTIGATION, NOTE),
+    *object_rows("casework:journal_note", "post", INVESTIGATION_TEAM, SEES_INVESTIGATION, NOTE, allowed_status="note"),
     *object_rows("casework:evidence_upload", "get", INVESTIGATION_TEAM, SEES_INVESTIGATION, CASE),
     # Directors and the chief investigator off the team open it with a reason; the team has no need.
     *object_rows(
@@ -422,6 +439,7 @@ def resolve_placeholders(kwargs: dict, objects: dict) -> dict | None:
     placeholders = {
         "__case_referral__": objects["case_referral"].reference,
         "__case_investigation__": objects["case_investigation"].reference,
+        "__note__": objects["matrix_note"].pk,
         "__direction__": objects["direction"].public_id,
         "__evidence__": objects["evidence"].public_id,
         "__attachment__": objects["attachment"].public_id,
@@ -530,6 +548,15 @@ def test_access_matrix(personas, matrix_objects, route, expectations):
                 }[expected]
             ]
             assert response.url == target.get_absolute_url(), "%s %s as %s" % (method, url, persona)
+        elif expected in ("journal", "note"):
+            assert response.status_code == 302, "%s %s as %s: %s" % (method, url, persona, response.status_code)
+            case = matrix_objects["case_investigation"]
+            target_url = (
+                reverse("casework:journal", args=[case.reference])
+                if expected == "journal"
+                else reverse("casework:journal_note", args=[case.reference, matrix_objects["matrix_note"].pk])
+            )
+            assert response.url == target_url, "%s %s as %s" % (method, url, persona)
         elif expected in ("answer", "organisation"):
             assert response.status_code == 302, "%s %s as %s: %s" % (method, url, persona, response.status_code)
             recommendation = matrix_objects["matrix_recommendation"]

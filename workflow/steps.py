@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.db.models import Model
 from django.forms import BaseForm
 from django.forms.utils import ErrorDict
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 
 from audit.choices import AuditAction, Outcome
@@ -62,27 +62,37 @@ def run_page_action(
     form: BaseForm | None,
     perform: Callable[[dict[str, Any]], object],
     done: str = "",
-) -> HttpResponseRedirect:
-    """Take the step from a page; redirect back to `target` either way, with what happened (`done`
+    back: str = "",
+    show_again: Callable[[BaseForm], HttpResponse] | None = None,
+) -> HttpResponse:
+    """Take the step from a page and go back to `back` (or `target`'s page) with what happened (`done`
     says it in words; without it, the step's label and "done").
 
-    A form sent again with the same one-time token (kernel.once) does nothing and says so.
+    With `show_again`, a refused form is shown again by it, with the errors at their fields (a refusal
+    by the workflow above them) and everything typed kept; without it, the errors are said at the
+    top of the page gone back to. A form sent again with the same one-time token (kernel.once) does
+    nothing and says so.
     """
     token = form_token(request.POST)
+    destination = back or cast("SupportsGetAbsoluteUrl", target)  # every page target has its own page
     try:
         take_step(target, name=name, form=form, perform=lambda data: do_once(token, "form", lambda: perform(data)))
     except AlreadySent:
-        return sent_again(request, target, name=name, label=label)
+        return sent_again(request, target, name=name, label=label, back=back or None)
     except StepRefused as refusal:
+        if form is not None and show_again is not None:
+            if refusal.errors is None:
+                form.add_error(None, str(refusal))
+            return show_again(form)
         if refusal.errors is None:
             messages.error(request, str(refusal))
         for field, errors in (refusal.errors or {}).items():
             field_label = form.fields[field].label if field in form.fields else ""  # type: ignore[union-attr]  # errors come only from a form
             for error in errors:
                 messages.error(request, "%s: %s%s" % (label, "%s: " % field_label if field_label else "", error))
-        return redirect(cast("SupportsGetAbsoluteUrl", target))  # every page target has its own page
+        return redirect(destination)
     messages.success(request, done or "%s: done." % label)
-    return redirect(cast("SupportsGetAbsoluteUrl", target))
+    return redirect(destination)
 
 
 def sent_again(

@@ -88,15 +88,24 @@ def add_note(investigation: Investigation, text: str, *, actor: User) -> CaseNot
     return note
 
 
-def edit_note(note: CaseNote, text: str, *, actor: User) -> CaseNote:
-    """Only the author edits; every earlier version stays in the note's history."""
+def edit_note(note: CaseNote, text: str, *, actor: User, expected_version: int | None = None) -> CaseNote:
+    """Only the author edits, while the record is open; every earlier version stays in the note's
+    history. An edit of `expected_version` when the note has moved on is refused, not merged."""
     if note.author_id != actor.pk:
         raise PermissionDenied("Only the author can edit a journal note.")
     _require_team(note.investigation, actor)
+    if note.investigation.state in RECORD_CLOSED_STATES:
+        raise WorkflowError("%s is archived: its journal can no longer be changed." % note.investigation)
     with service_transaction():
         hold_membership(note.investigation, actor)
         locked = CaseNote.objects.select_for_update(no_key=True).get(pk=note.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise WorkflowError(
+                "This note was changed after you opened it (it is now version %d, shown above). Your text is "
+                "kept below: compare the two and save again." % locked.version
+            )
         locked.text = text
+        locked.version += 1
         locked.edited_at = timezone.now()
         save_with_history_reason(locked, "edited")
         record_event(AuditAction.NOTE_EDITED, actor=actor, target=locked.investigation, detail={"note": locked.pk})

@@ -300,7 +300,7 @@ def test_verification_of_several_hundred_files(case, lead_investigator, capsys):
 def test_evidence_register_shows_custody_and_directors_cannot_download(client, case, lead_investigator, director):
     evidence = stored(case, lead_investigator)
     client.force_login(lead_investigator)
-    html = client.get(case.get_absolute_url()).content.decode()
+    html = client.get(reverse("casework:evidence", args=[case.reference])).content.decode()
     register = html[html.index('data-testid="evidence"') :]
     assert "evidence received" in register
     client.force_login(director)

@@ -30,9 +30,10 @@ def action(investigation, name):
 
 def test_team_sees_the_journal_and_its_viewing_is_audited(client, case, lead_investigator):
     client.force_login(lead_investigator)
-    html = client.get(case.get_absolute_url()).content.decode()
+    html = client.get(reverse("casework:journal", args=[case.reference])).content.decode()
     assert "rota gaps at night" in html
-    assert_audited(AuditAction.INVESTIGATION_CONTENT_VIEWED, actor=lead_investigator, target_ref=case.reference)
+    read = assert_audited(AuditAction.INVESTIGATION_CONTENT_VIEWED, actor=lead_investigator, target_ref=case.reference)
+    assert read.detail == {"part": "journal"}
 
 
 @pytest.mark.parametrize("persona", ["director", "chief"])
@@ -43,6 +44,7 @@ def test_director_off_the_team_sees_the_summary_not_the_journal(client, case, pe
     assert "Night-time falls" in html
     assert "rota gaps at night" not in html
     assert 'data-testid="summary-only"' in html
+    assert client.get(reverse("casework:journal", args=[case.reference])).status_code == 403
     assert not AuditEvent.objects.filter(action=AuditAction.INVESTIGATION_CONTENT_VIEWED, actor=user).exists()
     assert client.post(action(case, "add_note"), {"add_note-text": "x"}).status_code == 403
 

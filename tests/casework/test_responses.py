@@ -154,7 +154,11 @@ def test_the_contact_drafts_sends_and_the_team_assesses(issued, contact, lead_in
     public = StaffClient().get(reverse("public_reports:recommendation", args=[issued.reference])).content.decode()
     assert "we publish it with our assessment" in public
     assert "We will staff two" not in public
-    staff_page = signed_in(lead_investigator).get(issued.investigation.get_absolute_url()).content.decode()
+    staff_page = (
+        signed_in(lead_investigator)
+        .get(reverse("casework:recommendations", args=[issued.investigation.reference]))
+        .content.decode()
+    )
     assert "We will staff two" in staff_page
     assert "plan.pdf" in staff_page
     services.recommendation_step(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.urls import reverse
 
 from casework import services
 from casework.models import Investigation
@@ -27,11 +28,12 @@ RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 RUN_AXE = "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
 
 
-@pytest.fixture
-def axe_page(browser):
+# A desktop and a phone: the pages must hold at both (tables stack, navigation wraps).
+@pytest.fixture(params=[1280, 390], ids=["1280px", "390px"])
+def axe_page(browser, request):
     if not AXE.exists():
         pytest.skip("axe-core not fetched (scripts/ensure-axe, run by make test)")
-    context = browser.new_context(viewport={"width": 1100, "height": 800}, bypass_csp=True)
+    context = browser.new_context(viewport={"width": request.param, "height": 800}, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
@@ -94,6 +96,12 @@ def test_staff_pages_of_every_role(axe_page, live_server, intake, director, lead
     report_services.add_comment(first, actor=director, anchor="summary", text="Which wards?")
     organisation = responses.create_organisation(actor=director, name="Accessible Trust", ods_code="ACC")
     responses.add_contact(organisation, actor=director, email="contact@accessible.example", name="A Contact")
+    note = services.add_note(investigation, "Rotas checked on both wards.", actor=lead_investigator)
+    workspace = [
+        reverse("casework:%s" % part, args=[investigation.reference])
+        for part in ("journal", "tasks", "evidence", "interviews", "recommendations", "disclosures", "timeline")
+    ]
+    steps = [reverse("casework:action", args=[investigation.reference, step]) for step in ("terms", "pause")]
     reports = "/investigations/%s/reports/" % investigation.reference
     report_pages = [reports, report.get_absolute_url(), "%sedit/" % report.get_absolute_url()]
     pages = {
@@ -102,6 +110,9 @@ def test_staff_pages_of_every_role(axe_page, live_server, intake, director, lead
             "/dashboard/",
             "/investigations/",
             investigation.get_absolute_url(),
+            *workspace,
+            reverse("casework:journal_note", args=[investigation.reference, note.pk]),
+            steps[0],
             "/accounts/api-tokens/",
             "/notifications/",
             "/notifications/settings/",
@@ -111,6 +122,8 @@ def test_staff_pages_of_every_role(axe_page, live_server, intake, director, lead
         director: [
             "/dashboard/",
             investigation.get_absolute_url(),
+            reverse("casework:recommendations", args=[investigation.reference]),
+            steps[1],
             "/investigations/directions/",
             "/disclosures/",
             report.get_absolute_url(),

@@ -140,6 +140,7 @@ def test_an_organisation_responds_and_the_public_sees_the_assessment(
 
     staff = desks.of(lead_investigator)
     staff.goto(live_server.url + case_investigation.get_absolute_url())
+    staff.get_by_test_id("workspace-nav").get_by_role("link", name="Recommendations").click()
     item = staff.get_by_test_id("recommendation-%s" % recommendation.reference)
     assert "open a discharge lounge" in item.inner_text()
     item.locator("select[name=recommendation_step-assessment]").select_option("accepted_in_full")

@@ -22,6 +22,7 @@ def test_evidence_round_trip_through_the_browser(
 
     sign_in(page, live_server, lead_investigator)
     page.goto(live_server.url + investigation.get_absolute_url())
+    page.get_by_test_id("workspace-nav").get_by_role("link", name="Evidence").click()
     page.get_by_role("link", name="Add evidence").click()
     page.fill("#id_title", "Pump alarm log")
     page.select_option("#id_evidence_type", "data")

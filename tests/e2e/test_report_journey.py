@@ -125,6 +125,8 @@ def test_a_report_from_draft_to_publication(
     page = desks.of(director)
     page.goto(live_server.url + case.get_absolute_url())
     page.get_by_test_id("action-approve_for_consultation").click()
+    assert "is frozen" in page.get_by_test_id("consequence").inner_text()
+    page.get_by_test_id("confirm-approve_for_consultation").click()
     confirm_if_asked(page, director)
     assert Investigation.objects.get(pk=case.pk).state == S.DRAFT_CONSULTATION
     desks.shot(page, "director-approves-for-consultation")
@@ -187,6 +189,8 @@ def test_a_report_from_draft_to_publication(
     page = desks.of(chief)
     page.goto(live_server.url + case.get_absolute_url())
     page.get_by_test_id("action-publish").click()
+    desks.shot(page, "chief-is-told-what-publishing-does")
+    page.get_by_test_id("confirm-publish").click()
     confirm_if_asked(page, chief)
     assert Investigation.objects.get(pk=case.pk).state == S.PUBLISHED
     desks.shot(page, "chief-publishes")

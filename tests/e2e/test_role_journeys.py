@@ -110,13 +110,13 @@ def test_a_concern_from_the_public_to_the_auditor(
     shot("director-accepted")
     investigation = Investigation.objects.get(origin_referral=referral)
     page.goto(live_server.url + investigation.get_absolute_url())
-    page.get_by_text("Start scoping and appoint the lead").first.click()
-    page.select_option("#id_start_scoping-lead", str(lead_investigator.pk))
     page.get_by_test_id("action-start_scoping").click()
-    page.get_by_text("Add a team member").first.click()
+    page.select_option("#id_start_scoping-lead", str(lead_investigator.pk))
+    page.get_by_test_id("confirm-start_scoping").click()
+    page.get_by_test_id("action-add_member").click()
     page.select_option("#id_add_member-user", str(other_investigator.pk))
     page.select_option("#id_add_member-role", "analyst")
-    page.get_by_test_id("action-add_member").click()
+    page.get_by_test_id("confirm-add_member").click()
     shot("director-scoped-with-team")
     assert page.get_by_test_id("state").inner_text() == "Scoping"
     assert set(investigation.team.values_list("user__username", flat=True)) == {
@@ -128,6 +128,7 @@ def test_a_concern_from_the_public_to_the_auditor(
     # The lead signs in with a code, adds and downloads evidence, keeps the journal, sets a task.
     sign_in(page, live_server, lead_investigator)
     page.goto(live_server.url + investigation.get_absolute_url())
+    page.get_by_test_id("workspace-nav").get_by_role("link", name="Evidence").click()
     page.get_by_role("link", name="Add evidence").click()
     page.fill("#id_title", "Radiology rota")
     page.select_option("#id_evidence_type", "document")
@@ -139,14 +140,17 @@ def test_a_concern_from_the_public_to_the_auditor(
     with page.expect_download() as download:
         page.get_by_role("link", name="Radiology rota").click()
     assert Path(download.value.path()).read_bytes() == rota.read_bytes()
-    page.get_by_text("Add a journal note").first.click()
+    page.get_by_test_id("workspace-nav").get_by_role("link", name="Journal").click()
     page.fill("#id_add_note-text", "Weekend rota has one radiographer for two sites.")
     page.get_by_test_id("action-add_note").click()
-    page.get_by_text("Add a task").first.click()
+    shot("lead-journal")
+    page.get_by_test_id("workspace-nav").get_by_role("link", name="Tasks").click()
     page.fill("#id_add_task-title", "Request the PACS turnaround report")
     page.select_option("#id_add_task-assignee", str(lead_investigator.pk))
     page.get_by_test_id("action-add_task").click()
-    shot("lead-case-page")
+    shot("lead-tasks")
+    page.get_by_test_id("workspace-nav").get_by_role("link", name="Overview").click()
+    shot("lead-case-overview")
     assert investigation.notes.count() == 1
     assert investigation.tasks.count() == 1
     evidence = Evidence.objects.get(investigation=investigation)

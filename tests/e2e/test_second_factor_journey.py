@@ -58,5 +58,6 @@ def test_director_breaks_the_glass_with_a_reason_and_sees_the_banner(page, live_
     page.get_by_test_id("break-glass").click()
 
     assert page.get_by_test_id("break-glass-banner").is_visible()
+    page.get_by_test_id("workspace-nav").get_by_role("link", name="Journal").click()
     assert "Screening tool not used at triage." in page.get_by_test_id("journal").first.inner_text()
     assert page.console_problems == []

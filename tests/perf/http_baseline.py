@@ -1,4 +1,5 @@
-"""The HTTP benchmark's baseline: the same upload and download with encryption switched off.
+"""The benchmarks' baselines: the same upload and download with encryption switched off, and the
+trivial signed-in page that other pages' cost is measured against.
 
 Only the benchmark's gunicorn loads this URLconf (tests/perf/http_settings.py). The plain upload
 uses Django's default upload handlers, hashes the file and stores it as it is; the plain download
@@ -10,6 +11,7 @@ import hashlib
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.template import engines
 from django.urls import path
 
 from accounts.access import signed_in
@@ -48,7 +50,17 @@ def plain_stream(request, name):
     return StreamingHttpResponse(pieces(), content_type="application/octet-stream")
 
 
+@signed_in
+def trivial_page(request):
+    """A signed-in page with the site's frame (header, navigation, footer) and one sentence in it."""
+    page = engines["django"].from_string(
+        '{% extends "base.html" %}{% block content %}<h1>A page</h1><p>Nothing else.</p>{% endblock %}'
+    )
+    return HttpResponse(page.render({}, request))
+
+
 urlpatterns = [
+    path("bench/trivial/", trivial_page),
     path("bench/plain-upload/", plain_upload),
     path("bench/plain-download/<str:name>/", plain_download),
     path("bench/plain-stream/<str:name>/", plain_stream),
