@@ -56,3 +56,24 @@ class AuditSearchForm(NHSFormMixin, forms.Form):
     def terms(self) -> dict[str, str]:
         """The filters used, for the audit event that records the search itself."""
         return {name: str(value) for name, value in self.cleaned_data.items() if value}
+
+
+class FlagFilterForm(NHSFormMixin, forms.Form):
+    """The review queue narrowed to one kind of flag, one person or one severity."""
+
+    kind = forms.ChoiceField(
+        label="Kind",
+        required=False,
+        choices=[
+            ("", "Any"),
+            ("break_glass", "Break-glass"),
+            ("off_team", "Read by someone not on the team"),
+            ("bulk", "Bulk access"),
+            ("denied", "Denied attempt"),
+            ("out_of_hours", "Access outside working hours"),
+        ],
+    )
+    severity = forms.ChoiceField(
+        label="Severity", required=False, choices=[("", "Any"), ("high", "High"), ("medium", "Medium")]
+    )
+    user = forms.CharField(label="User (username)", max_length=150, required=False)

@@ -11,7 +11,7 @@ from typing import TypedDict
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, CharField, Count, Max, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat, ExtractHour, ExtractIsoWeekDay, Substr, TruncDate
 from django.utils import timezone
@@ -33,6 +33,12 @@ CONTENT_ACTIONS = [
     AuditAction.SUBJECT_ACCESS_EXPORTED,
 ]
 QUEUE_LIMIT = 200
+# Denied outcomes that are not attempts on what the person may not have: a step the workflow declined
+# or a form sent back with errors (its request recorded as a 4xx).
+NOT_ATTEMPTS = [AuditAction.ACTION_REFUSED, AuditAction.EVIDENCE_UPLOAD_REFUSED]
+REFUSED_STATUSES = [401, 403, 404]
+# How much each kind of flag needs an auditor's eye.
+SEVERITY = {"break_glass": "high", "off_team": "high", "bulk": "high", "denied": "medium", "out_of_hours": "medium"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,13 @@ def _flag_sources() -> tuple[list[tuple[str, str, QuerySet[AuditEvent]]], BulkQu
     )
     out_of_hours = local.filter(Q(hour__lt=start) | Q(hour__gte=end) | Q(weekday__gte=6))
     kinds = [
-        ("denied", "Denied attempt", recent.filter(outcome=Outcome.DENIED)),
+        (
+            "denied",
+            "Denied attempt",
+            recent.filter(outcome=Outcome.DENIED)
+            .exclude(action__in=NOT_ATTEMPTS)
+            .exclude(Q(action=AuditAction.REQUEST_RECORDED) & ~Q(detail__status__in=REFUSED_STATUSES)),
+        ),
         ("break_glass", "Break-glass", recent.filter(action=AuditAction.BREAK_GLASS_OPENED)),
         ("off_team", "Read by someone not on the team", content.filter(detail__has_key="break_glass")),
         ("out_of_hours", "Access outside working hours", out_of_hours),
@@ -152,6 +164,88 @@ def find_flag(key: str) -> Flag | None:
 
 def unreviewed_flags() -> list[Flag]:
     return sorted(current_flags(unreviewed=True), key=lambda flag: flag.when, reverse=True)
+
+
+@dataclass(frozen=True)
+class FlagGroup:
+    """The flags of one kind raised by one person on one day: reviewed together, with one note."""
+
+    kind: str
+    label: str
+    username: str
+    day: date
+    flags: tuple[Flag, ...]
+
+    @property
+    def severity(self) -> str:
+        return SEVERITY.get(self.kind, "medium")
+
+    @property
+    def newest(self) -> datetime:
+        return self.flags[0].when
+
+    @property
+    def token(self) -> str:
+        """Names the group and what was shown of it: a review covers no flag raised after the page."""
+        return "%s|%s|%s|%s" % (self.kind, self.username, self.day.isoformat(), self.newest.isoformat())
+
+
+def grouped(flags: list[Flag], *, kind: str = "", username: str = "", severity: str = "") -> list[FlagGroup]:
+    """`flags` (newest first) by person, day and kind, the groups with the most severe and newest first;
+    narrowed to one kind, person or severity when given."""
+    zone = timezone.get_default_timezone()
+    groups: dict[tuple[str, str, date], list[Flag]] = {}
+    for flag in flags:
+        if (kind and flag.kind != kind) or (username and flag.username != username):
+            continue
+        if severity and SEVERITY.get(flag.kind, "medium") != severity:
+            continue
+        groups.setdefault((flag.kind, flag.username, timezone.localtime(flag.when, zone).date()), []).append(flag)
+    rows = [FlagGroup(k, members[0].label, user, day, tuple(members)) for (k, user, day), members in groups.items()]
+    rows.sort(key=lambda group: group.newest, reverse=True)
+    return sorted(rows, key=lambda group: group.severity != "high")
+
+
+def review_groups(tokens: list[str], *, note: str, actor: AbstractBaseUser) -> tuple[int, int]:
+    """Mark reviewed, with one note, every flag of the chosen groups shown to the auditor; a flag
+    another auditor reviewed meanwhile is left as theirs. Returns (reviewed, already reviewed)."""
+    note = note.strip()
+    if not note:
+        raise WorkflowError("Write what you found before marking flags reviewed. Nothing was changed.")
+    chosen: dict[str, datetime] = {}
+    for token in tokens:
+        group, _, shown = token.rpartition("|")
+        try:
+            chosen[group] = datetime.fromisoformat(shown)
+        except ValueError:
+            continue
+    if not chosen:
+        raise WorkflowError("Choose at least one group of flags to mark reviewed. Nothing was changed.")
+    flags = [
+        flag
+        for group in grouped(unreviewed_flags())
+        if (shown_until := chosen.get(group.token.rpartition("|")[0])) is not None
+        for flag in group.flags
+        if flag.when <= shown_until or flag.kind == "bulk"
+    ]
+    reviewed, taken = [], 0
+    with service_transaction():
+        for flag in flags:
+            try:
+                with transaction.atomic():
+                    FlagReview.objects.create(  # type: ignore[misc]  # actor is AUTH_USER_MODEL, not imported here
+                        key=flag.key, kind=flag.kind, note=note[:2000], reviewed_by=actor
+                    )
+            except IntegrityError:
+                taken += 1
+            else:
+                reviewed.append(flag.key)
+        record_event(
+            AuditAction.FLAG_REVIEWED,
+            actor=actor,
+            detail={"flags": reviewed[:QUEUE_LIMIT], "count": len(reviewed), "note": note[:500]},
+        )
+    return len(reviewed), taken
 
 
 def review_flag(key: str, *, note: str, actor: AbstractBaseUser) -> FlagReview:

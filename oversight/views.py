@@ -11,10 +11,10 @@ from accounts import mfa
 from accounts.access import requires_permission
 from audit.choices import AuditAction, Outcome
 from audit.export import CSV_COLUMNS, event_rows
-from audit.forms import AuditSearchForm
+from audit.forms import AuditSearchForm, FlagFilterForm
 from audit.models import AuditEvent
 from audit.permissions import EXPORT_SUBJECT_ACCESS, VIEW_AUDIT_TRAIL
-from audit.review import review_flag, unreviewed_flags
+from audit.review import QUEUE_LIMIT, grouped, review_groups, unreviewed_flags
 from audit.services import record_event, unchained_overdue
 from kernel.downloads import csv_response
 from kernel.errors import WorkflowError
@@ -123,20 +123,36 @@ def break_glass_review(request):
 
 @requires_permission(VIEW_AUDIT_TRAIL)
 def review_queue(request):
-    """Flags not yet reviewed (denied attempts, break-glass, off-team reads, out of hours, bulk); review one."""
+    """Flags not yet reviewed (break-glass, off-team reads, bulk access, denied attempts, out of hours),
+    grouped by person, day and kind; the auditor reviews the groups they choose with one note."""
     if request.method == "POST":
         try:
-            review_flag(request.POST.get("flag", "")[:200], note=request.POST.get("note", ""), actor=request.user)
+            reviewed, taken = review_groups(
+                request.POST.getlist("group")[:QUEUE_LIMIT], note=request.POST.get("note", ""), actor=request.user
+            )
         except WorkflowError as refusal:
             messages.error(request, str(refusal))
             record_event(
                 AuditAction.ACTION_REFUSED,
                 outcome=Outcome.DENIED,
-                detail={"action": "review flag", "refusal": str(refusal)[:300]},
+                detail={"action": "review flags", "refusal": str(refusal)[:300]},
             )
         else:
-            messages.success(request, "Flag reviewed.")
-        return redirect("audit:review_queue")
-    flags = unreviewed_flags()
-    record_event(AuditAction.REVIEW_QUEUE_VIEWED, detail={"shown": len(flags)})
-    return render(request, "audit/review_queue.html", {"flags": flags})
+            done = "%d flag%s marked reviewed." % (reviewed, "" if reviewed == 1 else "s")
+            if taken:
+                done += " %d had been reviewed by another auditor meanwhile and keep their review." % taken
+            messages.success(request, done)
+        return redirect(request.get_full_path())
+    form = FlagFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    groups = grouped(
+        unreviewed_flags(),
+        kind=filters.get("kind", ""),
+        username=filters.get("user", ""),
+        severity=filters.get("severity", ""),
+    )
+    record_event(
+        AuditAction.REVIEW_QUEUE_VIEWED,
+        detail={"shown": sum(len(group.flags) for group in groups), "groups": len(groups), "filters": filters},
+    )
+    return render(request, "audit/review_queue.html", {"groups": groups, "form": form})

@@ -2,6 +2,7 @@
 
 import threading
 from datetime import datetime, timedelta
+from typing import cast
 
 import pytest
 from django.db import connection
@@ -100,17 +101,84 @@ def test_two_auditors_reviewing_at_once_have_exactly_one_winner(migrated_data, a
     assert AuditEvent.objects.filter(action=AuditAction.FLAG_REVIEWED).count() == 1
 
 
-def test_queue_page_lists_flags_and_reviews_them(db, auditor, intake):
-    denied = record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED, target_ref="INV-9")
+def queue(client, **filters):
+    return client.get(reverse("audit:review_queue"), filters)
+
+
+def test_the_queue_groups_flags_by_person_day_and_kind_and_reviews_a_group_with_one_note(db, auditor, intake):
+    denied = [
+        record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED, target_ref="INV-%s" % n)
+        for n in range(5)
+    ]
     client = StaffClient()
     client.force_login(auditor)
-    page = client.get(reverse("audit:review_queue"))
-    assert "denied:%s" % denied.id in page.content.decode()
-    refused = client.post(reverse("audit:review_queue"), {"flag": "denied:%s" % denied.id, "note": ""}, follow=True)
+
+    page = queue(client)
+    (group,) = page.context["groups"]
+    assert (group.kind, group.username, len(group.flags), group.severity) == ("denied", intake.username, 5, "medium")
+    assert page.content.decode().count('data-testid="flag-group"') == 1
+    refused = client.post(reverse("audit:review_queue"), {"group": group.token, "note": ""}, follow=True)
     assert "Write what you found" in refused.content.decode()
-    done = client.post(reverse("audit:review_queue"), {"flag": "denied:%s" % denied.id, "note": "Checked."})
+    later = record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED, target_ref="INV-9")
+    done = client.post(reverse("audit:review_queue"), {"group": group.token, "note": "Mistyped links; no pattern."})
+
     assert done.status_code == 302
-    assert "denied:%s" % denied.id not in client.get(reverse("audit:review_queue")).content.decode()
+    assert set(FlagReview.objects.values_list("key", flat=True)) == {"denied:%s" % e.id for e in denied}
+    assert FlagReview.objects.filter(note="Mistyped links; no pattern.").count() == 5
+    assert [flag.key for flag in unreviewed_flags()] == ["denied:%s" % later.id], "raised after the page was shown"
+    event = assert_audited(AuditAction.FLAG_REVIEWED, actor=auditor)
+    assert event.detail["count"] == 5
+
+
+def test_the_queue_is_filtered_by_kind_severity_and_person(db, auditor, intake, director):
+    record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED)
+    record_event(AuditAction.BREAK_GLASS_OPENED, actor=director, target_ref="INV-1", detail={"break_glass": 1})
+    client = StaffClient()
+    client.force_login(auditor)
+
+    everything = queue(client).context["groups"]
+    assert [group.kind for group in everything] == ["break_glass", "denied"], "the most severe first"
+    assert [g.kind for g in queue(client, kind="denied").context["groups"]] == ["denied"]
+    assert [g.kind for g in queue(client, severity="high").context["groups"]] == ["break_glass"]
+    assert [g.username for g in queue(client, user=intake.username).context["groups"]] == [intake.username]
+
+
+def test_only_real_refusals_count_as_denied_attempts(db, intake):
+    form_errors = record_event(
+        AuditAction.ACTION_REFUSED, actor=intake, outcome=Outcome.DENIED, detail={"errors": ["text"]}
+    )
+    sent_back = record_event(AuditAction.REQUEST_RECORDED, actor=intake, outcome=Outcome.DENIED, detail={"status": 400})
+    forbidden = record_event(AuditAction.REQUEST_RECORDED, actor=intake, outcome=Outcome.DENIED, detail={"status": 403})
+    refused = record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED)
+
+    denied = {flag.key for flag in current_flags() if flag.kind == "denied"}
+
+    assert denied == {"denied:%s" % forbidden.id, "denied:%s" % refused.id}
+    assert "denied:%s" % form_errors.id not in denied
+    assert "denied:%s" % sent_back.id not in denied
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_auditors_reviewing_the_same_group_at_once_review_each_flag_once(migrated_data, auditor, intake):
+    from accounts.roles import Role
+    from audit.review import grouped, review_groups
+    from tests.factories import make_user
+    from tests.helpers import at_once
+
+    second = make_user("second_reviewer", Role.AUDITOR)
+    for _ in range(3):
+        record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED)
+    (group,) = grouped(unreviewed_flags())
+
+    results = at_once(
+        lambda: review_groups([group.token], note="First look.", actor=auditor),
+        lambda: review_groups([group.token], note="Second look.", actor=second),
+    )
+
+    assert FlagReview.objects.count() == 3
+    counts = [cast("tuple[int, int]", outcome) for outcome in results]
+    assert [reviewed + taken for reviewed, taken in counts] == [3, 3], "each saw all three"
+    assert sum(reviewed for reviewed, _ in counts) == 3, "each flag reviewed exactly once"
 
 
 def test_reviewed_flags_never_hide_older_unreviewed_ones(db, intake, auditor, monkeypatch):
