@@ -1,26 +1,31 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts import mfa, sessions, tokens
-from accounts.access import before_second_factor, requires_permission, signed_in
+from accounts import administration, mfa, sessions, tokens
+from accounts.access import before_second_factor, public, requires_permission, signed_in
 from accounts.models import ApiTokenScope, Authenticator, RecoveryCodeDevice
 from accounts.permissions import CHANGE_USER, VIEW_USER, may_change_accounts
+from accounts.roles import Role
 from accounts.services import declare_conflict
 from audit.choices import AuditAction, Outcome
 from audit.services import record_event
 from kernel.errors import WorkflowError
 from kernel.forms import NHSFormMixin
 from kernel.once import AlreadySent, do_once, form_token
-from workflow.steps import sent_again
+from kernel.transactions import service_transaction
+from workflow.steps import record_refusal, run_page_action, sent_again
 
 
 @require_safe
@@ -211,14 +216,87 @@ def session_list(request):
 USER_ACTIONS = {
     "end_sessions": "End all sessions",
     "reset_second_factor": "Reset second factor",
+    "invite": "E-mail a new link to set the password",
     "disable": "Disable account",
+    "enable": "Enable account",
+    "change_role": "Change role",
 }
+
+
+class AccountForm(NHSFormMixin, forms.Form):
+    username = forms.RegexField(
+        label="User name",
+        max_length=150,
+        regex=r"^[a-z][a-z0-9_.-]{1,149}$",
+        error_messages={
+            "invalid": "Use lower-case letters, digits, dots, dashes or underscores, starting with a letter."
+        },
+        help_text="What they sign in with, for example jane.smith.",
+    )
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150)
+    email = forms.EmailField(label="Work e-mail address", help_text="The link to set their password goes here.")
+    role = forms.ChoiceField(label="Role", choices=Role.choices, widget=forms.RadioSelect)
+
+
+class RoleForm(NHSFormMixin, forms.Form):
+    role = forms.ChoiceField(label="New role", choices=Role.choices, widget=forms.RadioSelect)
+
+
+@requires_permission(CHANGE_USER)
+def user_new(request):
+    """Create a staff account with its role; its owner is e-mailed a link to set their password."""
+    form = AccountForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                user = do_once(
+                    form_token(request.POST),
+                    "form",
+                    lambda: administration.create_account(actor=request.user, **form.cleaned_data),
+                )
+            except AlreadySent:
+                return sent_again(
+                    request, None, name="create_account", label="Create an account", back="accounts:user_list"
+                )
+            except WorkflowError as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(
+                    request,
+                    "%s can now set their password from the link e-mailed to %s." % (user.username, user.email),
+                )
+                return redirect("accounts:user_detail", username=user.username)
+        record_refusal(None, "create_account", {"errors": sorted(form.errors)})
+        return render(request, "accounts/user_new.html", {"form": form}, status=400)
+    record_event(AuditAction.FORM_OPENED, detail={"form": "new staff account"})
+    return render(request, "accounts/user_new.html", {"form": form})
+
+
+@require_safe
+@requires_permission(VIEW_USER)
+def user_detail(request, username):
+    """One staff account: its role and state, and what an administrator may do to it."""
+    account = get_object_or_404(get_user_model(), username=username)
+    record_event(AuditAction.USER_VIEWED, target=account)
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "account": account,
+            "may_change": may_change_accounts(request.user) and account != request.user,
+            "role_form": RoleForm(initial={"role": account.primary_role}, prefix="change_role"),
+            "has_password": account.has_usable_password(),
+            "has_authenticator": Authenticator.objects.filter(user=account, confirmed=True).exists(),
+        },
+    )
 
 
 @require_POST
 @requires_permission(CHANGE_USER)
 def user_action(request, username, action):
-    """Administrators: end a user's sessions, reset their lost authenticator, or disable the account.
+    """Administrators: end a user's sessions, reset their lost authenticator, e-mail a new link to set
+    the password, change the role, disable or enable the account.
 
     Never on one's own account: an administrator changes their own second factor on their settings
     page, with the password and a code, like everyone else.
@@ -230,15 +308,60 @@ def user_action(request, username, action):
         raise PermissionDenied
     if (response := mfa.step_up(request, "change another user's account")) is not None:
         return response
-    if action == "end_sessions":
-        sessions.end_all_sessions(target, actor=request.user, reason="ended by an administrator")
-    elif action == "reset_second_factor":
-        mfa.remove_second_factor(target, actor=request.user, reason="reset by an administrator")
-        sessions.end_all_sessions(target, actor=request.user, reason="second factor reset")
-    else:
-        sessions.disable_account(target, actor=request.user, reason="disabled by an administrator")
-    messages.success(request, "%s: %s done." % (target.username, USER_ACTIONS[action]))
-    return redirect("accounts:user_list")
+    form = RoleForm(request.POST, prefix="change_role") if action == "change_role" else None
+    steps = {
+        "end_sessions": lambda data: sessions.end_all_sessions(
+            target, actor=request.user, reason="ended by an administrator"
+        ),
+        "reset_second_factor": lambda data: _reset_second_factor(target, request.user),
+        "invite": lambda data: administration.invite(target, actor=request.user),
+        "disable": lambda data: administration.disable(target, actor=request.user),
+        "enable": lambda data: administration.enable(target, actor=request.user),
+        "change_role": lambda data: administration.change_role(target, data["role"], actor=request.user),
+    }
+    return run_page_action(
+        request,
+        target,
+        name=action,
+        label=USER_ACTIONS[action],
+        form=form,
+        perform=steps[action],
+        done="%s: %s done." % (target.username, USER_ACTIONS[action].lower()),
+        back=reverse("accounts:user_detail", args=[target.username]),
+    )
+
+
+def _reset_second_factor(target, actor) -> None:
+    mfa.remove_second_factor(target, actor=actor, reason="reset by an administrator")
+    sessions.end_all_sessions(target, actor=actor, reason="second factor reset")
+
+
+@public
+def set_password(request, uidb64, token):
+    """A new member of staff (or one whose administrator sent a new link) sets their own password;
+    the link works once and for a limited time."""
+    user = _user_of_link(uidb64, token)
+    if user is None:
+        record_event(AuditAction.PASSWORD_LINK_REFUSED, outcome=Outcome.DENIED)
+        return render(request, "accounts/set_password.html", {"expired": True}, status=400)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with service_transaction():
+            form.save()
+            record_event(AuditAction.PASSWORD_SET, actor=user, target=user)
+        messages.success(request, "Your password is set. Sign in with it; you will then set up your second factor.")
+        return redirect("login")
+    return render(
+        request, "accounts/set_password.html", {"form": form, "account": user}, status=400 if form.errors else 200
+    )
+
+
+def _user_of_link(uidb64: str, token: str):
+    try:
+        user = get_user_model().objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()), is_active=True)
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError, get_user_model().DoesNotExist):
+        return None
+    return user if default_token_generator.check_token(user, token) else None
 
 
 # API tokens.

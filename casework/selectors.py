@@ -19,7 +19,14 @@ from accounts.models import OutsidePerson
 from audit.choices import AuditAction
 from audit.models import AuditEvent
 from audit.services import record_event, search_term_digest
-from casework.choices import CLOSED_STATES, DisposalState, InvestigationState, RecommendationState, TaskStatus
+from casework.choices import (
+    CLOSED_STATES,
+    DisposalState,
+    InvestigationState,
+    RecommendationState,
+    TaskStatus,
+    TeamRole,
+)
 from casework.models import BreakGlassAccess, Disposal, Investigation, SafetyRecommendation, Task
 from casework.permissions import content_access, may_see_portfolio
 from referrals.choices import ENDED_WITHOUT_INVESTIGATION
@@ -62,6 +69,27 @@ def record_case_read(investigation, *, reads_content: bool, break_glass=None, pa
         if reads_content:
             content_detail = {**detail, "break_glass": break_glass.pk} if break_glass else detail
             record_event(AuditAction.INVESTIGATION_CONTENT_VIEWED, target=investigation, detail=content_detail)
+
+
+def case_work_of(user) -> str | None:
+    """What casework still holds for `user` (case roles on cases not closed, open tasks), said in
+    words, or None: an account with such work is handed over, not simply disabled."""
+    memberships = user.case_memberships.exclude(
+        investigation__state__in=[*CLOSED_STATES, InvestigationState.DISCONTINUED]
+    )
+    leads = memberships.filter(role=TeamRole.LEAD).count()
+    others = memberships.exclude(role=TeamRole.LEAD).count()
+    tasks = Task.objects.filter(assignee=user, status=TaskStatus.OPEN).count()
+    held = [
+        phrase
+        for count, phrase in (
+            (leads, "leads %d investigation%s" % (leads, "" if leads == 1 else "s")),
+            (others, "is on the team of %d investigation%s" % (others, "" if others == 1 else "s")),
+            (tasks, "has %d open task%s" % (tasks, "" if tasks == 1 else "s")),
+        )
+        if count
+    ]
+    return ", ".join(held) if held else None
 
 
 def casework_summary(user) -> dict[str, Any]:

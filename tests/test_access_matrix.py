@@ -139,6 +139,7 @@ RESPONSE_FILE = {
 READ_ONLY_PAGES = {
     "dashboard": (set(STAFF), None),
     "accounts:user_list": ({"admin"}, None),
+    "accounts:user_detail": ({"admin"}, {"username": "intake_officer"}),
     "notify:jobs": ({"admin"}, None),
     "audit:event_list": ({"auditor"}, None),
     "audit:break_glass": ({"auditor"}, None),
@@ -222,9 +223,16 @@ MATRIX = [
     *rows_for(
         "accounts:user_action",
         "post",
-        only({"admin"}, status="accounts:user_list"),
+        only({"admin"}, status="account"),
         {"username": "intake_officer", "action": "end_sessions"},
     ),
+    *rows_for("accounts:user_detail", "get", only({"admin"}), {"username": "intake_officer"}),
+    *rows_for("accounts:user_new", "get", only({"admin"})),
+    # Sent empty: what is missing is explained (400) and no account is made.
+    *rows_for("accounts:user_new", "post", only({"admin"}, status=400)),
+    # A link to set a password that is not a real one: refused alike for everyone (and recorded).
+    *rows_for("accounts:set_password", "get", every(400, anonymous=400), {"uidb64": "MQ", "token": "wrong"}),
+    *rows_for("accounts:set_password", "post", every(400, anonymous=400), {"uidb64": "MQ", "token": "wrong"}),
     *rows_for("audit:event_list", "get", only({"auditor"})),
     *rows_for("audit:break_glass", "get", only({"auditor"})),
     *rows_for("audit:export", "post", only({"auditor"})),
@@ -548,6 +556,9 @@ def test_access_matrix(personas, matrix_objects, route, expectations):
                 }[expected]
             ]
             assert response.url == target.get_absolute_url(), "%s %s as %s" % (method, url, persona)
+        elif expected == "account":
+            assert response.status_code == 302, "%s %s as %s: %s" % (method, url, persona, response.status_code)
+            assert response.url == reverse("accounts:user_detail", args=["intake_officer"]), persona
         elif expected in ("journal", "note"):
             assert response.status_code == 302, "%s %s as %s: %s" % (method, url, persona, response.status_code)
             case = matrix_objects["case_investigation"]

@@ -81,7 +81,9 @@ def test_public_pages(axe_page, live_server):
     assert not problems, "\n".join(problems)
 
 
-def test_staff_pages_of_every_role(axe_page, live_server, intake, director, lead_investigator, auditor, case_referral):
+def test_staff_pages_of_every_role(
+    axe_page, live_server, intake, director, lead_investigator, auditor, admin_user, case_referral
+):
     investigation = Investigation.objects.create(reference="INV-2026-0960", title="Accessible case")
     services.start_scoping(investigation, actor=director, lead=lead_investigator)
     report = report_services.create_report(
@@ -131,6 +133,12 @@ def test_staff_pages_of_every_role(axe_page, live_server, intake, director, lead
             organisation.get_absolute_url(),
         ],
         auditor: ["/dashboard/", "/audit/", "/audit/review/"],
+        admin_user: [
+            "/dashboard/",
+            "/accounts/users/",
+            "/accounts/users/new/",
+            "/accounts/users/%s/" % intake.username,
+        ],
     }
     problems = []
     for user, paths in pages.items():

@@ -18,8 +18,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.roles import Role
-from audit.choices import AuditAction
+from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent
+from audit.services import record_event
 from casework.models import Direction, Evidence, Investigation
 from referrals.choices import ReferralState
 from referrals.models import Referral
@@ -197,5 +198,18 @@ def test_a_concern_from_the_public_to_the_auditor(
     } <= actions
     assert all(row["actor_username"] == lead_investigator.username for row in rows)
     assert AuditEvent.objects.filter(action=AuditAction.AUDIT_EXPORTED, actor=auditor).exists()
+
+    # The auditor reviews the day's refusals of one person as one group, with one note.
+    for reference in ("INV-2026-0001", "INV-2026-0002"):
+        record_event(AuditAction.ACCESS_DENIED, actor=intake, outcome=Outcome.DENIED, target_ref=reference)
+    page.goto(live_server.url + "/audit/review/?kind=denied&user=%s" % intake.username)
+    group = page.get_by_test_id("flag-group")
+    assert group.count() == 1
+    assert "2 events" in group.inner_text()
+    group.locator("input[type=checkbox]").check()
+    page.fill("#review-note", "Two mistyped references from the intake desk; no pattern.")
+    shot("auditor-review-queue")
+    page.get_by_test_id("review-chosen").click()
+    assert "2 flags marked reviewed." in page.locator("main").inner_text()
     assert page.console_problems == []
     assert len(list((ARTIFACTS / "concern-to-audit").glob("*.png"))) == shot.count
