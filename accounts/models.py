@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -37,9 +38,10 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp 
         """How the audit trail names this user."""
         return self.username
 
-    @property
+    @cached_property
     def roles(self) -> list[Role]:
-        """The user's roles, most senior first (uses prefetched groups when present)."""
+        """The user's roles, most senior first (uses prefetched groups when present); read once per
+        request, since the header, the navigation and the dashboard each ask."""
         names = {group.name for group in self.groups.all()}
         return [role for role in Role if role.value in names]
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.urls import reverse
 
 from casework.choices import DirectionState, DisposalState
 from casework.choices import InvestigationState as S
-from casework.models import Direction, Disposal, Investigation, SafetyRecommendation
+from casework.models import Direction, Disposal, Investigation, SafetyRecommendation, TermsOfReference
 from casework.permissions import PUBLISH_INVESTIGATION, may_approve_direction, may_approve_disposal, may_direct
 from disclosures.choices import DisclosureState
 from disclosures.models import DisclosureRequest
@@ -63,9 +63,10 @@ def waiting_for(user) -> list[Waiting]:
     if may_direct(user):
         gates = (
             Investigation.objects.visible_to(user)
-            .filter(state__in=[S.SCOPING, S.INTERNAL_REVIEW])
-            .exclude(state=S.SCOPING, terms_of_reference__isnull=True)
-            .distinct()
+            .filter(
+                Q(state=S.INTERNAL_REVIEW)
+                | Q(state=S.SCOPING, pk__in=TermsOfReference.objects.values("investigation_id"))
+            )
             .order_by("state_changed_at")[:LIMIT]
         )
         for investigation in gates:

@@ -45,7 +45,12 @@ class ReferralQuerySet(ObjectPermissionQuerySet):
 
     def overdue(self, targets: dict[str, int], now):
         """Referrals that have been in their current state longer than that state's target."""
-        condition = Q()
-        for state, days in targets.items():
-            condition |= Q(state=state, state_changed_at__lt=now - timedelta(days=days))
-        return self.filter(condition)
+        return self.filter(overdue_condition(targets, now))
+
+
+def overdue_condition(targets: dict[str, int], now) -> Q:
+    """In its current state longer than that state's target (`targets`: days by state)."""
+    condition = Q()
+    for state, days in targets.items():
+        condition |= Q(state=state, state_changed_at__lt=now - timedelta(days=days))
+    return condition
