@@ -49,11 +49,10 @@ def user_list(request):
 class DeclarationForm(NHSFormMixin, forms.Form):
     organisation_name = forms.CharField(label="Organisation", max_length=200)
     nature = forms.CharField(label="Nature of the link", max_length=300)
-    starts_on = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    starts_on = forms.DateField(label="From")
     ends_on = forms.DateField(
         label="Until (if it has ended)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

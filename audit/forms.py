@@ -11,16 +11,14 @@ from audit.choices import AuditAction, Outcome
 from audit.models import AuditEvent
 from kernel.forms import NHSFormMixin
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
 
 class AuditSearchForm(NHSFormMixin, forms.Form):
     user = forms.CharField(label="User (username)", max_length=150, required=False)
     target = forms.CharField(label="Object (reference or username)", max_length=100, required=False)
     action = forms.ChoiceField(label="Action", choices=[("", "Any"), *AuditAction.choices], required=False)
     outcome = forms.ChoiceField(label="Outcome", choices=[("", "Any"), *Outcome.choices], required=False)
-    date_from = forms.DateField(label="From", required=False, widget=DATE_WIDGET)
-    date_to = forms.DateField(label="To (inclusive)", required=False, widget=DATE_WIDGET)
+    date_from = forms.DateField(label="From", required=False)
+    date_to = forms.DateField(label="To (inclusive)", required=False)
     ip = forms.GenericIPAddressField(label="Address", required=False)
 
     def clean(self) -> dict[str, Any]:

@@ -74,9 +74,7 @@ class TaskForm(ChoicesFromViewMixin, forms.Form):
     choice_fields = ("assignee",)
     title = forms.CharField(label="Task", max_length=200)
     assignee = _person("Assign to")
-    due_date = forms.DateField(
-        label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    due_date = forms.DateField(label="Due", required=False)
 
 
 class TaskStatusForm(NHSFormMixin, forms.Form):
@@ -97,7 +95,7 @@ class NoteEditForm(NoteForm):
 class InterviewForm(NHSFormMixin, forms.Form):
     interviewee = forms.CharField(label="Who (role or description)", max_length=200)
     interviewee_type = forms.ChoiceField(label="Type", choices=IntervieweeType.choices)
-    held_on = forms.DateField(label="Date held", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    held_on = forms.DateField(label="Date held")
     consent_given = forms.BooleanField(label="Consent recorded", required=False)
     consent_notes = _text("Consent notes", required=False, rows=2, max_length=2000)
 
@@ -136,9 +134,7 @@ class RecommendationStepForm(NHSFormMixin, forms.Form):
     )
     organisation = organisation_field("Organisation that answers it")
     response_text = _text("Response", required=False, rows=3)
-    response_received_on = forms.DateField(
-        label="Response received on", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    response_received_on = forms.DateField(label="Response received on", required=False)
     assessment = forms.ChoiceField(
         label="Assessment",
         required=False,
@@ -154,12 +150,11 @@ class ObservationForm(NHSFormMixin, forms.Form):
 
 class DirectionForm(NHSFormMixin, forms.Form):
     title = forms.CharField(label="Title", max_length=200)
-    issued_on = forms.DateField(label="Issued on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    issued_on = forms.DateField(label="Issued on")
     scope = _text("Scope", rows=4)
     mandated_report_date = forms.DateField(
         label="Mandated report date (if any)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -167,18 +162,16 @@ class VariationForm(NHSFormMixin, forms.Form):
     issued_on = forms.DateField(
         label="Variation issued on",
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     summary = _text("What the variation changes", rows=3)
     mandated_report_date = forms.DateField(
         label="New mandated report date (if moved)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
 class RevocationForm(NHSFormMixin, forms.Form):
-    revoked_on = forms.DateField(label="Revoked on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    revoked_on = forms.DateField(label="Revoked on")
     reason = _text("Reason", rows=3)
 
 
@@ -195,7 +188,6 @@ class EvidenceForm(NHSFormMixin, forms.Form):
     received_on = forms.DateField(
         label="Date received",
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     file = forms.FileField(label="File")
 

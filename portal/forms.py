@@ -65,9 +65,7 @@ class ResponseForm(AttachmentFieldMixin, NHSFormMixin, forms.Form):
 class ResponseActionForm(NHSFormMixin, forms.Form):
     description = forms.CharField(label="Action", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     owner = forms.CharField(label="Who owns it (a role or team)", max_length=200)
-    due_on = forms.DateField(
-        label="Done by", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), input_formats=["%Y-%m-%d"]
-    )
+    due_on = forms.DateField(label="Done by", input_formats=["%Y-%m-%d"])
 
 
 ResponseActionFormSet = forms.formset_factory(

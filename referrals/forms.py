@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
+from kernel.forms import NHSFormMixin
 from referrals.choices import (
     Band,
     CareSetting,
@@ -24,21 +25,6 @@ EARLIEST_DATE = date(1900, 1, 1)
 PATIENT_DETAILS_MAX_LENGTH = 2000
 REASON_MAX_LENGTH = 4000
 RADIO_FIELDS = ("reporter_type", "concern_kind", "harm_level", "frequency")
-
-
-class NHSFormMixin:
-    """Give widgets the NHS.UK frontend classes so templates can render any field the same way."""
-
-    fields: dict[str, forms.Field]
-    WIDGET_CLASSES: dict[type, str] = {forms.Textarea: "nhsuk-textarea", forms.Select: "nhsuk-select"}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.RadioSelect | forms.HiddenInput):
-                continue
-            widget.attrs.setdefault("class", self.WIDGET_CLASSES.get(type(widget), "nhsuk-input"))
 
 
 class ConcernForm(NHSFormMixin, forms.ModelForm):
@@ -65,7 +51,6 @@ class ConcernForm(NHSFormMixin, forms.ModelForm):
         required=False,
         label="When did it happen?",
         help_text="If you know. Events before 1 April 2017 can still be shared.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     patient_details = forms.CharField(
         required=False,

@@ -69,7 +69,11 @@ def _share_concern(request):
                 **request.session.get(SESSION_SUBMITTED, {}),
                 token: referral.reference,
             }
-            request.session[SESSION_RECEIPT] = {"reference": referral.reference, "code": receipt_code}
+            request.session[SESSION_RECEIPT] = {
+                "reference": referral.reference,
+                "code": receipt_code,
+                "emailed": bool(referral.reporter_email),
+            }
             return redirect("public:concern_sent")
     else:
         form = PublicConcernForm()

@@ -70,7 +70,7 @@ ConsulteeFormSet = forms.formset_factory(ConsulteeForm, extra=4, max_num=20, val
 
 
 class ExtendForm(NHSFormMixin, forms.Form):
-    deadline = forms.DateField(label="New deadline", widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label="New deadline")
     reason = forms.CharField(label="Why", max_length=500)
 
 

@@ -11,4 +11,7 @@ urlpatterns = [
     path("recommendations/", public_views.recommendation_list, name="recommendations"),
     path("recommendations/<ref:reference>/", public_views.recommendation_page, name="recommendation"),
     path("observations/", public_views.observation_list, name="observations"),
+    path("privacy/", public_views.site_page, {"page": "privacy"}, name="privacy"),
+    path("accessibility/", public_views.site_page, {"page": "accessibility"}, name="accessibility"),
+    path("contact/", public_views.site_page, {"page": "contact"}, name="contact"),
 ]

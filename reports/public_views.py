@@ -29,6 +29,13 @@ FEED_SIZE = 20
 
 @require_safe
 @public
+def site_page(request, page):
+    """The pages every public site has: the privacy notice, the accessibility statement, contact."""
+    return render(request, "public/site/%s.html" % page)
+
+
+@require_safe
+@public
 def home(request):
     """The public landing page: what the body does, sharing a concern, the latest reports and the
     investigations under way (their published start statements)."""

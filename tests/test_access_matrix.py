@@ -94,6 +94,9 @@ UNAUDITED_PUBLIC_PAGES = {
     "public_reports:pdf",
     "public_reports:recommendations",
     "public_reports:recommendation",
+    "public_reports:privacy",
+    "public_reports:accessibility",
+    "public_reports:contact",
 }
 CASE = {"reference": "__case_investigation__"}
 ADD_NOTE = {"reference": "__case_investigation__", "action": "add_note"}
@@ -299,6 +302,11 @@ MATRIX = [
     *rows_for("public_reports:report", "get", every(404, anonymous=404), {"slug": "not-published"}),
     *rows_for("public_reports:pdf", "get", every(404, anonymous=404), {"slug": "not-published"}),
     *rows_for("public_reports:recommendations", "get", every(200, anonymous=200)),
+    *(
+        row
+        for page in ("privacy", "accessibility", "contact")
+        for row in rows_for("public_reports:%s" % page, "get", every(200, anonymous=200))
+    ),
     *rows_for("public_reports:recommendation", "get", every(404, anonymous=404), {"reference": "R-2026-999"}),
     *rows_for("disclosures:register", "get", only(KEEPS_REGISTER)),
     *rows_for("disclosures:export", "post", only(KEEPS_REGISTER)),
@@ -415,6 +423,11 @@ MATRIX = [
     *rows_for("public_reports:report", "post", every(405, anonymous=405), {"slug": "not-published"}),
     *rows_for("public_reports:pdf", "post", every(405, anonymous=405), {"slug": "not-published"}),
     *rows_for("public_reports:recommendations", "post", every(405, anonymous=405)),
+    *(
+        row
+        for page in ("privacy", "accessibility", "contact")
+        for row in rows_for("public_reports:%s" % page, "post", every(405, anonymous=405))
+    ),
     *rows_for("public_reports:recommendation", "post", every(405, anonymous=405), {"reference": "R-2026-999"}),
     *[
         row

@@ -48,8 +48,8 @@ def investigator_client(lead_investigator):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"token-name": ""}, "This field is required."),
-        ({"token-scopes": []}, "This field is required."),
+        ({"token-name": ""}, "Answer the question: What is the token for?"),
+        ({"token-scopes": []}, "Select scopes"),
         ({"token-scopes": ["admin"]}, "Select a valid choice."),
         ({"token-days": "0"}, "greater than or equal to 1"),
         ({"token-days": "366"}, "less than or equal to 365"),

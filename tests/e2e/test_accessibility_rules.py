@@ -73,6 +73,9 @@ def test_public_pages(axe_page, live_server):
             "/share-a-concern/follow-up/",
             "/accounts/login/",
             "/portal/sign-in/",
+            "/privacy/",
+            "/accessibility/",
+            "/contact/",
         ],
     )
     axe_page.goto(live_server.url + "/share-a-concern/")

@@ -176,7 +176,7 @@ def test_recording_a_page_views_events_adds_at_most_15_percent(migrated_data, ev
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE audit_auditevent")
     pages = {
-        "investigation page (team, 2 events)": (lead, investigation.get_absolute_url()),
+        "investigation journal (team, 2 events)": (lead, reverse("casework:journal", args=[investigation.reference])),
         "referral page (intake, 2 events)": (intake, referral.get_absolute_url()),
     }
     rows = []

@@ -1,7 +1,8 @@
 """An investigator on 20 of 200 and of 20,000 investigations opens their list and one investigation page.
 
 Targets (issue 4): the query count does not depend on the number of investigations, notes or team
-members, and the 20,000-case list median is within 1.5x of the 200-case one.
+members, and at the larger size the list and the page (the workspace's overview, which lists no
+notes) each take at most 1.5x their time at the smaller.
 """
 
 import pytest
@@ -79,5 +80,5 @@ def test_investigator_list_and_page_do_not_slow_with_the_portfolio():
     report("one investigation page", rows["page"])
     for name, ((_, _, small_queries), (_, _, large_queries)) in rows.items():
         assert small_queries == large_queries, name
-    (_, small, _), (_, large, _) = rows["list"]
-    assert large <= small * MAX_RATIO, "list: %.2fx slower at 20,000 investigations" % (large / small)
+    for name, ((_, small, _), (_, large, _)) in rows.items():
+        assert large <= small * MAX_RATIO, "%s: %.2fx slower at the larger size" % (name, large / small)

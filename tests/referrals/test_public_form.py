@@ -79,9 +79,24 @@ def test_anonymous_concern_is_saved_and_the_receipt_is_shown_once(client, db):
     assert client.get(reverse("public:concern_sent")).status_code == 302
 
 
+def test_the_form_says_how_personal_details_are_used_before_asking_for_them(client, db):
+    page = client.get(FORM_URL).content.decode()
+    notice = page.index('data-testid="privacy-summary"')
+    assert notice < page.index('name="reporter_name"')
+    assert reverse("public_reports:privacy") in page[notice : page.index('name="reporter_name"')]
+
+
+def test_the_confirmation_says_what_happens_next_and_whether_an_email_was_sent(client, db):
+    anonymous = client.get(submit(client).url).content.decode()
+
+    assert 'data-testid="what-next"' in anonymous
+    assert 'data-testid="emailed"' not in anonymous
+
+
 def test_acknowledgement_email_when_an_address_is_given(client, db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        submit(client, reporter_email="carer@example.org", reporter_name="Jo Carer")
+        response = submit(client, reporter_email="carer@example.org", reporter_name="Jo Carer")
+    assert 'data-testid="emailed"' in client.get(response.url).content.decode()
     assert len(mail.outbox) == 1
     referral = Referral.objects.get()
     assert referral.reference in mail.outbox[0].subject
@@ -108,16 +123,16 @@ def test_events_before_the_remit_or_outside_england_are_accepted_but_flagged(cli
     [
         ({"occurred_on": (date.today() + timedelta(days=2)).isoformat()}, "cannot be in the future"),
         ({"occurred_on": "1899-12-31"}, "after 1 January 1900"),
-        ({"occurred_on": "31/02/2026"}, "Enter a valid date"),
+        ({"occurred_on": "31/02/2026"}, "Enter a real date, for example 27 3 2026"),
         ({"description": "x" * 10_001}, "at most 10000 characters"),
-        ({"description": "   "}, "This field is required"),
+        ({"description": "   "}, "Answer the question: What happened"),
         ({"organisation_name": "x" * 201}, "at most 200 characters"),
         ({"reporter_name": "x" * 201}, "at most 200 characters"),
         ({"reporter_phone": "0" * 31}, "at most 30 characters"),
         ({"patient_details": "x" * 2001}, "at most 2000 characters"),
         ({"reporter_email": "not-an-email"}, "Enter a valid email address"),
         ({"harm_level": "catastrophic"}, "Select a valid choice"),
-        ({"region": ""}, "This field is required"),
+        ({"region": ""}, "Answer the question: Where in England was the care?"),
         ({"website": "http://spam.example"}, "Leave the last field blank"),
     ],
 )

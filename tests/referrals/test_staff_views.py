@@ -215,7 +215,7 @@ def test_action_with_a_missing_reason_is_explained_and_changes_nothing(client, i
     referral = make_referral()
     client.force_login(intake)
     response = client.post(action_url(referral, "withdraw"), {"withdraw-reason": ""}, follow=True)
-    assert "Withdraw: Reason: This field is required" in response.content.decode()
+    assert "Withdraw: Reason: Enter reason" in response.content.decode()
     assert_audited(AuditAction.ACTION_REFUSED, actor=intake, target_ref=referral.reference)
     assert Referral.objects.get(pk=referral.pk).state == ReferralState.RECEIVED
 
@@ -375,9 +375,7 @@ def test_linking_to_an_investigation_the_officer_cannot_see_answers_as_for_a_mis
         form = {"link-to_reference": reference, "link-reason": "Same", FORM_FIELD: new_token()}
         response = client.post(action_url(referral, "link"), form, follow=True)
         page = response.content.decode().replace(reference, "<reference>")
-        answers[reference] = re.findall(
-            r'class="nhsuk-inset-text app-message[^"]*" role="status">\s*<p>(.*?)</p>', page
-        )
+        answers[reference] = re.findall(r'class="nhsuk-notification-banner__heading">(.*?)</p>', page)
     assert answers["INV-2026-9999"] == ["There is no referral or investigation <reference> that you can see."]
     assert answers[case_investigation.reference] == answers["INV-2026-9999"]
     denial = AuditEvent.objects.get(action=AuditAction.ACCESS_DENIED, target_ref=case_investigation.reference)
