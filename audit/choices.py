@@ -50,6 +50,7 @@ class AuditAction(models.TextChoices):
     REFERRAL_VIEWED = "referral.viewed", "Referral viewed"
     REFERRAL_IDENTITY_VIEWED = "referral.identity_viewed", "Referrer identity and contact details viewed"
     REFERRAL_QUEUE_VIEWED = "referral.queue_viewed", "Intake queue viewed"
+    REFERRAL_QUEUE_EXPORTED = "referral.queue_exported", "Intake queue exported (CSV)"
     REFERRAL_RECEIVED = "referral.received", "Referral received"
     REFERRAL_FOLLOW_UP_ADDED = "referral.follow_up_added", "Information added to a referral"
     REFERRAL_RECEIPT_CODE_REJECTED = "referral.receipt_code_rejected", "Follow-up refused: reference or code wrong"

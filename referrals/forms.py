@@ -7,6 +7,7 @@ from typing import cast
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.http import QueryDict
 from django.utils import timezone
 
 from kernel.forms import NHSFormMixin
@@ -288,6 +289,27 @@ class AssignForm(NHSFormMixin, forms.Form):
     def __init__(self, *args, assignees, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = assignees
+
+
+class BulkAssignForm(AssignForm):
+    """The intake queue's chosen concerns, all assigned to one person."""
+
+    MAX_CHOSEN = 100
+    chosen = forms.MultipleChoiceField(label="Concerns chosen", choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # References are checked against what the user may see when each is assigned, not here.
+        field = cast(forms.MultipleChoiceField, self.fields["chosen"])
+        sent = self.data.getlist("chosen") if isinstance(self.data, QueryDict) else []
+        field.choices = [(value, value) for value in sent]
+        field.error_messages["required"] = "Choose at least one concern in the queue"
+
+    def clean_chosen(self):
+        chosen = self.cleaned_data["chosen"]
+        if len(chosen) > self.MAX_CHOSEN:
+            raise forms.ValidationError("Choose at most %d concerns at a time" % self.MAX_CHOSEN)
+        return chosen
 
 
 class InformationForm(NHSFormMixin, forms.Form):

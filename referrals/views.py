@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
@@ -13,6 +14,7 @@ from accounts import mfa
 from accounts.access import NotVisible, requires_object_permission, requires_permission
 from audit.choices import AuditAction
 from audit.services import record_event, shown_references
+from kernel.downloads import EXPORT_CHUNK, csv_response
 from kernel.errors import WorkflowError
 from kernel.history import field_changes
 from kernel.once import AlreadySent, do_once, form_token
@@ -21,6 +23,7 @@ from referrals.actions import ACTIONS, available_actions
 from referrals.choices import ReferralState
 from referrals.forms import (
     AssessmentForm,
+    BulkAssignForm,
     QueueFilterForm,
     StaffAttachmentForm,
     StaffConcernForm,
@@ -30,6 +33,7 @@ from referrals.permissions import (
     ADD_REFERRAL,
     TRIAGE_REFERRAL,
     VIEW_REFERRAL,
+    may_assign,
     may_see_identity,
     may_triage,
 )
@@ -42,7 +46,7 @@ from referrals.selectors import (
 )
 from vault.http import evidence_response
 from vault.upload import received_file, too_large_message, with_encrypted_upload
-from workflow.steps import run_page_action, sent_again
+from workflow.steps import record_refusal, run_page_action, sent_again
 
 PAGE_SIZE = 25
 
@@ -77,8 +81,79 @@ def referral_list(request):
             "query": query.urlencode(),
             "first_number": first_number,
             "last_number": first_number + len(shown) - 1,
+            "assign_form": BulkAssignForm(assignees=services.triage_staff()) if may_assign(request.user) else None,
+            "filters": [(name, value) for name, value in request.GET.items() if name in form.fields],
         },
     )
+
+
+EXPORT_LIMIT = 10_000
+EXPORT_COLUMNS = ["reference", "received", "state", "organisation", "care setting", "region", "harm", "assigned to"]
+
+
+@require_POST
+@requires_permission(VIEW_REFERRAL)
+def referral_export(request):
+    """The intake queue as it is filtered, as CSV (at most EXPORT_LIMIT rows; no referrer's identity
+    and no description, as on the queue's page); audited with the filters and the rows it holds."""
+    form = QueueFilterForm(request.POST)
+    filters = form.cleaned_data if form.is_valid() else {}
+    referrals = apply_queue_filters(Referral.objects.visible_to(request.user), filters, request.user)
+    order = QueueFilterForm.SORTS[filters.get("sort") or "newest"][0]
+    rows = referrals.select_related("assignee").order_by(order, "-pk")[:EXPORT_LIMIT]
+    record_event(
+        AuditAction.REFERRAL_QUEUE_EXPORTED,
+        detail={"filters": recorded_filters(filters), "rows": rows.count(), "limit": EXPORT_LIMIT},
+    )
+    return csv_response(
+        EXPORT_COLUMNS,
+        (
+            [
+                referral.reference,
+                referral.received_at.date().isoformat(),
+                referral.get_state_display(),
+                referral.organisation_name,
+                referral.get_care_setting_display(),
+                referral.get_region_display(),
+                referral.get_harm_level_display(),
+                referral.assignee.get_username() if referral.assignee else "",
+            ]
+            for referral in rows.iterator(chunk_size=EXPORT_CHUNK)
+        ),
+        "intake-queue",
+    )
+
+
+@require_POST
+@requires_permission(VIEW_REFERRAL)
+def referral_bulk_assign(request):
+    """Assign the concerns chosen in the queue to one person; each is assigned in its own
+    transaction, and one that cannot be (no longer handled, or not the user's to see) is named."""
+    if not may_assign(request.user):
+        raise PermissionDenied
+    back = "%s?%s" % (reverse("referrals:list"), request.POST.get("query", "")[:1000])
+    form = BulkAssignForm(request.POST, assignees=services.triage_staff())
+    if not form.is_valid():
+        record_refusal(None, "bulk_assign", {"errors": sorted(form.errors)})
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, "Nothing was assigned: %s." % error)
+        return redirect(back)
+    assignee, assigned, refused = form.cleaned_data["assignee"], [], []
+    for reference in form.cleaned_data["chosen"]:
+        try:
+            referral = get_referral_for(request.user, reference)
+            services.assign_referral(referral, actor=request.user, assignee=assignee)
+        except (NotVisible, WorkflowError, PermissionDenied) as refusal:
+            refused.append(str(refusal) if isinstance(refusal, WorkflowError) else "%s: not found." % reference)
+            record_refusal(None, "bulk_assign", {"reference": reference[:40]})
+        else:
+            assigned.append(reference)
+    if assigned:
+        messages.success(request, "Assigned to %s: %s." % (assignee, ", ".join(assigned)))
+    for reason in refused:
+        messages.error(request, reason)
+    return redirect(back)
 
 
 @requires_permission(ADD_REFERRAL)

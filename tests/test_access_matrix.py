@@ -169,6 +169,8 @@ READ_ONLY_PAGES = {
 }
 ACTION_ENDPOINTS = {
     "referrals:action": (set(STAFF), START_TRIAGE),
+    "referrals:bulk_assign": ({"intake", "director", "chief"}, None),
+    "referrals:export": ({"intake", "director", "chief"}, None),
     "casework:break_glass": (set(STAFF), CASE),
     "casework:direction_action": ({"director", "chief"}, APPROVE_DIRECTION),
     "accounts:user_action": ({"admin"}, {"username": "intake_officer", "action": "end_sessions"}),
@@ -444,6 +446,9 @@ MATRIX = [
     # Sent empty: the choice is asked for again.
     *rows_for("notify:email_preference", "post", every(200)),
     *rows_for("referrals:new", "post", only(TRIAGE_STAFF)),
+    # Sent empty: nothing chosen, said on the queue; the chief sees the queue but assigns nothing.
+    *rows_for("referrals:bulk_assign", "post", only(TRIAGE_STAFF, status="referrals:list")),
+    *rows_for("referrals:export", "post", only({"intake", "director", "chief"})),
     *object_rows("referrals:assess", "post", TRIAGE_STAFF, SEES_REFERRAL, CASE_REFERRAL),
     *object_rows("referrals:attach", "post", TRIAGE_STAFF, SEES_REFERRAL, CASE_REFERRAL),
     *rows_for("public:share_concern", "post", every(200, anonymous=200)),

@@ -429,7 +429,7 @@ def test_the_queue_keeps_its_column_labels_on_a_narrow_screen(client, intake):
     client.force_login(intake)
     body = client.get(reverse("referrals:list")).content.decode().split('data-testid="queue-rows"')[1]
     cells = body.split("</tbody>")[0].split('<td class="nhsuk-table__cell">')[1:]
-    assert len(cells) == 6
-    labels = ["Reference", "Organisation and setting", "State", "Harm", "Received", "Assigned to"]
+    assert len(cells) == 7
+    labels = ["Choose", "Reference", "Organisation and setting", "State", "Harm", "Received", "Assigned to"]
     for cell, label in zip(cells, labels, strict=True):
         assert cell.startswith('<span class="nhsuk-table-responsive__heading">%s </span>' % label)
