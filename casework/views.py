@@ -2,10 +2,11 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -143,9 +144,7 @@ def _evidence_upload(request, investigation):
     handler = request.encrypted_upload
     if handler is None:
         record_event(AuditAction.FORM_OPENED, target=investigation, detail={"form": "evidence upload"})
-        return render(
-            request, "casework/evidence_upload.html", {"investigation": investigation, "form": forms.EvidenceForm()}
-        )
+        return _upload_page(request, investigation, forms.EvidenceForm())
     form = forms.EvidenceForm(request.POST, request.FILES)
     status = 200
     if handler.too_large:
@@ -173,6 +172,8 @@ def _evidence_upload(request, investigation):
             return sent_again(request, investigation, name="add_evidence", label="Add evidence", back=register)
         handler.consumed = True
         messages.success(request, "Evidence added: %s (SHA-256 %s)." % (evidence.title, evidence.sha256))
+        if request.headers.get("Accept") == "application/json":  # the page's upload script goes there itself
+            return JsonResponse({"redirect": register})
         return redirect(register)
     record_event(
         AuditAction.EVIDENCE_UPLOAD_REFUSED,
@@ -180,9 +181,12 @@ def _evidence_upload(request, investigation):
         target=investigation,
         detail={"errors": sorted(form.errors), "too_large": handler.too_large},
     )
-    return render(
-        request, "casework/evidence_upload.html", {"investigation": investigation, "form": form}, status=status
-    )
+    return _upload_page(request, investigation, form, status=status)
+
+
+def _upload_page(request, investigation, form, status: int = 200):
+    context = {"investigation": investigation, "form": form, "max_size": settings.EVIDENCE_MAX_BYTES}
+    return render(request, "casework/evidence_upload.html", context, status=status)
 
 
 @require_safe

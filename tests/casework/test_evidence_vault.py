@@ -381,3 +381,25 @@ def test_a_keyring_setting_that_names_nothing_stops_the_system_at_start_up(setti
     assert vault_checks() == ["vault.E001"]
     settings.EVIDENCE_KEYRING = "vault.keys.local_keyring"
     assert vault_checks() == []
+
+
+def test_the_upload_page_states_the_limit_and_the_upload_script_is_told_where_to_go(
+    client, case, lead_investigator, settings
+):
+    settings.EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+    client.force_login(lead_investigator)
+    page = client.get(reverse("casework:evidence_upload", args=[case.reference])).content.decode()
+    assert "up to 5.0\xa0MB" in page
+    assert "data-upload" in page
+    data = {
+        "title": "Ward report",
+        "evidence_type": "document",
+        "received_on": date.today().isoformat(),
+        "file": SimpleUploadedFile("report.pdf", b"%PDF-1.4 ward report", content_type="application/pdf"),
+    }
+    url = reverse("casework:evidence_upload", args=[case.reference])
+
+    response = client.post(url, data, headers={"Accept": "application/json"})
+
+    assert response.json() == {"redirect": reverse("casework:evidence", args=[case.reference])}
+    assert case.evidence.count() == 1

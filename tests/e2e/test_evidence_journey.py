@@ -28,6 +28,7 @@ def test_evidence_round_trip_through_the_browser(
     page.select_option("#id_evidence_type", "data")
     page.set_input_files("#id_file", str(original))
     page.get_by_role("button", name="Upload evidence").click()
+    page.wait_for_url("**/evidence/")  # the upload script goes to the register once the file is in
     assert "Evidence added: Pump alarm log" in page.content(), page.locator("main").inner_text()[:800]
     evidence = Evidence.objects.get()
     assert evidence.size == len(content)

@@ -138,6 +138,7 @@ def test_a_concern_from_the_public_to_the_auditor(
     page.set_input_files("#id_file", str(rota))
     shot("lead-upload")
     page.get_by_role("button", name="Upload evidence").click()
+    page.wait_for_url("**/evidence/")  # the upload script goes to the register once the file is in
     with page.expect_download() as download:
         page.get_by_role("link", name="Radiology rota").click()
     assert Path(download.value.path()).read_bytes() == rota.read_bytes()
