@@ -81,7 +81,7 @@ def referral_list(request):
             "query": query.urlencode(),
             "first_number": first_number,
             "last_number": first_number + len(shown) - 1,
-            "assign_form": BulkAssignForm(assignees=services.triage_staff()) if may_assign(request.user) else None,
+            "may_assign": may_assign(request.user),
             "filters": [(name, value) for name, value in request.GET.items() if name in form.fields],
         },
     )
@@ -127,12 +127,19 @@ def referral_export(request):
 @require_POST
 @requires_permission(VIEW_REFERRAL)
 def referral_bulk_assign(request):
-    """Assign the concerns chosen in the queue to one person; each is assigned in its own
+    """Assign the concerns chosen in the queue to one person: the queue sends the chosen ones here to
+    pick the person (so the queue builds no list of people), then each is assigned in its own
     transaction, and one that cannot be (no longer handled, or not the user's to see) is named."""
     if not may_assign(request.user):
         raise PermissionDenied
     back = "%s?%s" % (reverse("referrals:list"), request.POST.get("query", "")[:1000])
     form = BulkAssignForm(request.POST, assignees=services.triage_staff())
+    if request.POST.getlist("chosen") and "assignee" not in request.POST:
+        record_event(AuditAction.FORM_OPENED, detail={"form": "assign the chosen concerns"})
+        chosen = request.POST.getlist("chosen")[: BulkAssignForm.MAX_CHOSEN]
+        form = BulkAssignForm(initial={"chosen": chosen}, assignees=services.triage_staff())
+        context = {"form": form, "chosen": chosen, "query": request.POST.get("query", "")[:1000]}
+        return render(request, "referrals/bulk_assign.html", context)
     if not form.is_valid():
         record_refusal(None, "bulk_assign", {"errors": sorted(form.errors)})
         for errors in form.errors.values():

@@ -24,6 +24,11 @@ def test_the_chosen_concerns_are_assigned_and_one_no_longer_handled_is_named(int
     withdrawn = make_referral()
     services.withdraw_referral(withdrawn, actor=intake, reason="The referrer asked us to stop.")
     client = signed_in(intake)
+    chosen = [r.reference for r in [*open_ones, withdrawn]]
+    picking = client.post(reverse("referrals:bulk_assign"), {"chosen": chosen, "query": "state=received"})
+    assert 'data-testid="confirm-bulk-assign"' in picking.content.decode()
+    assert all(reference in picking.content.decode() for reference in chosen)
+    assert all(referral.assignee is None for referral in open_ones), "choosing the person assigns nothing yet"
 
     response = client.post(
         reverse("referrals:bulk_assign"),
