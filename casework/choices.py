@@ -37,6 +37,9 @@ ACTIVE_STATES = [
     S.REVISION,
     S.FINAL_APPROVAL,
 ]
+# The usual path of a case from proposal to closure (pausing, discontinuing, archiving and disposal
+# lie off it).
+USUAL_PATH = [S.PROPOSED, *ACTIVE_STATES, S.PUBLISHED, S.CLOSED]
 # Before publication an investigation can be discontinued (with a published statement of reasons).
 DISCONTINUABLE_STATES = [S.PROPOSED, *ACTIVE_STATES, S.PAUSED]
 

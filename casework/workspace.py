@@ -22,7 +22,7 @@ from accounts import mfa
 from accounts.access import ActionDenied, requires_object_permission
 from casework import forms, services
 from casework.actions import ACTIONS, CaseAction, available_actions
-from casework.choices import RECORD_CLOSED_STATES, InvestigationState
+from casework.choices import RECORD_CLOSED_STATES, USUAL_PATH, InvestigationState
 from casework.models import CaseNote, Investigation
 from casework.permissions import VIEW_INVESTIGATION, content_access, may_break_glass
 from casework.selectors import CaseTimeline, evidence_register, get_investigation_for, record_case_read
@@ -34,22 +34,6 @@ PAGE_SIZE = 25
 SHOWN_ON_THEIR_PAGE = {"add_note", "add_task", "record_interview", "draft_recommendation"}
 
 S = InvestigationState
-# The usual path of a case, shown as a stepper; pausing, discontinuing, archiving and disposal are
-# said beside it.
-LIFECYCLE = [
-    S.PROPOSED,
-    S.SCOPING,
-    S.LAUNCH_PENDING,
-    S.EVIDENCE_GATHERING,
-    S.ANALYSIS,
-    S.DRAFTING,
-    S.INTERNAL_REVIEW,
-    S.DRAFT_CONSULTATION,
-    S.REVISION,
-    S.FINAL_APPROVAL,
-    S.PUBLISHED,
-    S.CLOSED,
-]
 
 
 @dataclass(frozen=True)
@@ -67,11 +51,11 @@ def lifecycle(investigation: Investigation) -> list[dict]:
     if investigation.state == S.DISCONTINUED:
         return []
     where = str(investigation.paused_from if investigation.state == S.PAUSED else investigation.state)
-    path = [str(stage.value) for stage in LIFECYCLE]
+    path = [str(stage.value) for stage in USUAL_PATH]
     reached = path.index(where) if where in path else len(path)
     return [
         {"label": stage.label, "status": "done" if n < reached else "current" if n == reached else "to come"}
-        for n, stage in enumerate(LIFECYCLE)
+        for n, stage in enumerate(USUAL_PATH)
     ]
 
 

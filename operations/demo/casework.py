@@ -6,8 +6,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from casework import services
+from casework.choices import USUAL_PATH, TeamRole
 from casework.choices import InvestigationState as S
-from casework.choices import TeamRole
 from casework.models import Investigation, Organisation
 from casework.services import evidence as evidence_services
 from casework.services import responses
@@ -38,23 +38,7 @@ TITLES = [
     "Falls prevention in care homes",
 ]
 # The stage each demo investigation is walked to (directed ones are added after these).
-STAGES = [
-    S.PROPOSED,
-    S.SCOPING,
-    S.LAUNCH_PENDING,
-    S.EVIDENCE_GATHERING,
-    S.ANALYSIS,
-    S.DRAFTING,
-    S.INTERNAL_REVIEW,
-    S.DRAFT_CONSULTATION,
-    S.REVISION,
-    S.FINAL_APPROVAL,
-    S.PUBLISHED,
-    S.CLOSED,
-    S.PAUSED,
-    S.DISCONTINUED,
-    S.ARCHIVED,
-]
+STAGES = [*USUAL_PATH, S.PAUSED, S.DISCONTINUED, S.ARCHIVED]
 FORWARD = [
     (S.LAUNCH_PENDING, "approve_terms_of_reference", "director"),
     (S.EVIDENCE_GATHERING, "launch", "lead"),
