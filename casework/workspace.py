@@ -177,7 +177,7 @@ def investigation_detail(request, reference):
     return render(request, "casework/workspace/overview.html", context)
 
 
-def _section_page(request, investigation, section: str, bound: dict | None = None, status: int = 200):
+def _section_page(request, investigation, section: str, bound: dict | None = None):
     context = _workspace(request, investigation, section)
     context["bound"] = bound or {}
     context.update(SECTIONS[section].build(investigation, request, context))
@@ -185,7 +185,7 @@ def _section_page(request, investigation, section: str, bound: dict | None = Non
     context["open_steps"] = {step["name"] for step in open_steps}
     context["actions"] = [step for step in open_steps if step["name"] not in SHOWN_ON_THEIR_PAGE]
     context["can_add_evidence"] = context["on_team"] and investigation.state not in RECORD_CLOSED_STATES
-    return render(request, "casework/workspace/%s.html" % section, context, status=status)
+    return render(request, "casework/workspace/%s.html" % section, context)
 
 
 @require_safe

@@ -224,3 +224,19 @@ def test_only_the_author_may_edit_a_note(case, lead_investigator, other_investig
     assert response.status_code == 403
     note.refresh_from_db()
     assert note.text == "Mine."
+
+
+def test_a_note_of_another_case_is_not_found_through_this_one(case, director, lead_investigator):
+    other = services.start_scoping(
+        Investigation.objects.create(reference="INV-2026-0613", title="Other case"),
+        actor=director,
+        lead=lead_investigator,
+    )
+    note = services.add_note(other, "Not this case's.", actor=lead_investigator)
+    client = signed_in(lead_investigator)
+
+    assert client.get(url(case, "journal_note", note.pk)).status_code == 404
+    response = client.post(url(case, "journal_note", note.pk), {"text": "Moved", "version": "1", FORM_FIELD: "t8"})
+    assert response.status_code == 404
+    note.refresh_from_db()
+    assert note.text == "Not this case's."
