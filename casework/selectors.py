@@ -93,38 +93,45 @@ def case_work_of(user) -> str | None:
 
 
 def casework_summary(user) -> dict[str, Any]:
-    """What the dashboards show: the user's own cases and tasks; for directors, the portfolio."""
+    """What the dashboards show: the user's own cases and tasks; for directors, the portfolio, with
+    the recommendation responses due by organisation."""
     today = timezone.localdate()
     summary: dict[str, Any] = {
         "my_tasks": list(
             Task.objects.filter(assignee=user, status=TaskStatus.OPEN)
             .select_related("investigation")
+            .only("title", "due_date", "status", "investigation__reference")
             .order_by("due_date", "pk")[:20]
         ),
         "my_investigations": list(
-            Investigation.objects.filter(team__user=user).order_by("due_date", "-created_at")[:20]
+            Investigation.objects.filter(team__user=user)
+            .only("reference", "title", "state", "due_date")
+            .order_by("due_date", "-created_at")[:20]
         ),
     }
     if may_see_portfolio(user):
         counts = dict(
             Investigation.objects.values_list("state").annotate(count=Count("pk")).values_list("state", "count")
         )
+        responses = responses_by_organisation(today)
         summary.update(
             by_state=[
                 (state.label, counts.get(state.value, 0)) for state in InvestigationState if counts.get(state.value)
             ],
             over_target=list(
-                Investigation.objects.over_stage_target(
-                    settings.INVESTIGATION_STAGE_TARGET_DAYS, timezone.now()
-                ).order_by("state_changed_at")[:20]
+                Investigation.objects.over_stage_target(settings.INVESTIGATION_STAGE_TARGET_DAYS, timezone.now())
+                .only("reference", "state", "state_changed_at")
+                .order_by("state_changed_at")[:20]
             ),
             directed=list(
                 Investigation.objects.filter(directed=True, due_date__isnull=False)
                 .exclude(state__in=[*CLOSED_STATES, InvestigationState.DISCONTINUED])
+                .only("reference", "title", "due_date")
                 .order_by("due_date")[:20]
             ),
             overdue_tasks=Task.objects.filter(status=TaskStatus.OPEN, due_date__lt=today).count(),
-            overdue_recommendations=SafetyRecommendation.objects.filter(state="issued", response_due__lt=today).count(),
+            responses=responses,
+            overdue_recommendations=sum(row["overdue"] for row in responses),
         )
     return summary
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from django.shortcuts import SupportsGetAbsoluteUrl  # a protocol of django-stubs only
 
 LIMIT = 10
+SHOWN_OF_A_CASE = ("reference", "state", "state_changed_at")  # what an item needs: the columns fetched
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,10 @@ def waiting_for(user) -> list[Waiting]:
     items: list[Waiting] = []
     if may_decide_referral(user):
         for referral in (
-            Referral.objects.visible_to(user).filter(state=ReferralState.PROPOSED).order_by("state_changed_at")[:LIMIT]
+            Referral.objects.visible_to(user)
+            .filter(state=ReferralState.PROPOSED)
+            .only("reference", "state_changed_at")
+            .order_by("state_changed_at")[:LIMIT]
         ):
             items.append(
                 Waiting(
@@ -67,6 +71,7 @@ def waiting_for(user) -> list[Waiting]:
                 Q(state=S.INTERNAL_REVIEW)
                 | Q(state=S.SCOPING, pk__in=TermsOfReference.objects.values("investigation_id"))
             )
+            .only(*SHOWN_OF_A_CASE)
             .order_by("state_changed_at")[:LIMIT]
         )
         for investigation in gates:
@@ -77,15 +82,19 @@ def waiting_for(user) -> list[Waiting]:
             )
             items.append(at_its_page(what, investigation, investigation.state_changed_at))
     if user.has_perm(PUBLISH_INVESTIGATION):
-        at_final_approval = Investigation.objects.visible_to(user).filter(state=S.FINAL_APPROVAL)
+        at_final_approval = Investigation.objects.visible_to(user).filter(state=S.FINAL_APPROVAL).only(*SHOWN_OF_A_CASE)
         for investigation in at_final_approval.order_by("state_changed_at")[:LIMIT]:
             items.append(at_its_page("A final report to publish", investigation, investigation.state_changed_at))
-        interim = Report.objects.filter(
-            investigation__in=Investigation.objects.visible_to(user),
-            kind=ReportKind.INTERIM,
-            approved_version__isnull=False,
-            publication__isnull=True,
-        ).select_related("investigation")
+        interim = (
+            Report.objects.filter(
+                investigation__in=Investigation.objects.visible_to(user),
+                kind=ReportKind.INTERIM,
+                approved_version__isnull=False,
+                publication__isnull=True,
+            )
+            .select_related("investigation")
+            .only("public_id", "approved_at", "investigation__reference")
+        )
         for report in interim.order_by("approved_at")[:LIMIT]:
             items.append(
                 Waiting(
@@ -96,7 +105,11 @@ def waiting_for(user) -> list[Waiting]:
                 )
             )
     if may_approve_direction(user):
-        directions = Direction.objects.filter(state=DirectionState.REGISTERED).exclude(registered_by=user)
+        directions = (
+            Direction.objects.filter(state=DirectionState.REGISTERED)
+            .exclude(registered_by=user)
+            .only("public_id", "title", "registered_at")
+        )
         for direction in directions.order_by("registered_at")[:LIMIT]:
             items.append(
                 Waiting(
@@ -112,6 +125,7 @@ def waiting_for(user) -> list[Waiting]:
             DisclosureRequest.objects.filter(state=DisclosureState.REQUESTED)
             .exclude(requested_by=user)
             .select_related("investigation")
+            .only("public_id", "reference", "ground", "requested_at", "investigation__reference")
             .order_by("requested_at")
         )
         decidable = [request for request in requests[: LIMIT * 3] if may_decide_disclosure(request, user)]
@@ -121,7 +135,10 @@ def waiting_for(user) -> list[Waiting]:
             )
     if may_approve_disposal(user):
         disposals = Disposal.objects.filter(state=DisposalState.REQUESTED).exclude(requested_by=user)
-        for disposal in disposals.select_related("investigation", "referral").order_by("requested_at")[:LIMIT]:
+        shown = disposals.select_related("investigation", "referral").only(
+            "requested_at", "investigation__reference", "referral__reference"
+        )
+        for disposal in shown.order_by("requested_at")[:LIMIT]:
             record = disposal.investigation or disposal.referral
             items.append(
                 Waiting(

@@ -36,7 +36,8 @@ def dashboard(request):
     if may_list_investigations(user):
         context["casework"] = casework_summary(user)
     if may_direct(user):
-        context["responses"] = responses_by_organisation()
+        portfolio = context.get("casework", {})
+        context["responses"] = portfolio["responses"] if "responses" in portfolio else responses_by_organisation()
     if may_audit(user):
         context["recent_events"] = AuditEvent.objects.select_related("actor")[:DASHBOARD_LIST_LENGTH]
     if may_list_accounts(user):
