@@ -1,15 +1,19 @@
-"""Bidirectional control characters shown, never obeyed, in every page.
+"""Every page's last touches, in one place so that no template or view can forget them.
 
-A right-to-left override (U+202E) and its kind make text display in another order than it was
-typed, so a name or filename can be made to read as something else ("invoice\u202egpj.exe"). Stored
-as typed, they are shown in pages as a visible code such as [U+202E]: one place, so no template
-can forget.
+Bidirectional control characters are shown, never obeyed. A right-to-left override (U+202E) and
+its kind make text display in another order than it was typed, so a name or filename can be made
+to read as something else ("invoice\u202egpj.exe"). Stored as typed, they are shown in pages as a
+visible code such as [U+202E].
+
+A page not found is the site's own 404 page in development too.
 """
 
 import re
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.defaults import page_not_found
 
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 FOUND = re.compile("[%s]" % BIDI_CONTROLS)
@@ -32,4 +36,26 @@ class VisibleBidiControlsMiddleware:
             response.content = FOUND.sub(visible, text).encode(response.charset)
             if response.has_header("Content-Length"):
                 response["Content-Length"] = str(len(response.content))
+        return response
+
+
+class DesignedNotFoundMiddleware:
+    """With DEBUG on, a page not found is the site's own 404 page, as in production, rather than
+    Django's technical page (which lists every URL pattern and tells someone trying the system
+    nothing). Off DEBUG, Django already renders the site's page; the console still logs each 404."""
+
+    TECHNICAL_PAGE_MARK = b"<code>DEBUG = True</code>"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and not response.streaming
+            and self.TECHNICAL_PAGE_MARK in response.content
+        ):
+            return page_not_found(request, Http404())
         return response

@@ -146,6 +146,21 @@ def test_not_found_and_forbidden_pages_are_styled(client, intake):
     assert "nhsuk-header" in forbidden
 
 
+@pytest.mark.parametrize("address", ["/no-such-page/", "/referrals/REF-2026-999999/"])
+def test_a_page_not_found_with_debug_on_is_the_sites_own_page(client, intake, settings, address):
+    """Development runs with DEBUG on: a wrong address or a missing object shows the designed page,
+    not Django's technical one with the URL patterns."""
+    settings.DEBUG = True
+    client.force_login(intake)
+    response = client.get(address)
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "Page not found" in page
+    assert "nhsuk-header" in page
+    assert "DEBUG = True" not in page
+    assert "URLconf" not in page
+
+
 def test_form_without_csrf_token_is_refused_with_a_clear_message(db):
     from django.test import Client
 
