@@ -182,6 +182,7 @@ SECURE_CSP = {
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 
