@@ -180,6 +180,12 @@ def test_a_concern_from_the_public_to_the_auditor(
     sign_in(page, live_server, auditor)
     page.goto(live_server.url + "/audit/?target=%s" % investigation.reference)
     shot("auditor-case-search")
+    lines_of_number_and_time = page.locator(".app-audit-table tbody td:nth-child(-n+2)").evaluate_all(
+        "cells => cells.map(cell => { const text = document.createRange(); text.selectNodeContents(cell);"
+        " return text.getClientRects().length; })"
+    )
+    assert lines_of_number_and_time
+    assert set(lines_of_number_and_time) == {1}, "an event's number or time wraps"
     trail = page.locator("main").inner_text()
     assert "lead_investigator" in trail
     page.goto(live_server.url + "/audit/?target=%s" % evidence.public_id)

@@ -267,12 +267,18 @@ def test_related_concerns_are_suggested_during_triage(client, intake):
         organisation_name="Elsewhere Trust", description="Alarms on ventilators silenced without review."
     )
     unrelated = make_referral(organisation_name="Valley Dental Centre", description="Dental x-ray cleaning lapses.")
+    one_word_alike = make_referral(
+        organisation_name="Hillside Practice", description="The practice silenced complaints about its waiting list."
+    )
     services.start_triage(first, actor=intake)
     client.force_login(intake)
     html = client.get(first.get_absolute_url()).content.decode()
-    related = html[html.index('data-testid="related"') :]
+    related = html[html.index('data-testid="related"') : html.index('data-testid="timeline"')]
     assert second.reference in related
+    assert "similar wording: ventilator, alarms, silenced" in related
     assert unrelated.reference not in related
+    assert one_word_alike.reference not in related  # "silenced" alone is not enough
+    assert "share at least two significant words" in html
 
 
 def test_change_history_and_timeline_are_shown(client, intake):
