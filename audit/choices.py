@@ -88,6 +88,7 @@ class AuditAction(models.TextChoices):
     BREAK_GLASS_OPENED = "investigation.break_glass_opened", "Break-glass: case opened off the team (flagged)"
     BREAK_GLASS_REVIEW_VIEWED = "audit.break_glass_review_viewed", "Break-glass review list viewed"
     INVESTIGATION_LIST_VIEWED = "investigation.list_viewed", "Investigation list viewed"
+    INVESTIGATION_LIST_EXPORTED = "investigation.list_exported", "Investigation list exported (CSV)"
     INVESTIGATION_TRANSITIONED = "investigation.transitioned", "Investigation moved to a new stage"
     TEAM_MEMBER_ADDED = "investigation.team_member_added", "Team member added"
     TEAM_MEMBER_REMOVED = "investigation.team_member_removed", "Team member removed"

@@ -5,6 +5,7 @@ from casework import views, workspace
 app_name = "casework"
 urlpatterns = [
     path("", views.investigation_list, name="list"),
+    path("export/", views.investigation_export, name="export"),
     path("directions/", views.direction_list, name="directions"),
     path("leavers/", views.leaver, name="leaver"),
     path("disposals/", views.disposal_list, name="disposals"),

@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
@@ -42,6 +43,7 @@ from casework.selectors import (
 )
 from casework.services import evidence as evidence_services
 from casework.services import responses as response_services
+from kernel.downloads import csv_response
 from kernel.errors import WorkflowError
 from kernel.once import AlreadySent, do_once, form_token
 from vault.http import evidence_response
@@ -85,6 +87,45 @@ def investigation_list(request):
         },
     )
     return render(request, "casework/list.html", context)
+
+
+EXPORT_LIMIT = 10_000
+EXPORT_COLUMNS = ["reference", "title", "stage", "directed", "lead", "due", "in stage since"]
+
+
+@require_POST
+@requires_object_permission(VIEW_INVESTIGATION)
+def investigation_export(request):
+    """The investigations list as it is filtered, as CSV (at most EXPORT_LIMIT rows): the list's own
+    columns, never case content; audited with the filters and the number of rows."""
+    user = request.user
+    if not may_list_investigations(user):
+        raise PermissionDenied
+    form = forms.InvestigationFilterForm(request.POST)
+    filters = form.cleaned_data if form.is_valid() else {}
+    order = forms.InvestigationFilterForm.SORTS[filters.get("sort") or "newest"][0]
+    visible = apply_investigation_filters(Investigation.objects.visible_to(user), filters)
+    rows = list(visible.with_team().order_by(*order)[:EXPORT_LIMIT])
+    record_event(
+        AuditAction.INVESTIGATION_LIST_EXPORTED,
+        detail={"filters": recorded_investigation_filters(filters), "rows": len(rows), "limit": EXPORT_LIMIT},
+    )
+    return csv_response(
+        EXPORT_COLUMNS,
+        (
+            [
+                investigation.reference,
+                investigation.title,
+                investigation.get_state_display(),
+                "yes" if investigation.directed else "no",
+                investigation.lead.username if investigation.lead else "",
+                investigation.due_date.isoformat() if investigation.due_date else "",
+                timezone.localdate(investigation.state_changed_at).isoformat(),
+            ]
+            for investigation in rows
+        ),
+        "investigations",
+    )
 
 
 @require_safe

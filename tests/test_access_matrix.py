@@ -171,6 +171,7 @@ ACTION_ENDPOINTS = {
     "referrals:action": (set(STAFF), START_TRIAGE),
     "referrals:bulk_assign": ({"intake", "director", "chief"}, None),
     "referrals:export": ({"intake", "director", "chief"}, None),
+    "casework:export": (set(STAFF), None),
     "casework:break_glass": (set(STAFF), CASE),
     "casework:direction_action": ({"director", "chief"}, APPROVE_DIRECTION),
     "accounts:user_action": ({"admin"}, {"username": "intake_officer", "action": "end_sessions"}),
@@ -449,6 +450,7 @@ MATRIX = [
     # Sent empty: nothing chosen, said on the queue; the chief sees the queue but assigns nothing.
     *rows_for("referrals:bulk_assign", "post", only(TRIAGE_STAFF, status="referrals:list")),
     *rows_for("referrals:export", "post", only({"intake", "director", "chief"})),
+    *rows_for("casework:export", "post", only({"lead_investigator", "other_investigator", "director", "chief"})),
     *object_rows("referrals:assess", "post", TRIAGE_STAFF, SEES_REFERRAL, CASE_REFERRAL),
     *object_rows("referrals:attach", "post", TRIAGE_STAFF, SEES_REFERRAL, CASE_REFERRAL),
     *rows_for("public:share_concern", "post", every(200, anonymous=200)),

@@ -1,9 +1,14 @@
 """The investigations list finds things: a reference goes straight to its case, words search the
 titles, stage and direction filter, four orders, pages that keep the search; the searched words are
-audited only as a keyed hash; an accepted concern links to the investigation it became."""
+audited only as a keyed hash; the list downloads as CSV as it is filtered; an accepted concern
+links to the investigation it became."""
+
+import csv
+import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.choices import AuditAction
 from audit.services import search_term_digest
@@ -97,3 +102,35 @@ def test_an_accepted_concern_links_to_the_investigation_it_became(director, inta
     intake_page = signed_in(intake).get(referral.get_absolute_url()).content.decode()
     assert "Became investigation %s" % investigation.reference in intake_page  # named, not linked: not theirs
     assert investigation.get_absolute_url() not in intake_page
+
+
+def exported(client, **filters) -> list[dict]:
+    response = client.post(reverse("casework:export"), filters)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_list_downloads_as_it_is_filtered(director, portfolio, lead_investigator):
+    client = signed_in(director)
+    assert 'data-testid="export"' in client.get(reverse("casework:list")).content.decode()
+    assert [row["reference"] for row in exported(client)] == ["INV-2026-0103", "INV-2026-0102", "INV-2026-0101"]
+    (directed,) = exported(client, directed="true")
+    assert directed == {
+        "reference": "INV-2026-0102",
+        "title": "Falls on older people's wards",
+        "stage": "Scoping",
+        "directed": "yes",
+        "lead": lead_investigator.username,
+        "due": "",
+        "in stage since": timezone.localdate().isoformat(),
+    }
+    event = assert_audited(AuditAction.INVESTIGATION_LIST_EXPORTED, actor=director)
+    assert event.detail["rows"] == 1
+    assert event.detail["filters"] == {"directed": "True"}
+
+
+def test_an_investigator_downloads_only_the_cases_they_see_and_a_bad_filter_is_ignored(lead_investigator, portfolio):
+    rows = exported(signed_in(lead_investigator), state="nonsense", sort="sideways")
+    assert [row["reference"] for row in rows] == ["INV-2026-0102"]
