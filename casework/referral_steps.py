@@ -70,6 +70,9 @@ def offer_referral_steps() -> None:
             lambda r, u, d: services.accept_referral(r, actor=u, title=d["title"], reason=d["reason"]),
             "accept",
             may=may_decide,
+            consequence="An investigation is opened, proposed and waiting for a director to start scoping, with "
+            "this concern as its origin. The concern is closed as accepted, and the person who shared it is told "
+            "that the body is investigating.",
         ),
         before="defer",
     )
@@ -82,6 +85,8 @@ def offer_referral_steps() -> None:
             may=may_direct,
             shown=_may_ask_for_disposal,
             step_up="ask for this concern's record to be destroyed",
+            consequence="Another director or the chief investigator is asked to approve destroying this concern's "
+            "record.",
         ),
         before="legal_hold",
     )
@@ -94,6 +99,8 @@ def offer_referral_steps() -> None:
             may=may_approve_disposal,
             shown=_disposal_waiting,
             step_up="destroy this concern's record",
+            consequence="The concern's record is erased and its files are shredded for good; only the disposal "
+            "certificate remains.",
         ),
         before="legal_hold",
     )

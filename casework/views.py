@@ -97,7 +97,7 @@ EXPORT_COLUMNS = ["reference", "title", "stage", "directed", "lead", "due", "in 
 @requires_object_permission(VIEW_INVESTIGATION)
 def investigation_export(request):
     """The investigations list as it is filtered, as CSV (at most EXPORT_LIMIT rows): the list's own
-    columns, never case content; audited with the filters and the number of rows."""
+    columns, never case content; audited with the filters and the reference of every row."""
     user = request.user
     if not may_list_investigations(user):
         raise PermissionDenied
@@ -108,7 +108,12 @@ def investigation_export(request):
     rows = list(visible.with_team().order_by(*order)[:EXPORT_LIMIT])
     record_event(
         AuditAction.INVESTIGATION_LIST_EXPORTED,
-        detail={"filters": recorded_investigation_filters(filters), "rows": len(rows), "limit": EXPORT_LIMIT},
+        detail={
+            "filters": recorded_investigation_filters(filters),
+            "rows": len(rows),
+            "limit": EXPORT_LIMIT,
+            "shown": shown_references(rows),
+        },
     )
     return csv_response(
         EXPORT_COLUMNS,

@@ -48,6 +48,9 @@ class Action:
     step_up: str = ""
     # What the page says once the step is taken.
     done: str = ""
+    # What a consequential step will do, stated on its own page before "Yes, ..." is pressed; a step
+    # without one is taken from a panel on the referral page.
+    consequence: str = ""
 
     def form(self, name: str, data=None, *, prefixed: bool = True, **extra: Any):
         """The action's form; on a page, prefixed with its name so that several forms share it."""
@@ -106,6 +109,8 @@ ACTIONS: dict[str, Action] = {
         ReasonForm,
         lambda r, u, d: services.log_for_intelligence(r, actor=u, reason=d["reason"]),
         "log_for_intelligence",
+        consequence="The concern is closed and kept for intelligence: it counts in the patterns the body watches, "
+        "and nobody acts on it further unless it is reopened.",
         form_kwargs=(("reason_required", False), ("reason_label", "Note (optional)")),
     ),
     "signpost": Action(
@@ -115,6 +120,8 @@ ACTIONS: dict[str, Action] = {
             r, actor=u, signpost_reason=d["signpost_reason"], body=d["body"], note=d["reason"], notice=d["notice"]
         ),
         "signpost",
+        consequence="The concern is closed as outside the body's remit, and the person who shared it is pointed to "
+        "the organisation you choose on their concern's page.",
     ),
     "propose_case": Action(
         "Propose for investigation",
@@ -136,12 +143,15 @@ ACTIONS: dict[str, Action] = {
         lambda r, u, d: services.decline_referral(r, actor=u, reason=d["reason"], notice=d["notice"]),
         "decline",
         may=may_decide,
+        consequence="The concern is closed without an investigation. The person who shared it sees the outcome "
+        "on their concern's page, with what you write for them.",
     ),
     "withdraw": Action(
         "Withdraw",
         ReasonForm,
         lambda r, u, d: services.withdraw_referral(r, actor=u, reason=d["reason"]),
         "withdraw",
+        consequence="The concern is closed as withdrawn. It stays on record, and a director can reopen it.",
     ),
     "reopen": Action(
         "Reopen",
@@ -172,19 +182,36 @@ def offer_step(name: str, action: Action, *, before: str) -> None:
     ACTIONS.update(steps)
 
 
-def available_actions(referral, user) -> list[dict]:
-    """Only the actions this user may take on this referral in its current state."""
-    available = []
-    for name, action in ACTIONS.items():
-        if action.transition:
-            allowed = has_transition_perm(getattr(referral, action.transition), user)
-        elif name == "record_info":
-            allowed = action.may(user) and referral.state not in (ReferralState.ACCEPTED,)
-        elif action.shown is not None:
-            allowed = action.may(user) and action.shown(referral, user)
-        else:
-            allowed = action.may(user)
-        if allowed:
-            extra: dict[str, Any] = {"assignees": services.triage_staff()} if name == "assign" else {}
-            available.append({"name": name, "label": action.label, "form": action.form(name, **extra)})
-    return available
+def is_open_to(referral, user, name: str) -> bool:
+    """Whether `user` may take step `name` on `referral` now."""
+    action = ACTIONS[name]
+    if action.transition:
+        return has_transition_perm(getattr(referral, action.transition), user)
+    if name == "record_info":
+        return action.may(user) and referral.state not in (ReferralState.ACCEPTED,)
+    if action.shown is not None:
+        return action.may(user) and action.shown(referral, user)
+    return action.may(user)
+
+
+def step_form(name: str, data=None):
+    """Step `name`'s form, bound to `data` when sent (None for a step without one)."""
+    extra: dict[str, Any] = {"assignees": services.triage_staff()} if name == "assign" else {}
+    return ACTIONS[name].form(name, data, **extra)
+
+
+def available_actions(referral, user, bound: dict | None = None) -> list[dict]:
+    """The steps this user may take on this referral in its current state: a consequential one as a
+    link to its own page, the others with their form (the sent one from `bound`, with its errors)."""
+    bound = bound or {}
+    return [
+        {
+            "name": name,
+            "label": action.label,
+            "consequential": bool(action.consequence),
+            "form": None if action.consequence else bound.get(name) or step_form(name),
+            "open": name in bound,
+        }
+        for name, action in ACTIONS.items()
+        if is_open_to(referral, user, name)
+    ]

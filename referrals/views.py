@@ -1,14 +1,12 @@
 """Staff views of referrals: the intake queue, staff entry, the referral page and its actions."""
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import mfa
 from accounts.access import NotVisible, requires_object_permission, requires_permission
@@ -19,7 +17,7 @@ from kernel.errors import WorkflowError
 from kernel.history import field_changes
 from kernel.once import AlreadySent, do_once, form_token
 from referrals import services
-from referrals.actions import ACTIONS, available_actions
+from referrals.actions import ACTIONS, available_actions, is_open_to, step_form
 from referrals.choices import ReferralState
 from referrals.forms import (
     AssessmentForm,
@@ -190,9 +188,15 @@ def referral_new(request):
 @require_safe
 @requires_object_permission(VIEW_REFERRAL)
 def referral_detail(request, reference):
-    referral = get_referral_for(request.user, reference)
+    return _referral_page(request, get_referral_for(request.user, reference))
+
+
+def _referral_page(request, referral, *, bound: dict | None = None, record: bool = True):
+    """The referral's page, after recording the read (unless `record` is false: a refused step has
+    recorded its refusal); `bound` holds a refused step's form, shown open with its errors."""
     show_identity = may_see_identity(request.user)
-    record_referral_read(referral, show_identity=show_identity)
+    if record:
+        record_referral_read(referral, show_identity=show_identity)
     can_triage = may_triage(request.user)
     context = {
         "referral": referral,
@@ -206,7 +210,7 @@ def referral_detail(request, reference):
         "visible_investigations": set(referral.investigations.visible_to(request.user).values_list("pk", flat=True)),
         "attachments": referral.attachments.filter(disposed_at__isnull=True, message=None),
         "history": field_changes(referral.history.select_related("history_user").order_by("history_date")),
-        "actions": available_actions(referral, request.user),
+        "actions": available_actions(referral, request.user, bound),
         "related": (
             Referral.objects.visible_to(request.user).related_to(referral)
             if can_triage and referral.state in (ReferralState.TRIAGE, ReferralState.LOGGED)
@@ -214,31 +218,59 @@ def referral_detail(request, reference):
         ),
         "can_assess": can_triage and referral.state in (ReferralState.TRIAGE, ReferralState.LOGGED),
     }
+    if bound:
+        context["form"] = next(iter(bound.values()))  # for the error summary and the page title
     return render(request, "referrals/detail.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @requires_object_permission(VIEW_REFERRAL)
 def referral_action(request, reference, action):
-    """Run one action from the referral page; a refusal is explained and changes nothing."""
+    """A step's own page (what it will do, and its form) and the step itself. A refused step changes
+    nothing and shows its form again as sent, with the errors at the fields."""
     if action not in ACTIONS:
         raise Http404("No such action")
     spec = ACTIONS[action]
     referral = get_referral_for(request.user, reference)
     if not spec.may(request.user):
         raise PermissionDenied
+    if request.method != "POST":
+        return _step_page(request, referral, action, step_form(action))
     shown = spec.shown is None or spec.shown(referral, request.user)
     if spec.step_up and shown and (step_up := mfa.step_up(request, spec.step_up)) is not None:
         return step_up
-    extra: dict[str, Any] = {"assignees": services.triage_staff()} if action == "assign" else {}
+
+    def show_again(form):
+        if spec.consequence:
+            return _step_page(request, referral, action, form, record=False)
+        return _referral_page(request, referral, bound={action: form}, record=False)
+
     return run_page_action(
         request,
         referral,
         name=action,
         label=spec.label,
-        form=spec.form(action, request.POST, **extra),
+        form=step_form(action, request.POST),
         perform=lambda data: spec.perform(referral, request.user, data),
         done=spec.done,
+        show_again=show_again,
+    )
+
+
+def _step_page(request, referral, action: str, form, *, record: bool = True):
+    """A step's page: what it will do, its form, or that it is not open now."""
+    if record:
+        record_event(AuditAction.REFERRAL_VIEWED, target=referral, detail={"page": "step: %s" % action})
+    spec = ACTIONS[action]
+    return render(
+        request,
+        "referrals/step.html",
+        {
+            "referral": referral,
+            "form": form,
+            "action": {"name": action, "label": spec.label, "consequence": spec.consequence, "form": form},
+            "open_now": is_open_to(referral, request.user, action),
+        },
     )
 
 

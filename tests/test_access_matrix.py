@@ -168,7 +168,6 @@ READ_ONLY_PAGES = {
     "casework:response_attachment": (set(STAFF), RESPONSE_FILE),
 }
 ACTION_ENDPOINTS = {
-    "referrals:action": (set(STAFF), START_TRIAGE),
     "referrals:bulk_assign": ({"intake", "director", "chief"}, None),
     "referrals:export": ({"intake", "director", "chief"}, None),
     "casework:export": (set(STAFF), None),
@@ -258,6 +257,7 @@ MATRIX = [
         {"reference": "__case_referral__", "public_id": "__attachment__"},
     ),
     *object_rows("referrals:action", "post", TRIAGE_STAFF, SEES_REFERRAL, START_TRIAGE, allowed_status="referral"),
+    *object_rows("referrals:action", "get", TRIAGE_STAFF, SEES_REFERRAL, START_TRIAGE),
     *rows_for("public:share_concern", "get", every(200, anonymous=200)),
     *rows_for("public:follow_up", "get", every(200, anonymous=200)),
     *rows_for("public:concern_sent", "get", every("public:share_concern", anonymous="public:share_concern")),

@@ -27,6 +27,7 @@ from tests.test_access_matrix import MATRIX, open_as_referrer, resolve_placehold
 OBJECT_LISTS = {
     AuditAction.REFERRAL_QUEUE_VIEWED,
     AuditAction.INVESTIGATION_LIST_VIEWED,
+    AuditAction.INVESTIGATION_LIST_EXPORTED,
     AuditAction.DASHBOARD_VIEWED,
     AuditAction.DIRECTIONS_VIEWED,
     AuditAction.DISCLOSURE_REGISTER_VIEWED,
@@ -120,6 +121,7 @@ def canaries(
                 {
                     AuditAction.INVESTIGATION_VIEWED,
                     AuditAction.INVESTIGATION_LIST_VIEWED,
+                    AuditAction.INVESTIGATION_LIST_EXPORTED,
                     AuditAction.DASHBOARD_VIEWED,
                     AuditAction.DIRECTIONS_VIEWED,
                     AuditAction.REPORT_LIST_VIEWED,

@@ -78,12 +78,13 @@ def test_a_referrer_answers_a_question_and_learns_where_to_go(browser, live_serv
     assert "Ward 4, Beech. She left at 2am." in staff.content()
     assert "discharge-letter.txt" in staff.content()
     desks.shot(staff, "intake-reads-the-answer")
-    staff.get_by_text("Signpost", exact=True).first.click()
+    staff.get_by_test_id("action-signpost").click()
+    assert "closed as outside the body's remit" in staff.get_by_test_id("consequence").inner_text()
     staff.select_option("#id_signpost-signpost_reason", "individual_complaint")
     staff.select_option("#id_signpost-body", str(SignpostBody.objects.filter(active=True).earliest("pk").pk))
     staff.fill("#id_signpost-notice", "The trust's patient advice service looks at one person's discharge first.")
     desks.shot(staff, "intake-signposts")
-    staff.get_by_test_id("action-signpost").click()
+    staff.get_by_test_id("confirm-signpost").click()
     assert Referral.objects.get(pk=referral.pk).state == ReferralState.SIGNPOSTED
 
     page.reload()

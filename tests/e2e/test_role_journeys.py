@@ -105,9 +105,11 @@ def test_a_concern_from_the_public_to_the_auditor(
     # A director accepts it and scopes the investigation with a lead.
     sign_in(page, live_server, director)
     page.goto(live_server.url + referral.get_absolute_url())
-    page.get_by_text("Accept for investigation").first.click()
-    page.fill("#id_accept-title", "Out-of-hours stroke imaging")
     page.get_by_test_id("action-accept").click()
+    assert "An investigation is opened" in page.get_by_test_id("consequence").inner_text()
+    page.fill("#id_accept-title", "Out-of-hours stroke imaging")
+    shot("director-confirms-acceptance")
+    page.get_by_test_id("confirm-accept").click()
     shot("director-accepted")
     investigation = Investigation.objects.get(origin_referral=referral)
     page.goto(live_server.url + investigation.get_absolute_url())

@@ -211,13 +211,52 @@ def test_action_from_the_wrong_state_is_explained_and_changes_nothing(client, in
     assert referral.activities.filter(action="start_triage").count() == 1
 
 
-def test_action_with_a_missing_reason_is_explained_and_changes_nothing(client, intake):
+def test_a_consequential_step_has_its_own_page_saying_what_it_will_do(client, intake):
     referral = make_referral()
     client.force_login(intake)
-    response = client.post(action_url(referral, "withdraw"), {"withdraw-reason": ""}, follow=True)
-    assert "Withdraw: Reason: Enter reason" in response.content.decode()
+    detail = client.get(referral.get_absolute_url()).content.decode()
+    assert 'href="%s"' % action_url(referral, "withdraw") in detail  # a link, not a one-click form
+    page = client.get(action_url(referral, "withdraw")).content.decode()
+    assert "What this will do" in page
+    assert "The concern is closed as withdrawn" in page
+    assert "Yes, withdraw" in page
+    assert Referral.objects.get(pk=referral.pk).state == ReferralState.RECEIVED
+    assert_audited(AuditAction.REFERRAL_VIEWED, actor=intake, target_ref=referral.reference)
+
+
+def test_a_step_not_open_now_says_so_on_its_page(client, director):
+    referral = make_referral()
+    client.force_login(director)
+    page = client.get(action_url(referral, "reopen")).content.decode()
+    assert 'data-testid="step-closed"' in page
+    assert "<form" not in page.split('data-testid="step-title"')[1]
+
+
+def test_a_refused_step_is_shown_again_with_the_error_at_its_field_and_nothing_lost(client, intake):
+    referral = make_referral()
+    client.force_login(intake)
+    response = client.post(action_url(referral, "withdraw"), {"withdraw-reason": ""})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: Withdraw" in page
+    assert "Reason: Enter reason" in page  # in the error summary, linked to the field
+    assert "nhsuk-textarea--error" in page
+    assert "The concern is closed as withdrawn" in page  # still on the step's own page
     assert_audited(AuditAction.ACTION_REFUSED, actor=intake, target_ref=referral.reference)
     assert Referral.objects.get(pk=referral.pk).state == ReferralState.RECEIVED
+
+
+def test_a_refused_panel_step_reopens_its_panel_with_what_was_typed(client, intake):
+    referral = make_referral()
+    services.start_triage(referral, actor=intake)
+    client.force_login(intake)
+    response = client.post(action_url(referral, "link"), {"link-to_reference": "REF-2026-424242", "link-reason": ""})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<details class="nhsuk-details" open id="step-link">' in page
+    assert 'value="REF-2026-424242"' in page
+    assert "Why are they linked?: Enter why are they linked?" in page or "nhsuk-textarea--error" in page
+    assert "<title>Error: REF-" in page
 
 
 def test_director_declines_with_reasons_through_the_page(client, intake, director):
@@ -242,10 +281,13 @@ def test_link_through_the_page_to_an_unknown_reference_is_explained(client, inta
     assert Referral.objects.get(pk=referral.pk).state == ReferralState.TRIAGE
 
 
-def test_unknown_action_is_not_found_and_get_is_not_allowed(client, intake, case_referral):
+def test_unknown_action_is_not_found_and_get_shows_the_steps_page(client, intake, case_referral):
     client.force_login(intake)
     assert client.post(action_url(case_referral, "delete_everything")).status_code == 404
-    assert client.get(action_url(case_referral, "start_triage")).status_code == 405
+    assert client.get(action_url(case_referral, "delete_everything")).status_code == 404
+    page = client.get(action_url(case_referral, "start_triage"))
+    assert page.status_code == 200
+    assert 'data-testid="step-title">Start triage<' in page.content.decode()
 
 
 def test_assessment_page_scores_every_criterion(client, intake):
@@ -381,7 +423,7 @@ def test_linking_to_an_investigation_the_officer_cannot_see_answers_as_for_a_mis
         form = {"link-to_reference": reference, "link-reason": "Same", FORM_FIELD: new_token()}
         response = client.post(action_url(referral, "link"), form, follow=True)
         page = response.content.decode().replace(reference, "<reference>")
-        answers[reference] = re.findall(r'class="nhsuk-notification-banner__heading">(.*?)</p>', page)
+        answers[reference] = re.findall(r'nhsuk-error-summary__list">\s*<li>(.*?)</li>', page)
     assert answers["INV-2026-9999"] == ["There is no referral or investigation <reference> that you can see."]
     assert answers[case_investigation.reference] == answers["INV-2026-9999"]
     denial = AuditEvent.objects.get(action=AuditAction.ACCESS_DENIED, target_ref=case_investigation.reference)
@@ -402,7 +444,8 @@ def test_intake_writes_to_the_referrer_from_the_page_and_others_may_not(client, 
     assert "We have started looking at this." in client.get(referral.get_absolute_url()).content.decode()
 
     empty = client.post(action_url(referral, "message"), {"message-text": ""})
-    assert empty.status_code == 302
+    assert empty.status_code == 200  # shown again, the panel open and the field marked
+    assert '<details class="nhsuk-details" open id="step-message">' in empty.content.decode()
     assert referral.messages.count() == 1
 
     client.force_login(lead_investigator)
