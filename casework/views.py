@@ -6,12 +6,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import mfa
 from accounts.access import NotVisible, public, requires_object_permission, requires_permission
@@ -30,6 +30,7 @@ from casework.permissions import (
     DIRECT_INVESTIGATION,
     VIEW_DIRECTION,
     VIEW_INVESTIGATION,
+    may_approve_direction,
     may_list_investigations,
 )
 from casework.selectors import (
@@ -48,7 +49,7 @@ from kernel.errors import WorkflowError
 from kernel.once import AlreadySent, do_once, form_token
 from vault.http import evidence_response
 from vault.upload import too_large_message, with_encrypted_upload
-from workflow.steps import record_refusal, run_page_action, sent_again
+from workflow.steps import StepRefused, record_refusal, run_page_action, sent_again, take_step
 
 PAGE_SIZE = 50
 PUBLISHED_STATES = [InvestigationState.PUBLISHED, InvestigationState.CLOSED, InvestigationState.ARCHIVED]
@@ -287,13 +288,22 @@ def direction_list(request):
                 return redirect("casework:directions")
         else:
             messages.error(request, "The direction was not registered: correct the form below.")
+    return _directions_page(request, form)
+
+
+def _directions_page(request, form, *, bound=None, bound_for=None, record: bool = True):
+    """The directions page; `bound` is a refused variation or revocation form, shown again open on
+    the row of the direction `bound_for` with its errors (the refusal is recorded, not a read)."""
     directions = list(
         Direction.objects.select_related("investigation", "registered_by", "approved_by").prefetch_related("variations")
     )
-    record_event(
-        AuditAction.DIRECTIONS_VIEWED,
-        detail={"shown": shown_references([d.investigation for d in directions if d.investigation])},
-    )
+    for direction in directions:
+        direction.sent_form = bound if direction.public_id == bound_for else None  # type: ignore[attr-defined]  # for the page only
+    if record:
+        record_event(
+            AuditAction.DIRECTIONS_VIEWED,
+            detail={"shown": shown_references([d.investigation for d in directions if d.investigation])},
+        )
     return render(
         request,
         "casework/directions.html",
@@ -302,6 +312,7 @@ def direction_list(request):
             "form": form,
             "variation_form": forms.VariationForm(prefix="vary"),
             "revocation_form": forms.RevocationForm(prefix="revoke"),
+            "refusal": bound is not None,  # the page title says "Error:"
             "States": DirectionState,
         },
     )
@@ -315,30 +326,58 @@ DIRECTION_ACTIONS = {
         lambda direction, user, data: services.revoke_direction(direction, actor=user, **data),
     ),
 }
+APPROVAL_CONSEQUENCE = (
+    "A directed investigation is opened at once, with the mandated report date as its due date, and it is "
+    "counted against that date from today. The direction can afterwards only be varied or revoked."
+)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @requires_permission(VIEW_DIRECTION)
 def direction_action(request, public_id, action):
+    """Approve (after a page saying what approval does), vary or revoke a direction. A refused
+    variation or revocation is shown again with its errors; nothing is changed."""
     if action not in DIRECTION_ACTIONS:
         raise Http404("No such action")
     direction = get_object_or_404(Direction, public_id=public_id)
+    if request.method != "POST":
+        if action != "approve":
+            return HttpResponseNotAllowed(["POST"])
+        if not may_approve_direction(request.user):
+            raise PermissionDenied
+        record_event(AuditAction.DIRECTIONS_VIEWED, target=direction, detail={"page": "approve"})
+        return render(
+            request, "casework/direction_approve.html", {"direction": direction, "consequence": APPROVAL_CONSEQUENCE}
+        )
     if action == "approve" and (step_up := mfa.step_up(request, "approve a Secretary of State direction")):
         return step_up
     form_class, perform = DIRECTION_ACTIONS[action]
     form = form_class(request.POST, prefix=action) if form_class else None
-    if form is not None and not form.is_valid():
-        messages.error(
-            request, "Nothing was changed: %s" % "; ".join(str(e) for errors in form.errors.values() for e in errors)
-        )
-        return redirect("casework:directions")
     try:
-        perform(direction, request.user, form.cleaned_data if form is not None else {})
-    except WorkflowError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, "Direction %s: done." % action)
+        take_step(
+            direction,
+            name="direction_%s" % action,
+            form=form,
+            perform=lambda data: perform(direction, request.user, data),
+        )
+    except StepRefused as refusal:
+        if form is None:
+            messages.error(request, str(refusal))
+            return redirect("casework:directions")
+        if refusal.errors is None:
+            form.add_error(None, str(refusal))
+        return _directions_page(
+            request, forms.DirectionForm(prefix="direction"), bound=form, bound_for=direction.public_id, record=False
+        )
+    messages.success(request, DIRECTION_DONE[action])
     return redirect("casework:directions")
+
+
+DIRECTION_DONE = {
+    "approve": "Direction approved: its investigation is open and counted against the mandated date.",
+    "vary": "Variation recorded: the mandated date shown is the varied one.",
+    "revoke": "Revocation recorded.",
+}
 
 
 # The public page: published material only.

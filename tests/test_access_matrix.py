@@ -172,7 +172,6 @@ ACTION_ENDPOINTS = {
     "referrals:export": ({"intake", "director", "chief"}, None),
     "casework:export": (set(STAFF), None),
     "casework:break_glass": (set(STAFF), CASE),
-    "casework:direction_action": ({"director", "chief"}, APPROVE_DIRECTION),
     "accounts:user_action": ({"admin"}, {"username": "intake_officer", "action": "end_sessions"}),
     "audit:export": ({"auditor"}, None),
     "audit:subject_access": ({"auditor", "admin"}, None),
@@ -297,6 +296,8 @@ MATRIX = [
         only({"director", "chief"}, status="casework:directions"),
         APPROVE_DIRECTION,
     ),
+    # Approving a direction first shows what approval does (GET); varying and revoking are POST only.
+    *rows_for("casework:direction_action", "get", only({"director", "chief"}), APPROVE_DIRECTION),
     *rows_for("published_reports", "get", every(200, anonymous=200)),
     # The public site: the same for everyone; a report or recommendation not published is missing.
     *rows_for("home", "get", every(200, anonymous=200)),

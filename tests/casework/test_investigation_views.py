@@ -109,6 +109,38 @@ def test_directions_page_two_person_rule(client, director, chief):
     assert "200 days left" in html
 
 
+def test_approving_a_direction_first_says_what_it_will_do(client, director, chief):
+    direction = services.register_direction(
+        actor=director, title="Maternity", issued_on=timezone.localdate(), scope="Scope"
+    )
+    client.force_login(chief)
+    listing = client.get(reverse("casework:directions")).content.decode()
+    approve = reverse("casework:direction_action", args=[direction.public_id, "approve"])
+    assert 'href="%s"' % approve in listing  # a link to the confirmation, not a one-click form
+    page = client.get(approve).content.decode()
+    assert "A directed investigation is opened at once" in page
+    assert "Yes, approve the direction" in page
+    assert Direction.objects.get(pk=direction.pk).investigation is None
+    assert client.get(reverse("casework:direction_action", args=[direction.public_id, "revoke"])).status_code == 405
+
+
+def test_a_refused_revocation_opens_its_panel_again_with_the_error(client, director, chief):
+    direction = services.register_direction(
+        actor=director, title="Maternity", issued_on=timezone.localdate(), scope="Scope"
+    )
+    services.approve_direction(direction, actor=chief)
+    client.force_login(director)
+    response = client.post(reverse("casework:direction_action", args=[direction.public_id, "revoke"]), {})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error:" in page
+    opened = '<details class="nhsuk-details" open><summary class="nhsuk-details__summary">'
+    assert opened + '<span class="nhsuk-details__summary-text">Record a revocation' in page
+    assert "nhsuk-error-summary" in page
+    assert Direction.objects.get(pk=direction.pk).state == "approved"
+    assert_audited(AuditAction.ACTION_REFUSED, actor=director)
+
+
 def test_direction_with_dates_out_of_order_is_refused_with_a_message(client, director):
     client.force_login(director)
     response = client.post(

@@ -174,6 +174,10 @@ def test_a_concern_from_the_public_to_the_auditor(
     page.goto(live_server.url + "/investigations/directions/")
     shot("director-directions")
     page.get_by_test_id("approve-direction").first.click()
+    assert "A directed investigation is opened at once" in page.get_by_test_id("consequence").inner_text()
+    assert Direction.objects.get(pk=direction.pk).investigation is None  # nothing happens before "Yes"
+    shot("director-direction-confirm")
+    page.get_by_test_id("confirm-approve").click()
     shot("director-direction-approved")
     assert Direction.objects.get(pk=direction.pk).investigation is not None
     log_out(page)
