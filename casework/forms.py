@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from casework.choices import EvidenceType, IntervieweeType, InvestigationState, ResponseAssessment, TaskStatus, TeamRole
 from casework.models import TEXT_MAX_LENGTH, Evidence, Organisation
-from kernel.forms import NHSFormMixin
+from kernel.forms import MultipleFileField, NHSFormMixin
 
 
 def _text(label, required=True, rows=3, max_length=TEXT_MAX_LENGTH):
@@ -189,7 +189,11 @@ class EvidenceForm(NHSFormMixin, forms.Form):
         label="Date received",
         initial=timezone.localdate,
     )
-    file = forms.FileField(label="File")
+    file = MultipleFileField(
+        label="Files",
+        help_text="Choose one file or several: several sent together share the details above, and each "
+        "is titled with its number.",
+    )
 
     def clean_received_on(self):
         received_on = self.cleaned_data["received_on"]

@@ -186,7 +186,10 @@ def evidence_upload(request, reference):
     return _evidence_upload(request, investigation)
 
 
-@with_encrypted_upload
+EVIDENCE_FILES_AT_ONCE = 20
+
+
+@with_encrypted_upload(max_files=EVIDENCE_FILES_AT_ONCE)
 def _evidence_upload(request, investigation):
     handler = request.encrypted_upload
     if handler is None:
@@ -194,23 +197,20 @@ def _evidence_upload(request, investigation):
         return _upload_page(request, investigation, forms.EvidenceForm())
     form = forms.EvidenceForm(request.POST, request.FILES)
     status = 200
-    if handler.too_large:
+    if handler.refused:
         form.add_error(None, too_large_message(handler))
         status = 413
     elif form.is_valid():
-        upload = form.cleaned_data["file"]
         register = reverse("casework:evidence", args=[investigation.reference])
         details = {k: form.cleaned_data[k] for k in ("evidence_type", "source", "received_on")}
         try:
-            evidence = do_once(
+            added = do_once(
                 form_token(request.POST),
                 "form",
-                lambda: evidence_services.add_evidence(
-                    upload.blob,
-                    handler.evidence_id,
+                lambda: evidence_services.add_evidence_files(
+                    [(upload.blob, upload.evidence_id, upload.name) for upload in form.cleaned_data["file"]],
                     actor=request.user,
                     title=form.cleaned_data["title"],
-                    filename=upload.name,
                     investigation=investigation,
                     **details,
                 ),
@@ -218,7 +218,11 @@ def _evidence_upload(request, investigation):
         except AlreadySent:
             return sent_again(request, investigation, name="add_evidence", label="Add evidence", back=register)
         handler.consumed = True
-        messages.success(request, "Evidence added: %s (SHA-256 %s)." % (evidence.title, evidence.sha256))
+        messages.success(
+            request,
+            "Evidence added: %s. Each file's fingerprint is recorded for the chain of custody."
+            % ", ".join(evidence.title for evidence in added),
+        )
         if request.headers.get("Accept") == "application/json":  # the page's upload script goes there itself
             return JsonResponse({"redirect": register})
         return redirect(register)
@@ -226,13 +230,18 @@ def _evidence_upload(request, investigation):
         AuditAction.EVIDENCE_UPLOAD_REFUSED,
         outcome=Outcome.DENIED,
         target=investigation,
-        detail={"errors": sorted(form.errors), "too_large": handler.too_large},
+        detail={"errors": sorted(form.errors), "too_large": handler.too_large, "too_many": handler.too_many},
     )
     return _upload_page(request, investigation, form, status=status)
 
 
 def _upload_page(request, investigation, form, status: int = 200):
-    context = {"investigation": investigation, "form": form, "max_size": settings.EVIDENCE_MAX_BYTES}
+    context = {
+        "investigation": investigation,
+        "form": form,
+        "max_size": settings.EVIDENCE_MAX_BYTES,
+        "max_files": EVIDENCE_FILES_AT_ONCE,
+    }
     return render(request, "casework/evidence_upload.html", context, status=status)
 
 

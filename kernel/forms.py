@@ -58,6 +58,22 @@ class DateInput(forms.MultiWidget):
         return name not in data and super().value_omitted_from_data(data, files, name)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files chosen at once (Django's documented pattern); cleans to a list of files."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(file, initial) for file in files]
+
+
 def _required_message(field: forms.Field) -> str:
     """ "Enter the date held", "Select the region", or, for a label put as a question, "Answer ..."."""
     label = str(field.label or "")

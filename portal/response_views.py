@@ -56,7 +56,7 @@ def _recommendation(request, reference):
         return _page(request, recommendation)
     form = ResponseForm(request.POST, request.FILES, prefix="response")
     actions = ResponseActionFormSet(request.POST, prefix="actions")
-    if request.encrypted_upload.too_large:
+    if request.encrypted_upload.refused:
         return _refused(request, recommendation, too_large_message(request.encrypted_upload), form, actions, 413)
     if not (form.is_valid() and actions.is_valid()):
         return _refused(request, recommendation, "Check your response below.", form, actions)

@@ -223,7 +223,7 @@ def _comment(request, public_id):
     person = request.outside_person
     consultee = consultee_for(person, public_id)
     form = ConsultationCommentForm(request.POST, request.FILES, prefix="comment")
-    if request.encrypted_upload.too_large:
+    if request.encrypted_upload.refused:
         return _refused(
             request, consultee, "comment", too_large_message(request.encrypted_upload), form=form, status=413
         )

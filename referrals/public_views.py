@@ -53,7 +53,7 @@ def _share_concern(request):
         if already:
             return render(request, "public/already_sent.html", {"reference": already}, status=409)
         form = PublicConcernForm(request.POST, request.FILES)
-        if request.encrypted_upload.too_large:
+        if request.encrypted_upload.refused:
             form.add_error(None, too_large_message(request.encrypted_upload))
             status = 413
         elif token not in request.session.get(SESSION_TOKENS, []):
@@ -154,7 +154,7 @@ def _concern(request, reference):
     form = ReplyForm(request.POST, request.FILES) if request.method == "POST" else ReplyForm()
     status = 200
     if request.method == "POST":
-        if request.encrypted_upload.too_large:
+        if request.encrypted_upload.refused:
             form.add_error(None, too_large_message(request.encrypted_upload))
             status = 413
         elif form.is_valid():

@@ -313,7 +313,7 @@ def _referral_attach(request, referral):
     handler = request.encrypted_upload
     form = StaffAttachmentForm(request.POST or None, request.FILES or None)
     status = 200
-    if handler is not None and handler.too_large:
+    if handler is not None and handler.refused:
         form.add_error(None, too_large_message(handler))
         status = 413
     elif (

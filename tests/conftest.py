@@ -205,7 +205,7 @@ def attachment(case_referral, evidence_storage):
 
     evidence_id = uuid.uuid4()
     blob = blobs.store_stream(evidence_id, [b"referrer's letter"])
-    return attach_file(case_referral, ReceivedFile(EncryptedUpload(blob, "letter.txt"), evidence_id), title="Letter")
+    return attach_file(case_referral, ReceivedFile(EncryptedUpload(blob, "letter.txt", evidence_id)), title="Letter")
 
 
 @pytest.fixture

@@ -23,82 +23,95 @@ UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^\w .()\-]+")
 
 
 class EncryptedUpload(UploadedFile):
-    """What the form sees instead of a file: the stored blob's description (no content to read)."""
+    """What the form sees instead of a file: the stored blob's description (no content to read) and
+    the id its key is bound to."""
 
-    def __init__(self, blob: StoredBlob, name: str):
+    def __init__(self, blob: StoredBlob, name: str, evidence_id: uuid.UUID):
         super().__init__(file=None, name=name, content_type=blob.content_type, size=blob.size)
-        self.blob = blob
+        self.blob, self.evidence_id = blob, evidence_id
 
     def close(self):
         pass
 
 
 class EncryptingUploadHandler(FileUploadHandler):
-    """Accepts one file field; everything received goes through a BlobWriter."""
+    """Accepts up to `max_files` files, each at most `max_bytes`; everything received goes through a
+    BlobWriter, one per file, under an id of its own."""
 
     chunk_size = WRITE_CHUNK_SIZE
 
-    def __init__(self, request, *, evidence_id: uuid.UUID, max_bytes: int):
+    def __init__(self, request, *, max_bytes: int, max_files: int = 1):
         super().__init__(request)
-        self.evidence_id, self.max_bytes = evidence_id, max_bytes
-        self.writer: BlobWriter | None = None
+        self.max_bytes, self.max_files = max_bytes, max_files
+        self.evidence_ids: list[uuid.UUID] = []
+        self.written: list[BlobWriter] = []  # open or stored, none aborted yet
         self.too_large = False
+        self.too_many = False
         self.consumed = False
-        self.blob: StoredBlob | None = None
+
+    @property
+    def refused(self) -> bool:
+        """The upload was stopped: a file over the limit, or more files than allowed."""
+        return self.too_large or self.too_many
+
+    @property
+    def evidence_id(self) -> uuid.UUID | None:
+        """The first file's id (forms that take one file)."""
+        return self.evidence_ids[0] if self.evidence_ids else None
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
-        if self.writer is not None:
-            raise StopUpload(connection_reset=True)  # one file per upload
-        self.writer = BlobWriter(self.evidence_id, max_bytes=self.max_bytes)
+        if len(self.evidence_ids) >= self.max_files:
+            self.too_many = True
+            raise StopUpload(connection_reset=True)
+        self.evidence_ids.append(uuid.uuid4())
+        self.written.append(BlobWriter(self.evidence_ids[-1], max_bytes=self.max_bytes))
 
     def receive_data_chunk(self, raw_data, start):
-        assert self.writer is not None  # noqa: S101 (new_file always comes first)
+        writer = self.written[-1]
         try:
-            self.writer.write(raw_data)
+            writer.write(raw_data)
         except TooLarge:
+            self.written.remove(writer)  # it removed what it had written
             self.too_large = True
             raise StopUpload(connection_reset=True) from None
         return None
 
     def file_complete(self, file_size):
-        assert self.writer is not None  # noqa: S101
-        self.blob = self.writer.close()
-        return EncryptedUpload(self.blob, self.file_name or "")
+        return EncryptedUpload(self.written[-1].close(), self.file_name or "", self.evidence_ids[-1])
 
     def upload_interrupted(self):
         self.abort()
 
     def abort(self) -> None:
-        """Remove the blob of an upload that will not become evidence."""
-        if self.writer is not None:
-            if self.writer.closed and self.blob is None:
-                return
-            self.writer.abort()
-            self.blob = None
+        """Remove the blobs of an upload that will not become evidence."""
+        while self.written:
+            self.written.pop().abort()
 
 
 def too_large_message(handler) -> str:
-    return "The file is larger than the %s MB limit. Nothing was kept." % (handler.max_bytes // 2**20)
+    if handler.too_many:
+        return "Send at most %s files at once. Nothing was kept." % handler.max_files
+    which = "The file" if handler.max_files == 1 else "A file"
+    return "%s is larger than the %s MB limit. Nothing was kept." % (which, handler.max_bytes // 2**20)
 
 
 class ReceivedFile:
     """An encrypted upload ready to become evidence: the form's file and the id it was bound to."""
 
-    def __init__(self, upload: EncryptedUpload, evidence_id: uuid.UUID):
-        self.upload, self.evidence_id = upload, evidence_id
+    def __init__(self, upload: EncryptedUpload):
+        self.upload, self.evidence_id = upload, upload.evidence_id
 
 
 def received_file(request, upload) -> ReceivedFile | None:
     """The request's encrypted upload (None when no file was sent), marked as consumed."""
     if not upload:
         return None
-    handler = request.encrypted_upload
-    handler.consumed = True
-    return ReceivedFile(upload, handler.evidence_id)
+    request.encrypted_upload.consumed = True
+    return ReceivedFile(upload)
 
 
-def with_encrypted_upload(view=None, *, max_bytes_setting: str = "EVIDENCE_MAX_BYTES"):
+def with_encrypted_upload(view=None, *, max_bytes_setting: str = "EVIDENCE_MAX_BYTES", max_files: int = 1):
     """Run `view` with uploads going straight through the encrypting handler.
 
     The handler must be in place before anything reads the request body, and Django's CSRF check
@@ -108,7 +121,9 @@ def with_encrypted_upload(view=None, *, max_bytes_setting: str = "EVIDENCE_MAX_B
     removed here.
     """
     if view is None:
-        return lambda actual_view: with_encrypted_upload(actual_view, max_bytes_setting=max_bytes_setting)
+        return lambda actual_view: with_encrypted_upload(
+            actual_view, max_bytes_setting=max_bytes_setting, max_files=max_files
+        )
     protected = csrf_protect(view)
 
     @wraps(view)
@@ -116,7 +131,7 @@ def with_encrypted_upload(view=None, *, max_bytes_setting: str = "EVIDENCE_MAX_B
         handler = None
         if request.method == "POST":
             max_bytes = getattr(settings, max_bytes_setting)
-            handler = EncryptingUploadHandler(request, evidence_id=uuid.uuid4(), max_bytes=max_bytes)
+            handler = EncryptingUploadHandler(request, max_bytes=max_bytes, max_files=max_files)
             request.upload_handlers = [handler]
         request.encrypted_upload = handler
         try:

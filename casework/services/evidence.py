@@ -1,6 +1,7 @@
 """Evidence business rules: receiving, disposal (crypto-shredding), verification and key rotation."""
 
 import uuid
+from contextlib import ExitStack
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -48,6 +49,34 @@ def add_evidence(
             )
             record_receipt(evidence, actor=actor)
     return evidence
+
+
+def add_evidence_files(
+    received: list[tuple[blobs.StoredBlob, uuid.UUID, str]],
+    *,
+    actor: User,
+    title: str,
+    investigation: Investigation,
+    **details: Any,
+) -> list[Evidence]:
+    """Files sent together (each `(blob, evidence_id, filename)`) become evidence together or not at
+    all; with several, each is titled `title` and its number ("Ward rotas (2 of 3)")."""
+    with ExitStack() as removing_on_failure:
+        for blob, _, _ in received:
+            removing_on_failure.enter_context(recording(blob))
+        with service_transaction():
+            return [
+                add_evidence(
+                    blob,
+                    evidence_id,
+                    actor=actor,
+                    title=title if len(received) == 1 else "%s (%d of %d)" % (title, number, len(received)),
+                    filename=filename,
+                    investigation=investigation,
+                    **details,
+                )
+                for number, (blob, evidence_id, filename) in enumerate(received, 1)
+            ]
 
 
 def set_legal_hold(evidence: Evidence, *, hold: bool, actor: User, reason: str) -> Evidence:

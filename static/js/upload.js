@@ -8,7 +8,7 @@ function send(form) {
   const request = new XMLHttpRequest();
   button.disabled = true;
   progress.hidden = false;
-  status.textContent = "Sending the file. Keep this page open.";
+  status.textContent = "Sending. Keep this page open.";
   request.open("POST", form.action);
   request.setRequestHeader("Accept", "application/json");
   request.upload.addEventListener("progress", (event) => {
@@ -32,7 +32,7 @@ function send(form) {
   request.addEventListener("error", () => {
     button.disabled = false;
     progress.hidden = true;
-    status.textContent = "The upload was interrupted. Check your connection and send the file again.";
+    status.textContent = "The upload was interrupted. Check your connection and send again.";
   });
   request.send(new FormData(form));
 }

@@ -195,7 +195,7 @@ def test_a_concern_is_erased_and_its_files_shredded_with_a_certificate(
     record_information(referral, actor=intake, text="Her daughter complained twice")
     file_id = uuid.uuid4()
     blob = blobs.store_stream(file_id, [b"the daughter's letter"])
-    attachment = attach_file(referral, ReceivedFile(EncryptedUpload(blob, "quill.txt"), file_id), title="Letter")
+    attachment = attach_file(referral, ReceivedFile(EncryptedUpload(blob, "quill.txt", file_id)), title="Letter")
 
     disposal = request_disposal(referral, actor=director)
     assert_audited(AuditAction.REFERRAL_DISPOSAL_REQUESTED, actor=director, target_ref=referral.reference)

@@ -5,6 +5,7 @@ import os
 import tempfile
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -119,6 +120,55 @@ def test_file_over_the_limit_is_refused_and_leaves_nothing(client, case, lead_in
     assert "larger than the 2 MB limit" in response.content.decode()
     assert not Evidence.objects.exists()
     assert every_file_under(evidence_storage) == []
+
+
+def test_several_files_sent_together_each_become_evidence_and_download_intact(
+    client, case, lead_investigator, evidence_storage
+):
+    client.force_login(lead_investigator)
+    contents = {"rota-june.txt": b"June rota " * 500, "rota-july.txt": b"July rota " * 700}
+    files = [SimpleUploadedFile(name, content, content_type="text/plain") for name, content in contents.items()]
+    response = upload(client, case, b"", file=files, title="Ward rotas")
+    assert response.status_code == 302
+    added = list(Evidence.objects.order_by("title"))
+    assert [item.title for item in added] == ["Ward rotas (1 of 2)", "Ward rotas (2 of 2)"]
+    for item in added:
+        download = client.get(reverse("casework:evidence_download", args=[case.reference, item.public_id]))
+        assert b"".join(download.streaming_content) == contents[item.display_name]
+    assert len([path for path in every_file_under(evidence_storage) if path.endswith(".blob")]) == 2
+    assert all(b"rota" not in Path(path).read_bytes() for path in every_file_under(evidence_storage))
+
+
+@override_settings(EVIDENCE_MAX_BYTES=2 * 1024 * 1024)
+def test_one_file_over_the_limit_among_several_keeps_none_of_them(client, case, lead_investigator, evidence_storage):
+    client.force_login(lead_investigator)
+    files = [
+        SimpleUploadedFile("small.txt", b"small " * 100, content_type="text/plain"),
+        SimpleUploadedFile("big.bin", os.urandom(3 * 1024 * 1024), content_type="application/octet-stream"),
+    ]
+    response = upload(client, case, b"", file=files)
+    assert response.status_code == 413
+    assert "A file is larger than the 2 MB limit. Nothing was kept." in response.content.decode()
+    assert not Evidence.objects.exists()
+    assert every_file_under(evidence_storage) == []
+
+
+def test_more_files_than_allowed_at_once_are_refused_and_leave_nothing(
+    client, case, lead_investigator, evidence_storage
+):
+    from casework.views import EVIDENCE_FILES_AT_ONCE
+
+    client.force_login(lead_investigator)
+    files = [
+        SimpleUploadedFile("f%s.txt" % n, b"x" * 10, content_type="text/plain")
+        for n in range(EVIDENCE_FILES_AT_ONCE + 1)
+    ]
+    response = upload(client, case, b"", file=files)
+    assert response.status_code == 413
+    assert "Send at most %s files at once" % EVIDENCE_FILES_AT_ONCE in response.content.decode()
+    assert not Evidence.objects.exists()
+    assert every_file_under(evidence_storage) == []
+    assert_audited(AuditAction.EVIDENCE_UPLOAD_REFUSED, actor=lead_investigator)
 
 
 def test_a_client_that_disconnects_mid_upload_leaves_no_row_and_no_blob(case, lead_investigator, evidence_storage):

@@ -46,7 +46,7 @@ SEARCHABLE = "MRKDESCRIPTION7731"
 
 def received(name: str, content: bytes) -> ReceivedFile:
     file_id = uuid.uuid4()
-    return ReceivedFile(EncryptedUpload(blobs.store_stream(file_id, [content]), name), file_id)
+    return ReceivedFile(EncryptedUpload(blobs.store_stream(file_id, [content]), name, file_id))
 
 
 @pytest.fixture
