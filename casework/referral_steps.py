@@ -59,6 +59,7 @@ def offer_referral_steps() -> None:
             LinkForm,
             lambda r, u, d: services.link_referral(r, actor=u, reference=d["to_reference"], reason=d["reason"]),
             "link",
+            done="Linked: the link and its reason are under Links on this page.",
         ),
         before="propose_case",
     )
@@ -70,6 +71,7 @@ def offer_referral_steps() -> None:
             lambda r, u, d: services.accept_referral(r, actor=u, title=d["title"], reason=d["reason"]),
             "accept",
             may=may_decide,
+            done="Accepted: an investigation is opened from this concern; its reference is under Links.",
             consequence="An investigation is opened, proposed and waiting for a director to start scoping, with "
             "this concern as its origin. The concern is closed as accepted, and the person who shared it is told "
             "that the body is investigating.",
@@ -85,6 +87,7 @@ def offer_referral_steps() -> None:
             may=may_direct,
             shown=_may_ask_for_disposal,
             step_up="ask for this concern's record to be destroyed",
+            done="Disposal asked for: another director or the chief investigator must approve it.",
             consequence="Another director or the chief investigator is asked to approve destroying this concern's "
             "record.",
         ),
@@ -99,6 +102,7 @@ def offer_referral_steps() -> None:
             may=may_approve_disposal,
             shown=_disposal_waiting,
             step_up="destroy this concern's record",
+            done="Disposed of: the concern's record is erased and its files shredded; the certificate remains.",
             consequence="The concern's record is erased and its files are shredded for good; only the disposal "
             "certificate remains.",
         ),

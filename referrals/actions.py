@@ -109,6 +109,7 @@ ACTIONS: dict[str, Action] = {
         ReasonForm,
         lambda r, u, d: services.log_for_intelligence(r, actor=u, reason=d["reason"]),
         "log_for_intelligence",
+        done="Logged for intelligence: the concern is closed and counts in the patterns the body watches.",
         consequence="The concern is closed and kept for intelligence: it counts in the patterns the body watches, "
         "and nobody acts on it further unless it is reopened.",
         form_kwargs=(("reason_required", False), ("reason_label", "Note (optional)")),
@@ -120,6 +121,7 @@ ACTIONS: dict[str, Action] = {
             r, actor=u, signpost_reason=d["signpost_reason"], body=d["body"], note=d["reason"], notice=d["notice"]
         ),
         "signpost",
+        done="Signposted: the person who shared it sees where to go on their concern's page.",
         consequence="The concern is closed as outside the body's remit, and the person who shared it is pointed to "
         "the organisation you choose on their concern's page.",
     ),
@@ -128,6 +130,7 @@ ACTIONS: dict[str, Action] = {
         ReasonForm,
         lambda r, u, d: services.propose_case(r, actor=u, reason=d["reason"]),
         "propose_case",
+        done="Proposed for investigation: it waits for a director's decision.",
         form_kwargs=(("reason_required", False), ("reason_label", "Note for the director (optional)")),
     ),
     "defer": Action(
@@ -135,6 +138,7 @@ ACTIONS: dict[str, Action] = {
         ReasonForm,
         lambda r, u, d: services.defer_referral(r, actor=u, reason=d["reason"]),
         "defer",
+        done="Deferred: the concern stays open for a later decision.",
         may=may_decide,
     ),
     "decline": Action(
@@ -142,6 +146,7 @@ ACTIONS: dict[str, Action] = {
         DeclineForm,
         lambda r, u, d: services.decline_referral(r, actor=u, reason=d["reason"], notice=d["notice"]),
         "decline",
+        done="Declined: the person who shared it sees the outcome on their concern's page.",
         may=may_decide,
         consequence="The concern is closed without an investigation. The person who shared it sees the outcome "
         "on their concern's page, with what you write for them.",
@@ -151,6 +156,7 @@ ACTIONS: dict[str, Action] = {
         ReasonForm,
         lambda r, u, d: services.withdraw_referral(r, actor=u, reason=d["reason"]),
         "withdraw",
+        done="Withdrawn: the concern is closed and stays on record.",
         consequence="The concern is closed as withdrawn. It stays on record, and a director can reopen it.",
     ),
     "reopen": Action(
@@ -158,12 +164,14 @@ ACTIONS: dict[str, Action] = {
         ReasonForm,
         lambda r, u, d: services.reopen_referral(r, actor=u, reason=d["reason"]),
         "reopen",
+        done="Reopened: the concern is back in the intake queue.",
         may=may_decide,
     ),
     "legal_hold": Action(
         "Place or lift a legal hold",
         LegalHoldForm,
         lambda r, u, d: services.set_legal_hold(r, actor=u, hold=d["hold"], reason=d["reason"]),
+        done="The legal hold decision is recorded.",
         may=may_decide,
     ),
 }

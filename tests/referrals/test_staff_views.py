@@ -470,6 +470,8 @@ def test_steps_say_what_they_did_in_words(client, intake):
     page = client.post(action_url(referral, "claim"), follow=True).content.decode()
     assert "This concern is now yours to handle." in page
     assert "Claim: done." not in page
+    # Every step on a concern, casework's included, has its own words for what it did.
+    assert [name for name, action in ACTIONS.items() if not action.done] == []
 
 
 def test_the_queue_keeps_its_column_labels_on_a_narrow_screen(client, intake):
