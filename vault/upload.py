@@ -43,8 +43,7 @@ class EncryptingUploadHandler(FileUploadHandler):
     def __init__(self, request, *, max_bytes: int, max_files: int = 1):
         super().__init__(request)
         self.max_bytes, self.max_files = max_bytes, max_files
-        self.evidence_ids: list[uuid.UUID] = []
-        self.written: list[BlobWriter] = []  # open or stored, none aborted yet
+        self.written: list[BlobWriter] = []  # open or stored, none aborted yet (a refusal stops the upload)
         self.too_large = False
         self.too_many = False
         self.consumed = False
@@ -54,18 +53,12 @@ class EncryptingUploadHandler(FileUploadHandler):
         """The upload was stopped: a file over the limit, or more files than allowed."""
         return self.too_large or self.too_many
 
-    @property
-    def evidence_id(self) -> uuid.UUID | None:
-        """The first file's id (forms that take one file)."""
-        return self.evidence_ids[0] if self.evidence_ids else None
-
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
-        if len(self.evidence_ids) >= self.max_files:
+        if len(self.written) >= self.max_files:
             self.too_many = True
             raise StopUpload(connection_reset=True)
-        self.evidence_ids.append(uuid.uuid4())
-        self.written.append(BlobWriter(self.evidence_ids[-1], max_bytes=self.max_bytes))
+        self.written.append(BlobWriter(uuid.uuid4(), max_bytes=self.max_bytes))
 
     def receive_data_chunk(self, raw_data, start):
         writer = self.written[-1]
@@ -78,7 +71,8 @@ class EncryptingUploadHandler(FileUploadHandler):
         return None
 
     def file_complete(self, file_size):
-        return EncryptedUpload(self.written[-1].close(), self.file_name or "", self.evidence_ids[-1])
+        writer = self.written[-1]
+        return EncryptedUpload(writer.close(), self.file_name or "", writer.evidence_id)
 
     def upload_interrupted(self):
         self.abort()

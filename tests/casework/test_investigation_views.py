@@ -124,6 +124,20 @@ def test_approving_a_direction_first_says_what_it_will_do(client, director, chie
     assert client.get(reverse("casework:direction_action", args=[direction.public_id, "revoke"])).status_code == 405
 
 
+def test_the_approval_page_of_a_direction_already_approved_offers_nothing(client, director, chief):
+    direction = services.register_direction(
+        actor=director, title="Maternity", issued_on=timezone.localdate(), scope="Scope"
+    )
+    services.approve_direction(direction, actor=chief)
+    client.force_login(chief)
+    page = client.get(reverse("casework:direction_action", args=[direction.public_id, "approve"])).content.decode()
+    assert 'data-testid="step-closed"' in page
+    assert "Yes, approve the direction" not in page
+    again = client.post(reverse("casework:direction_action", args=[direction.public_id, "approve"]), follow=True)
+    assert "already approved" in again.content.decode()
+    assert Investigation.objects.filter(directed=True).count() == 1
+
+
 def test_a_refused_revocation_opens_its_panel_again_with_the_error(client, director, chief):
     direction = services.register_direction(
         actor=director, title="Maternity", issued_on=timezone.localdate(), scope="Scope"
